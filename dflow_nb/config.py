@@ -1,0 +1,90 @@
+"""Global settings, Dflow-compatible: ``config`` and ``s3_config`` dicts plus ``DFLOW_*`` env vars.
+
+Every key can be preset in the environment as ``DFLOW_<KEY>`` (``DFLOW_MODE=debug``,
+``DFLOW_HOST=https://argo:2746``) or ``DFLOW_S3_<KEY>`` for ``s3_config``; values are coerced
+to the type of the default.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+config: dict[str, Any] = {
+    "mode": "default",               # "debug" selects the local engine (as in Dflow)
+    "host": "",                      # Argo Server URL; empty means: use the local engine
+    "namespace": "argo",
+    "token": None,                   # Argo bearer token; never printed
+    "k8s_api_server": None,
+    "util_image": "python:3.8",
+    "util_image_pull_policy": None,
+    "save_keys_in_global_outputs": True,
+    "detach": False,
+    "debug_workdir": ".",            # where local runs keep their state db and step dirs
+    "debug_copy_method": "copy",     # how local artifacts reach a consumer: copy|link|symlink
+    "debug_pool_workers": 0,         # warm Python workers; 0 = number of CPUs
+    "debug_max_processes": 0,        # concurrent shell/script subprocesses; 0 = 2 x CPUs
+    "archive_mode": "tar",
+    "http_headers": {},
+    "workflow_annotations": {},
+}
+
+s3_config: dict[str, Any] = {
+    "endpoint": "127.0.0.1:9000",
+    "console": "http://127.0.0.1:9001",
+    "access_key": "admin",
+    "secret_key": "password",
+    "secure": False,
+    "bucket_name": "my-bucket",
+    "repo_key": None,
+    "repo": None,
+    "repo_type": "s3",
+    "repo_prefix": "",
+    "prefix": "",
+    "storage_client": None,
+    "extra_prefixes": [],
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, (dict, list)):
+        import json
+        return json.loads(raw)
+    return raw
+
+
+def _load_env(target: dict[str, Any], prefix: str) -> None:
+    for key, default in list(target.items()):
+        raw = os.environ.get(prefix + key.upper())
+        if raw is not None:
+            target[key] = _coerce(raw, default)
+
+
+def set_config(**kwargs: Any) -> None:
+    """Update ``config``; unknown keys are an error so typos do not pass silently."""
+    _update(config, kwargs, "config")
+
+
+def set_s3_config(**kwargs: Any) -> None:
+    """Update ``s3_config``; unknown keys are an error so typos do not pass silently."""
+    _update(s3_config, kwargs, "s3_config")
+
+
+def _update(target: dict[str, Any], values: dict[str, Any], label: str) -> None:
+    unknown = sorted(set(values) - set(target))
+    if unknown:
+        raise KeyError(f"{label} has no key {', '.join(map(repr, unknown))}; "
+                       f"known keys: {', '.join(sorted(target))}")
+    target.update(values)
+
+
+def local_mode() -> bool:
+    """The local engine runs when asked for (debug mode) or when no Argo host is configured."""
+    return config["mode"] == "debug" or not config["host"]
+
+
+_load_env(config, "DFLOW_")
+_load_env(s3_config, "DFLOW_S3_")

@@ -1,0 +1,34 @@
+"""The one place where dflow_nb reads expressions: ``{{...}}`` tags, Argo ``when`` conditions
+(govaluate syntax) and ``{{= ...}}`` expressions (expr-lang syntax, as Argo evaluates them).
+
+Everything is tokenised, parsed into a small AST and evaluated here; nothing ever calls
+Python's eval/exec on user text.
+
+    render("hello {{inputs.parameters.name}}", {"inputs.parameters.name": "world"})
+    evaluate("asInt(inputs.parameters.n) + 1", {"inputs.parameters.n": "41"})   # 42
+    evaluate_when("{{steps.flip.outputs.result}} == heads", scope)               # bool
+    references("{{= steps['a'].outputs.result }}")  # ['steps.a.outputs.result']
+
+A scope is a flat mapping from dotted names to values; pass a ``Scope`` for large scopes that
+change over time (it keeps its prefix index current and layers per-item names cheaply).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .errors import ExpressionError, UnresolvedReference
+from .exprlang import evaluate as _evaluate
+from .scope import Scope
+from .tags import evaluate_when, references, render
+from .values import format_value
+
+__all__ = ["ExpressionError", "UnresolvedReference", "Scope", "render", "evaluate",
+           "evaluate_when", "references", "format_value"]
+
+
+def evaluate(expr: str, scope: Mapping[str, Any]) -> Any:
+    """Evaluate an expr-lang expression (the inside of ``{{= }}``, a retryStrategy
+    expression...) against a flat scope; identifiers see it as nested maps
+    (``inputs.parameters.x``, ``steps['flip-coin'].outputs.result``). Parsed ASTs are cached,
+    so repeated evaluation costs only the evaluation. Maps in the result are plain dicts."""
+    return _evaluate(expr, scope)

@@ -1,0 +1,228 @@
+"""Template inputs and outputs (Argo's ``inputs``/``outputs``), Dflow's names and arguments.
+
+Each object is a declaration on a template. Bound to a step (``step.outputs.parameters["x"]``)
+it is also a reference to that step's value, usable as another step's argument or in ``when``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, Dict, Iterator, MutableMapping, Optional, Tuple
+
+from .names import check_io_name
+from .references import ArgoVar, path_expr
+
+if TYPE_CHECKING:
+    from .step import Step
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+class _IO(ArgoVar):
+    """Shared naming and binding: the reference path is derived, never stored."""
+
+    direction = ""   # "inputs" | "outputs"
+    kind = ""        # "parameters" | "artifacts"
+
+    def __init__(self, name: Optional[str] = None, step: Optional["Step"] = None,
+                 type: Any = None) -> None:
+        super().__init__("")
+        self.name = name
+        self.step = step
+        self.type = type
+        self.global_name: Optional[str] = None
+
+    def _parts(self) -> Tuple[str, ...]:
+        if self.name is None:
+            raise TypeError(f"{type(self).__name__} has no name yet: add it to Inputs/Outputs first")
+        if self.step is not None:
+            return (self.step.scope_kind, self.step.name, self.direction, self.kind, self.name)
+        if self.direction == "outputs":
+            raise TypeError(f"output {self.name!r} of a template is only referable through a step "
+                            "(step.outputs...) or its global_name")
+        return (self.direction, self.kind, self.name)
+
+    @property
+    def tag(self) -> Optional[str]:  # type: ignore[override]
+        return ".".join(self._parts())
+
+    @property
+    def expr(self) -> str:  # type: ignore[override]
+        return path_expr(self._parts())
+
+    def bind(self, step: "Step") -> "_IO":
+        """A copy that refers to ``step``'s value of this input/output."""
+        bound = copy.copy(self)
+        bound.step = step
+        return bound
+
+    def __repr__(self) -> str:
+        try:
+            return str(self)
+        except TypeError:
+            return f"{type(self).__name__}(name={self.name!r})"
+
+
+class InputParameter(_IO):
+    """A template input parameter; ``value`` is its default."""
+
+    direction, kind = "inputs", "parameters"
+
+    def __init__(self, name: Optional[str] = None, step: Optional["Step"] = None,
+                 template: Any = None, type: Any = None, save_as_artifact: bool = False,
+                 path: Optional[str] = None, source: Any = None, description: Optional[str] = None,
+                 enum: Optional[list] = None, value: Any = UNSET, **kwargs: Any) -> None:
+        super().__init__(name, step, type)
+        self.template = template
+        self.save_as_artifact = save_as_artifact
+        self.path = path
+        self.source = source
+        self.description = description
+        self.enum = enum
+        self.value = kwargs.pop("default", value)
+        if kwargs:
+            raise TypeError(f"InputParameter got unexpected arguments: {', '.join(kwargs)}")
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not UNSET
+
+
+class InputArtifact(_IO):
+    """A template input artifact placed at ``path`` (Dflow's Python OPs choose the path)."""
+
+    direction, kind = "inputs", "artifacts"
+
+    def __init__(self, path: Optional[str] = None, name: Optional[str] = None,
+                 step: Optional["Step"] = None, template: Any = None, optional: bool = False,
+                 type: Any = None, source: Any = None, mode: Optional[int] = None,
+                 sub_path: Optional[str] = None, archive: str = "default",
+                 save_as_parameter: bool = False, **kwargs: Any) -> None:
+        super().__init__(name, step, type)
+        self.path = path
+        self.template = template
+        self.optional = optional
+        self.source = source
+        self.mode = mode
+        self.sub_path = sub_path
+        self.archive = archive
+        self.save_as_parameter = save_as_parameter
+        if kwargs:
+            raise TypeError(f"InputArtifact got unexpected arguments: {', '.join(kwargs)}")
+
+
+class OutputParameter(_IO):
+    """A template output parameter: from a file, another parameter or an expression."""
+
+    direction, kind = "outputs", "parameters"
+
+    def __init__(self, value_from_path: Optional[str] = None, value_from_parameter: Any = None,
+                 name: Optional[str] = None, step: Optional["Step"] = None, template: Any = None,
+                 type: Any = None, global_name: Optional[str] = None,
+                 value_from_expression: Any = None, save_as_artifact: bool = False,
+                 default: Any = UNSET, value: Any = UNSET, description: Optional[str] = None,
+                 **kwargs: Any) -> None:
+        if type is None and isinstance(value_from_parameter, _IO):
+            type = value_from_parameter.type
+        super().__init__(name, step, type)
+        self.value_from_path = value_from_path
+        self.value_from_parameter = value_from_parameter
+        self.template = template
+        self.global_name = global_name
+        self.value_from_expression = value_from_expression
+        self.save_as_artifact = save_as_artifact
+        self.default = default
+        self.value = value
+        self.description = description
+        if kwargs:
+            raise TypeError(f"OutputParameter got unexpected arguments: {', '.join(kwargs)}")
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSET
+
+
+class OutputArtifact(_IO):
+    """A template output artifact: a file/dir at ``path``, or re-exported ``_from`` a step."""
+
+    direction, kind = "outputs", "artifacts"
+
+    def __init__(self, path: Optional[str] = None, _from: Any = None, name: Optional[str] = None,
+                 step: Optional["Step"] = None, template: Any = None, type: Any = None,
+                 save: Any = None, archive: str = "default", global_name: Optional[str] = None,
+                 from_expression: Any = None, optional: bool = False, **kwargs: Any) -> None:
+        super().__init__(name, step, type)
+        self.path = path
+        self._from = kwargs.pop("from_", _from)
+        self.template = template
+        self.save = save
+        self.archive = archive
+        self.global_name = global_name
+        self.from_expression = from_expression
+        self.optional = optional
+        if kwargs:
+            raise TypeError(f"OutputArtifact got unexpected arguments: {', '.join(kwargs)}")
+
+
+class AutonamedDict(MutableMapping[str, Any]):
+    """``inputs.parameters["x"] = InputParameter()`` names the object ``x``."""
+
+    def __init__(self, kind: type, what: str, items: Optional[Dict[str, Any]] = None) -> None:
+        self._kind = kind
+        self._what = what
+        self._data: Dict[str, Any] = {}
+        for k, v in (items or {}).items():
+            self[k] = v
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        check_io_name(key, f"{self._what} {key!r}")
+        if not isinstance(value, self._kind):
+            raise TypeError(f"{self._what} {key!r} must be a {self._kind.__name__}, "
+                            f"given {type(value).__name__}")
+        value.name = key
+        self._data[key] = value
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._data[key]
+        except KeyError:
+            known = ", ".join(self._data) or "none"
+            raise KeyError(f"no {self._what} named {key!r} (known: {known})") from None
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"{{{', '.join(self._data)}}}"
+
+
+class Inputs:
+    """A template's input parameters and artifacts."""
+
+    def __init__(self, parameters: Optional[Dict[str, InputParameter]] = None,
+                 artifacts: Optional[Dict[str, InputArtifact]] = None) -> None:
+        self.parameters = AutonamedDict(InputParameter, "input parameter", parameters)
+        self.artifacts = AutonamedDict(InputArtifact, "input artifact", artifacts)
+
+
+class Outputs:
+    """A template's output parameters and artifacts."""
+
+    def __init__(self, parameters: Optional[Dict[str, OutputParameter]] = None,
+                 artifacts: Optional[Dict[str, OutputArtifact]] = None) -> None:
+        self.parameters = AutonamedDict(OutputParameter, "output parameter", parameters)
+        self.artifacts = AutonamedDict(OutputArtifact, "output artifact", artifacts)

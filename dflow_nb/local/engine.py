@@ -1,0 +1,893 @@
+"""The local engine: runs a workflow model with Argo's semantics on this machine.
+
+One asyncio coroutine per node. Steps templates run their groups in order and the steps of a
+group together; DAG tasks start when what they depend on is done; loops fan out into item nodes
+whose outputs are aggregated as Argo aggregates them. Leaves run in the warm Python worker pool
+(OPs) or as subprocesses (shell/script/container templates) in their own step directories.
+Every phase change is written to the state database before the engine moves on.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..catalog import copy_path
+from ..dag import DAG
+from ..errors import DflowNbError
+from ..expressions import (ExpressionError, evaluate, evaluate_when, format_value, render)
+from ..io import InputArtifact, OutputArtifact
+from ..python.python_op_template import PythonOPTemplate
+from ..python.runtime import OPCall, SliceSpec
+from ..references import ArgoSequence, ArgoVar, IfExpression
+from ..step import Step, encode_parameter
+from ..steps import Steps
+from ..templates import ScriptOPTemplate
+from .durations import parse_duration
+from .nodes import StepDirs, item_description, node, node_id
+from .state import StateStore
+from .subprocesses import run_script
+from .workers import WorkerDied, WorkerPool
+
+FAILED = ("Failed", "Error")
+RESULT_LIMIT = 256 * 1024
+
+
+class StepError(DflowNbError):
+    """A node that cannot run as written (bad argument, unresolvable reference...)."""
+
+
+@dataclass(frozen=True)
+class Art:
+    """An artifact on the local filesystem: one path, or several merged in order (loops)."""
+
+    parts: Tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.parts[0] if len(self.parts) == 1 else json.dumps(list(self.parts))
+
+
+@dataclass
+class Result:
+    phase: str
+    message: Optional[str] = None
+    parameters: Dict[str, str] = field(default_factory=dict)
+    artifacts: Dict[str, Optional[Art]] = field(default_factory=dict)
+    result: Optional[str] = None
+    exit_code: Optional[str] = None
+    node_id: str = ""
+    continue_ok: bool = False   # failed, but the step had continueOn for this phase
+
+    @property
+    def ok(self) -> bool:
+        return self.phase not in FAILED or self.continue_ok
+
+
+def _json_or_str(text: Optional[str]) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except ValueError:
+        return text
+
+
+def aggregate(values: List[Optional[str]]) -> str:
+    """Argo's loop aggregate: JSON lists/maps embed as JSON, anything else as strings."""
+    present = [v for v in values if v is not None]
+    parsed = [_json_or_str(v) for v in present]
+    if present and all(isinstance(p, (list, dict)) for p in parsed):
+        return json.dumps(parsed)
+    return json.dumps(present)
+
+
+class Run:
+    """One execution of one workflow."""
+
+    def __init__(self, workflow: Any, wf_id: str, wf_dir: Path, store: StateStore,
+                 pool: WorkerPool, processes: asyncio.Semaphore,
+                 reuse: Optional[Dict[str, Any]] = None) -> None:
+        self.wf = workflow
+        self.id = wf_id
+        self.dir = wf_dir
+        self.store = store
+        self.pool = pool
+        self.processes = processes
+        self.dirs = StepDirs(wf_dir)
+        self.reuse = reuse or {}
+        self.globals: Dict[str, Any] = {}
+        self.global_arts: Dict[str, Art] = {}
+        self.failures: List[Dict[str, Any]] = []
+        self.pods = asyncio.Semaphore(workflow.parallelism) if workflow.parallelism else None
+        self._op_blobs: Dict[int, bytes] = {}
+        self.cancelled = False
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def save(self, n: Dict[str, Any]) -> None:
+        self.store.upsert_node(self.id, n)
+
+    def start(self, n: Dict[str, Any]) -> Dict[str, Any]:
+        n["phase"] = "Running"
+        n["started_at"] = time.time()
+        self.save(n)
+        return n
+
+    def finish(self, n: Dict[str, Any], res: Result) -> Result:
+        n["phase"] = res.phase
+        n["message"] = res.message
+        n["finished_at"] = time.time()
+        if n["started_at"] is None:
+            n["started_at"] = n["finished_at"]
+        types = n.pop("out_types", {})
+        n["outputs"] = {"parameters": [_param_entry(k, v, types.get(k))
+                                       for k, v in res.parameters.items()],
+                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
+                                      for k, a in res.artifacts.items()]}
+        if res.result is not None:
+            n["outputs"]["result"] = res.result
+        if res.exit_code is not None:
+            n["outputs"]["exitCode"] = res.exit_code
+        self.save(n)
+        res.node_id = n["id"]
+        if res.phase in FAILED and n["type"] == "Pod":
+            self.failures.append({"displayName": n["display_name"], "message": res.message,
+                                  "templateName": n["template"], "phase": res.phase,
+                                  "podName": n["id"], "finishedAt": n["finished_at"]})
+        return res
+
+    # -- the workflow --------------------------------------------------------------------------
+    async def main(self) -> Tuple[str, Optional[str]]:
+        scope: Dict[str, Any] = {"workflow.name": self.id, "workflow.namespace": "local",
+                                 "workflow.uid": self.id}
+        params = {}
+        for k, v in (self.wf.parameters or {}).items():
+            text = format_value(encode_parameter(v)) if not isinstance(v, str) else v
+            scope[f"workflow.parameters.{k}"] = text
+            params[k] = text
+        self.root_scope = scope
+        entry = self.wf.entrypoint
+        entry_params = {k: v for k, v in params.items() if k in entry.inputs.parameters}
+        res = await self.invoke(entry, self.id, self.id, "", entry_params, {}, scope)
+        phase = "Succeeded" if res.phase in ("Succeeded", "Skipped", "Omitted") else res.phase
+        message = res.message
+        if self.wf.on_exit is not None:
+            exit_scope = dict(scope)
+            exit_scope["workflow.status"] = phase
+            exit_scope["workflow.failures"] = json.dumps(self.failures)
+            handler = await self.invoke(self.wf.on_exit, f"{self.id}.onExit", f"{self.id}.onExit",
+                                        "", {}, {}, exit_scope)
+            if phase == "Succeeded" and handler.phase in FAILED:
+                phase, message = handler.phase, handler.message
+        return phase, message
+
+    def global_outputs(self) -> Dict[str, Any]:
+        return {"parameters": dict(self.globals),
+                "artifacts": {k: list(a.parts) for k, a in self.global_arts.items()}}
+
+    # -- one template invocation ---------------------------------------------------------------
+    async def invoke(self, tmpl: Any, name: str, display: str, boundary: str,
+                     params: Dict[str, str], arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
+                     *, key: Optional[str] = None, parent: str = "",
+                     slice_spec: Optional[SliceSpec] = None) -> Result:
+        retry = getattr(tmpl, "retry_strategy", None) if tmpl.is_leaf else None
+        if retry:
+            return await self._with_retries(tmpl, retry, name, display, boundary, params, arts,
+                                            scope, key, parent, slice_spec)
+        return await self._invoke_once(tmpl, name, display, boundary, params, arts, scope,
+                                       key=key, parent=parent, slice_spec=slice_spec)
+
+    async def _with_retries(self, tmpl: Any, strategy: Dict[str, Any], name: str, display: str,
+                            boundary: str, params: Dict[str, str], arts: Dict[str, Optional[Art]],
+                            scope: Dict[str, Any], key: Optional[str], parent: str,
+                            slice_spec: Optional[SliceSpec]) -> Result:
+        limit = strategy.get("limit")
+        limit = None if limit is None else int(render(str(limit), scope))
+        policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression")
+                                                 else "OnFailure")
+        holder = node(self.id, name, display, "Retry", template=tmpl.name, boundary=boundary,
+                      key=key, parent=parent)
+        holder["out_types"] = output_types(tmpl)
+        self.start(holder)
+        attempt = 0
+        while True:
+            started = time.time()
+            res = await self._invoke_once(tmpl, f"{name}({attempt})", f"{display}({attempt})",
+                                          boundary, params, arts, scope, key=None,
+                                          parent=holder["id"], slice_spec=slice_spec)
+            if res.phase not in FAILED:
+                return self.finish(holder, res)
+            retryable = (policy == "Always" or (policy == "OnFailure" and res.phase == "Failed")
+                         or (policy == "OnError" and res.phase == "Error")
+                         or policy == "OnTransientError")
+            if retryable and strategy.get("expression"):
+                env = dict(scope)
+                env.update({"lastRetry.exitCode": res.exit_code or "-1",
+                            "lastRetry.status": res.phase, "lastRetry.message": res.message or "",
+                            "lastRetry.duration": str(int(time.time() - started))})
+                retryable = bool(evaluate(strategy["expression"], env))
+            if not retryable or (limit is not None and attempt >= limit) or self.cancelled:
+                final = Result(res.phase, "No more retries left" if retryable or limit is not None
+                               and attempt >= limit else res.message, exit_code=res.exit_code)
+                return self.finish(holder, final)
+            attempt += 1
+            backoff = strategy.get("backoff") or {}
+            if backoff.get("duration"):
+                wait = parse_duration(backoff["duration"]) * (int(backoff.get("factor", 1))
+                                                              ** (attempt - 1))
+                if backoff.get("cap"):
+                    wait = min(wait, parse_duration(backoff["cap"]))
+                await asyncio.sleep(wait)
+
+    async def _invoke_once(self, tmpl: Any, name: str, display: str, boundary: str,
+                           params: Dict[str, str], arts: Dict[str, Optional[Art]],
+                           scope: Dict[str, Any], *, key: Optional[str], parent: str,
+                           slice_spec: Optional[SliceSpec]) -> Result:
+        type_ = "Steps" if isinstance(tmpl, Steps) else "DAG" if isinstance(tmpl, DAG) else "Pod"
+        n = node(self.id, name, display, type_, template=tmpl.name, boundary=boundary, key=key,
+                 parent=parent)
+        n["out_types"] = output_types(tmpl)
+        try:
+            params, arts = self.bind_inputs(tmpl, params, arts)
+        except StepError as exc:
+            return self.finish(n, Result("Error", str(exc)))
+        n["inputs"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()],
+                       "artifacts": [{"name": k, "path": list(a.parts) if a else None}
+                                     for k, a in arts.items()]}
+        local = {k: v for k, v in scope.items() if k.startswith("workflow.")}
+        local.update({f"inputs.parameters.{k}": v for k, v in params.items()})
+        local.update({f"inputs.artifacts.{k}": v for k, v in arts.items()})
+        if type_ == "Pod":
+            return await self.run_leaf(tmpl, n, params, arts, local, slice_spec)
+        self.start(n)
+        try:
+            if type_ == "Steps":
+                res = await self.run_steps(tmpl, n, local)
+            else:
+                res = await self.run_dag(tmpl, n, local)
+            if res.ok:
+                res.phase = "Succeeded"
+                res.message = None
+                self.template_outputs(tmpl, local, res)
+        except (StepError, ExpressionError) as exc:
+            res = Result("Error", str(exc))
+        return self.finish(n, res)
+
+    def bind_inputs(self, tmpl: Any, params: Dict[str, str], arts: Dict[str, Optional[Art]]
+                    ) -> Tuple[Dict[str, str], Dict[str, Optional[Art]]]:
+        """Arguments plus declared defaults; what is missing is an error naming the input."""
+        out_p: Dict[str, str] = {}
+        for k, decl in tmpl.inputs.parameters.items():
+            if k in params:
+                out_p[k] = params[k]
+            elif decl.has_value:
+                v = decl.value
+                out_p[k] = str(v) if isinstance(v, ArgoVar) else v if isinstance(v, str) \
+                    else json.dumps(v)
+            else:
+                raise StepError(f"template {tmpl.name!r}: input parameter {k!r} has no value")
+            if decl.enum and out_p[k] not in [str(e) for e in decl.enum]:
+                raise StepError(f"template {tmpl.name!r}: input parameter {k!r} is "
+                                f"{out_p[k]!r}, not one of {decl.enum}")
+        out_a: Dict[str, Optional[Art]] = {}
+        for k, decl in tmpl.inputs.artifacts.items():
+            a = arts.get(k)
+            if a is None and decl.source is not None and k not in arts:
+                a = self.resolve_artifact(decl.source, {})
+            if a is None and not decl.optional:
+                raise StepError(f"template {tmpl.name!r}: input artifact {k!r} is required "
+                                "but none was given")
+            out_a[k] = a
+        return out_p, out_a
+
+    # -- Steps ---------------------------------------------------------------------------------
+    async def run_steps(self, tmpl: Steps, n: Dict[str, Any], scope: Dict[str, Any]) -> Result:
+        sem = asyncio.Semaphore(tmpl.parallelism) if tmpl.parallelism else None
+        for i, group in enumerate(tmpl.steps):
+            gname = f"{n['name']}[{i}]"
+            g = self.start(node(self.id, gname, f"[{i}]", "StepGroup", boundary=n["id"],
+                                parent=n["id"]))
+            results = await asyncio.gather(*(
+                self.run_step(s, f"{gname}.{s.name}", n["id"], scope, g["id"], sem)
+                for s in group))
+            failed = None
+            for s, r in zip(group, results):
+                self.record(scope, "steps", s.name, r)
+                if not r.ok and failed is None:
+                    failed = r
+            if failed is not None:
+                msg = f"child '{failed.node_id}' failed"
+                self.finish(g, Result(failed.phase, msg))
+                return Result(failed.phase, msg)
+            self.finish(g, Result("Succeeded"))
+        return Result("Succeeded")
+
+    def record(self, scope: Dict[str, Any], kind: str, name: str, r: Result) -> None:
+        """Expose a finished step's outputs to its siblings, as Argo's scope does."""
+        base = f"{kind}.{name}"
+        scope[f"{base}.status"] = r.phase
+        scope[f"{base}.id"] = r.node_id
+        for k, v in r.parameters.items():
+            scope[f"{base}.outputs.parameters.{k}"] = v
+        for k, a in r.artifacts.items():
+            scope[f"{base}.outputs.artifacts.{k}"] = a
+        if r.result is not None:
+            scope[f"{base}.outputs.result"] = r.result
+        if r.exit_code is not None:
+            scope[f"{base}.exitCode"] = r.exit_code
+
+    # -- DAG -----------------------------------------------------------------------------------
+    async def run_dag(self, tmpl: DAG, n: Dict[str, Any], scope: Dict[str, Any]) -> Result:
+        tasks = tmpl.ordered()
+        sem = asyncio.Semaphore(tmpl.parallelism) if tmpl.parallelism else None
+        done: Dict[str, asyncio.Future] = {t.name: asyncio.get_running_loop().create_future()
+                                           for t in tasks}
+        stop = {"failed": None}
+
+        async def run_task(t: Any) -> None:
+            deps = t.dependencies
+            dep_results = {}
+            for d in deps:
+                dname = d.split(".")[0].strip("() ")
+                if dname in done:
+                    dep_results[dname] = await done[dname]
+            if stop["failed"] is not None and tmpl.fail_fast:
+                done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
+                return
+            if not self.depends_met(deps, dep_results):
+                tn = node(self.id, f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
+                          parent=n["id"], template=t.template.name)
+                r = self.finish(tn, Result("Omitted", "omitted: depends condition not met"))
+                self.record(scope, "tasks", t.name, r)
+                done[t.name].set_result(r)
+                return
+            r = await self.run_step(t, f"{n['name']}.{t.name}", n["id"], scope, n["id"], sem)
+            self.record(scope, "tasks", t.name, r)
+            if not r.ok and stop["failed"] is None:
+                stop["failed"] = r
+            done[t.name].set_result(r)
+
+        await asyncio.gather(*(run_task(t) for t in tasks))
+        failed = stop["failed"]
+        if failed is not None:
+            return Result(failed.phase, f"child '{failed.node_id}' failed")
+        return Result("Succeeded")
+
+    @staticmethod
+    def depends_met(deps: List[str], results: Dict[str, Result]) -> bool:
+        """Argo's dependencies: each must have Succeeded (or been Skipped), or have continueOn;
+        ``a.Failed || b.Succeeded`` style items are evaluated as ``depends`` expressions."""
+        for d in deps:
+            name, _, want = d.strip("() ").partition(".")
+            r = results.get(name)
+            if r is None:
+                continue
+            if not want:
+                if not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
+                    return False
+                continue
+            env: Dict[str, Any] = {}
+            for tname, tr in results.items():
+                for ph, flag in (("Succeeded", "Succeeded"), ("Failed", "Failed"),
+                                 ("Error", "Errored"), ("Skipped", "Skipped"),
+                                 ("Omitted", "Omitted")):
+                    env[f"{tname}.{flag}"] = tr.phase == ph
+            expr = d
+            for tname in results:
+                expr = re.sub(r"(?<![\w'-])" + re.escape(tname) + r"\.", f"tasks['{tname}'].",
+                              expr)
+            scope = {f"tasks.{k}": v for k, v in env.items()}
+            if not evaluate(expr, scope):
+                return False
+        return True
+
+    # -- one step: condition, loop, arguments --------------------------------------------------
+    async def run_step(self, step: Step, name: str, boundary: str, scope: Dict[str, Any],
+                       parent: str, sem: Optional[asyncio.Semaphore]) -> Result:
+        try:
+            if step.when is not None and not (isinstance(step.when, str) and step.when == ""):
+                text = str(step.when) if isinstance(step.when, ArgoVar) else \
+                    step.when if isinstance(step.when, str) else json.dumps(step.when)
+                if not evaluate_when(text, scope):
+                    n = node(self.id, name, step.name, "Skipped", boundary=boundary, parent=parent,
+                             template=step.template.name)
+                    return self.finish(n, Result("Skipped", f"when '{render(text, scope)}' "
+                                                 "evaluated false"))
+            items = self.loop_items(step, scope)
+        except (ExpressionError, StepError, ValueError) as exc:
+            n = node(self.id, name, step.name, "Pod", boundary=boundary, parent=parent,
+                     template=step.template.name)
+            return self.finish(n, self._continue(step, Result("Error", f"{step.name}: {exc}")))
+        if items is None:
+            res = await self.call(step, name, step.name, boundary, scope, parent, None, None, sem)
+            return self._continue(step, res)
+        return await self.run_loop(step, name, boundary, scope, parent, items, sem)
+
+    @staticmethod
+    def _continue(step: Step, res: Result) -> Result:
+        res.continue_ok = (res.phase == "Failed" and step.continue_on_failed) or \
+            (res.phase == "Error" and step.continue_on_error)
+        return res
+
+    async def call(self, step: Step, name: str, display: str, boundary: str,
+                   scope: Dict[str, Any], parent: str, item: Any,
+                   slice_spec: Optional[SliceSpec], sem: Optional[asyncio.Semaphore]) -> Result:
+        local = scope
+        if item is not None:
+            local = dict(scope)
+            local["item"] = item
+            if isinstance(item, dict):
+                for k, v in item.items():
+                    local[f"item.{k}"] = v
+        try:
+            key = render(str(step.key), local) if step.key is not None else None
+            if key is not None and key in self.reuse:
+                return self.reused(step, name, display, boundary, parent, key)
+            params = {k: self.argument(v, local) for k, v in step.parameters.items()}
+            arts = {k: self.resolve_artifact(v, local) for k, v in step.artifacts.items()}
+        except (ExpressionError, StepError) as exc:
+            n = node(self.id, name, display, "Pod", boundary=boundary, parent=parent,
+                     template=step.template.name)
+            return self.finish(n, Result("Error", f"{step.name}: {exc}"))
+        if sem is None:
+            return await self.invoke(step.template, name, display, boundary, params, arts, local,
+                                     key=key, parent=parent, slice_spec=slice_spec)
+        async with sem:
+            return await self.invoke(step.template, name, display, boundary, params, arts, local,
+                                     key=key, parent=parent, slice_spec=slice_spec)
+
+    def reused(self, step: Step, name: str, display: str, boundary: str, parent: str,
+               key: str) -> Result:
+        rec = self.reuse[key]
+        n = node(self.id, name, display, rec.type if rec.type in ("Pod", "Steps", "DAG") else
+                 "Pod", template=step.template.name, boundary=boundary, key=key, parent=parent)
+        params = {p["name"]: p["value"] for p in rec.raw_outputs.get("parameters", [])}
+        arts = {a["name"]: Art(tuple(a["path"])) if a.get("path") else None
+                for a in rec.raw_outputs.get("artifacts", [])}
+        res = Result("Succeeded", "reused", params, arts, rec.raw_outputs.get("result"))
+        return self.finish(n, res)
+
+    def argument(self, value: Any, scope: Dict[str, Any]) -> str:
+        if isinstance(value, ArgoVar):
+            return render(str(value), scope)
+        encoded = encode_parameter(value)
+        if isinstance(encoded, ArgoVar):
+            return render(str(encoded), scope)
+        return render(encoded, scope) if "{{" in encoded else encoded
+
+    def resolve_artifact(self, source: Any, scope: Dict[str, Any]) -> Optional[Art]:
+        """What an artifact argument points at, as a local artifact."""
+        if source is None:
+            return None
+        local = getattr(source, "local_path", None)
+        if local is not None:
+            return Art((str(local),)) if isinstance(local, (str, Path)) else \
+                Art(tuple(str(p) for p in local))
+        if isinstance(source, IfExpression) or (isinstance(source, ArgoVar)
+                                                and not source.tag):
+            value = evaluate(source.expr, scope)
+            return value if isinstance(value, Art) or value is None else \
+                self.resolve_artifact(value, scope)
+        if isinstance(source, (InputArtifact, OutputArtifact)) or isinstance(source, ArgoVar):
+            tag = source.tag
+        elif isinstance(source, str) and source.startswith("{{") and source.endswith("}}"):
+            inner = source[2:-2].strip()
+            if inner.startswith("="):
+                value = evaluate(inner[1:], scope)
+                return value if isinstance(value, Art) or value is None else None
+            tag = inner
+        elif isinstance(source, (str, Path)):
+            return Art((str(source),))
+        elif isinstance(source, Art):
+            return source
+        else:
+            raise StepError(f"cannot use {source!r} as an artifact")
+        if tag not in scope:
+            raise StepError(f"artifact {{{{{tag}}}}} is not available here (no such step output "
+                            "has been produced in this template)")
+        return scope[tag]
+
+    # -- loops and slices ----------------------------------------------------------------------
+    def loop_items(self, step: Step, scope: Dict[str, Any]) -> Optional[List[Any]]:
+        if step.with_items is not None:
+            return list(step.with_items)
+        if step.with_param is not None:
+            wp = step.with_param
+            if isinstance(wp, (list, tuple)):
+                return list(wp)
+            text = render(str(wp), scope)
+            try:
+                items = json.loads(text)
+            except ValueError:
+                raise StepError(f"withParam value could not be parsed as a JSON list: {text[:200]}")
+            if not isinstance(items, list):
+                raise StepError(f"withParam value could not be parsed as a JSON list: {text[:200]}")
+            return items
+        if step.with_sequence is not None:
+            return self.sequence(step.with_sequence, scope)
+        sl = step.slices
+        if sl is not None and isinstance(step.template, PythonOPTemplate):
+            if sl.input_parameter:
+                first = step.parameters.get(sl.input_parameter[0])
+                values = json.loads(self.argument(first, scope)) if first is not None else []
+                return list(range(len(values)))
+            if sl.input_artifact:
+                from ..catalog import read_catalog
+                art = self.resolve_artifact(step.artifacts.get(sl.input_artifact[0]), scope)
+                count = sum(len(read_catalog(p) or os.listdir(p)) if os.path.isdir(p) else 1
+                            for p in (art.parts if art else ()))
+                return list(range(count))
+        return None
+
+    def sequence(self, seq: ArgoSequence, scope: Dict[str, Any]) -> List[str]:
+        def num(v: Any) -> Optional[int]:
+            if v is None:
+                return None
+            text = str(v) if isinstance(v, ArgoVar) else v
+            return int(render(text, scope) if isinstance(text, str) else text)
+        count, start, end = num(seq.count), num(seq.start) or 0, num(seq.end)
+        if count is not None:
+            values = list(range(start, start + count))
+        elif end is not None:
+            values = list(range(start, end + 1)) if end >= start else list(range(start, end - 1, -1))
+        else:
+            values = []
+        fmt = seq.format
+        return [(fmt % v) if fmt else str(v) for v in values]
+
+    async def run_loop(self, step: Step, name: str, boundary: str, scope: Dict[str, Any],
+                       parent: str, items: List[Any], sem: Optional[asyncio.Semaphore]) -> Result:
+        is_dag = step.scope_kind == "tasks"
+        group = None
+        owner = parent
+        if is_dag:
+            group = self.start(node(self.id, name, step.name, "TaskGroup", boundary=boundary,
+                                    parent=parent, template=step.template.name))
+            owner = group["id"]
+        if not items:
+            n = node(self.id, name if not is_dag else f"{name}(0)", step.name, "Skipped",
+                     boundary=boundary, parent=owner)
+            res = self.finish(n, Result("Skipped", "Skipped, empty params"))
+            if group is not None:
+                self.finish(group, Result("Succeeded"))
+            return self._aggregate(step, [], [])
+        sl = step.slices if isinstance(step.template, PythonOPTemplate) else None
+        specs: List[Optional[SliceSpec]] = [None] * len(items)
+        if sl is not None:
+            items, specs = self.slice_plan(step, sl, items, scope)
+        limit = asyncio.Semaphore(step.parallelism) if step.parallelism else None
+
+        async def one(j: int, item: Any) -> Result:
+            desc = item_description(item)
+            child = f"{name}({j}:{desc})"
+            display = f"{step.name}({j}:{desc})"
+            if limit is None:
+                return await self.call(step, child, display, boundary, scope, owner, item,
+                                       specs[j], sem)
+            async with limit:
+                return await self.call(step, child, display, boundary, scope, owner, item,
+                                       specs[j], sem)
+
+        results = list(await asyncio.gather(*(one(j, it) for j, it in enumerate(items))))
+        res = self._aggregate(step, items, results)
+        if group is not None:
+            self.finish(group, Result(res.phase, res.message))
+        return self._continue(step, res) if res.phase in FAILED else res
+
+    def slice_plan(self, step: Step, sl: Any, items: List[Any], scope: Dict[str, Any]
+                   ) -> Tuple[List[Any], List[Optional[SliceSpec]]]:
+        """Per-child slice indices: the slices expression per item, grouped by group_size."""
+        def index_of(item: Any) -> Any:
+            local = dict(scope)
+            local["item"] = item
+            if isinstance(item, dict):
+                local.update({f"item.{k}": v for k, v in item.items()})
+            text = render(sl.slices, local)
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise StepError(f"slices expression {sl.slices!r} gave {text!r}, not an index")
+
+        indices = [index_of(it) for it in items]
+        if sl.shuffle and sl.group_size:
+            import random
+            random.Random(sl.random_seed).shuffle(indices)
+        if sl.group_size:
+            g = sl.group_size
+            groups = [indices[k * g:(k + 1) * g] for k in range(math.ceil(len(indices) / g))]
+            new_items: List[Any] = list(range(len(groups)))
+            chosen: List[Any] = groups
+        else:
+            new_items, chosen = items, indices
+        specs = [SliceSpec(index=c, input_parameter=sl.input_parameter,
+                           input_artifact=sl.input_artifact, output_parameter=sl.output_parameter,
+                           output_artifact=sl.output_artifact, pool_size=sl.pool_size,
+                           create_dir=sl.create_dir) for c in chosen]
+        return new_items, specs  # type: ignore[return-value]
+
+    def _aggregate(self, step: Step, items: List[Any], results: List[Result]) -> Result:
+        ok = [r for r in results if r.phase == "Succeeded"]
+        failed = [r for r in results if r.phase in FAILED and not r.continue_ok]
+        n_ok = len(ok)
+        phase, message = "Succeeded", None
+        if step.continue_on_num_success is not None or step.continue_on_success_ratio is not None:
+            need = step.continue_on_num_success if step.continue_on_num_success is not None \
+                else math.ceil(step.continue_on_success_ratio * len(results))
+            if n_ok < need:
+                phase, message = "Failed", f"{n_ok} of {len(results)} succeeded, {need} needed"
+        elif failed:
+            phase, message = failed[0].phase, f"child '{failed[0].node_id}' failed"
+        params: Dict[str, str] = {}
+        names = list(step.template.outputs.parameters)
+        for p in names:
+            params[p] = aggregate([r.parameters.get(p) for r in ok])
+        arts: Dict[str, Optional[Art]] = {}
+        for a in step.template.outputs.artifacts:
+            parts = tuple(pp for r in ok for art in [r.artifacts.get(a)] if art for pp in art.parts)
+            arts[a] = Art(parts) if parts else None
+        result = None
+        if any(r.result is not None for r in ok):
+            result = json.dumps([_json_or_str(r.result) for r in ok])
+        return Result(phase, message, params, arts, result)
+
+    # -- outputs of Steps/DAG templates --------------------------------------------------------
+    def template_outputs(self, tmpl: Any, scope: Dict[str, Any], res: Result) -> None:
+        for k, p in tmpl.outputs.parameters.items():
+            value: Optional[str] = None
+            try:
+                if p.value_from_parameter is not None:
+                    value = self.argument(p.value_from_parameter, scope)
+                elif p.value_from_expression is not None:
+                    expr = p.value_from_expression
+                    v = evaluate(expr.expr if isinstance(expr, ArgoVar) else str(expr), scope)
+                    value = None if v is None else format_value(v)
+            except (ExpressionError, StepError):
+                if not p.has_default:
+                    raise
+            if value is None:
+                if not p.has_default:
+                    raise StepError(f"output parameter {k!r} of {tmpl.name!r} has no value")
+                value = p.default if isinstance(p.default, str) else json.dumps(p.default)
+            res.parameters[k] = value
+            if p.global_name:
+                self.set_global(p.global_name, value)
+        for k, a in tmpl.outputs.artifacts.items():
+            src = a._from if a._from is not None else a.from_expression
+            art = self.resolve_artifact(src, scope) if src is not None else None
+            res.artifacts[k] = art
+            if a.global_name and art is not None:
+                self.global_arts[a.global_name] = art
+                self.root_scope[f"workflow.outputs.artifacts.{a.global_name}"] = art
+
+    def set_global(self, name: str, value: str) -> None:
+        self.globals[name] = value
+        self.root_scope[f"workflow.outputs.parameters.{name}"] = value
+
+    # -- leaves --------------------------------------------------------------------------------
+    async def run_leaf(self, tmpl: Any, n: Dict[str, Any], params: Dict[str, str],
+                       arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
+                       slice_spec: Optional[SliceSpec]) -> Result:
+        if self.pods is not None:
+            async with self.pods:
+                return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
+        return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
+
+    async def _leaf(self, tmpl: Any, n: Dict[str, Any], params: Dict[str, str],
+                    arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
+                    slice_spec: Optional[SliceSpec]) -> Result:
+        d = self.dirs.allocate(n["display_name"], n["key"])
+        n["dir"] = str(d)
+        if tmpl.init_progress and isinstance(tmpl, ScriptOPTemplate):
+            n["progress"] = tmpl.init_progress
+        self.start(n)
+        (d / "inputs" / "parameters").mkdir(parents=True)
+        for k, v in params.items():
+            (d / "inputs" / "parameters" / k).write_text(v)
+        timeout = self.timeout_of(tmpl, scope)
+        try:
+            if isinstance(tmpl, PythonOPTemplate):
+                res = await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
+            else:
+                res = await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout)
+        except asyncio.TimeoutError:
+            res = Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
+                         exit_code="-1")
+        except (StepError, ExpressionError, OSError) as exc:
+            res = Result("Error", str(exc))
+        for k, v in res.parameters.items():
+            decl = tmpl.outputs.parameters.get(k) if k in tmpl.outputs.parameters else None
+            if decl is not None and decl.global_name:
+                self.set_global(decl.global_name, v)
+        for k, a in res.artifacts.items():
+            decl = tmpl.outputs.artifacts[k] if k in tmpl.outputs.artifacts else None
+            if decl is not None and decl.global_name and a is not None:
+                self.global_arts[decl.global_name] = a
+                self.root_scope[f"workflow.outputs.artifacts.{decl.global_name}"] = a
+        progress = d / "progress"
+        if progress.exists():
+            n["progress"] = progress.read_text()
+        elif res.phase == "Succeeded":
+            n["progress"] = "1/1"
+        return self.finish(n, res)
+
+    def timeout_of(self, tmpl: Any, scope: Dict[str, Any]) -> Optional[float]:
+        values = []
+        for v in (getattr(tmpl, "timeout", None), getattr(tmpl, "active_deadline_seconds", None)):
+            if v is not None and v != "":
+                values.append(parse_duration(render(str(v), scope)))
+        return min(values) if values else None
+
+    def place(self, arts: Dict[str, Optional[Art]], target: Dict[str, Path]) -> None:
+        """Put each input artifact where its consumer expects it."""
+        from ..config import config
+        method = config.get("debug_copy_method", "copy")
+        for k, art in arts.items():
+            if art is None:
+                continue
+            dest = target[k]
+            for part in art.parts:
+                src = Path(part)
+                if not (src.exists() or src.is_symlink()):
+                    raise StepError(f"input artifact {k!r}: {part} does not exist")
+                if len(art.parts) > 1 and src.is_file():
+                    copy_path(src, dest / src.name, method)
+                else:
+                    copy_path(src, dest, method)
+
+    def op_blob(self, tmpl: PythonOPTemplate) -> bytes:
+        blob = self._op_blobs.get(id(tmpl))
+        if blob is None:
+            import cloudpickle
+            blob = cloudpickle.dumps(tmpl.op)
+            self._op_blobs[id(tmpl)] = blob
+        return blob
+
+    async def run_op(self, tmpl: PythonOPTemplate, n: Dict[str, Any], d: Path,
+                     params: Dict[str, str], arts: Dict[str, Optional[Art]],
+                     slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
+        targets = {k: d / "inputs" / "artifacts" / k for k in arts}
+        self.place(arts, targets)
+        staging = d / ".outputs"
+        call = OPCall(step=n["display_name"], parameters=params,
+                      artifacts={k: str(targets[k]) if a is not None else None
+                                 for k, a in arts.items()},
+                      workdir=str(d / "workdir"), outputs=str(staging), slice=slice_spec,
+                      key=n["key"], workflow_name=self.id, progress_file=str(d / "progress"))
+        task = {"op": self.op_blob(tmpl), "call": call, "log": str(d / "log.txt")}
+        try:
+            reply = await self.pool.run(task, timeout)
+        except WorkerDied as exc:
+            return Result("Error", str(exc))
+        if not reply["ok"]:
+            return Result("Failed", reply["message"], exit_code=str(reply["exit_code"]))
+        final = d / "outputs"
+        os.replace(staging, final)
+        out_params = dict(reply["parameters"])
+        out_arts = {k: Art((str(final / "artifacts" / k),)) for k in tmpl.outputs.artifacts}
+        return Result("Succeeded", None, out_params, out_arts, exit_code="0")
+
+    async def run_script_leaf(self, tmpl: ScriptOPTemplate, n: Dict[str, Any], d: Path,
+                              params: Dict[str, str], arts: Dict[str, Optional[Art]],
+                              scope: Dict[str, Any], timeout: Optional[float]) -> Result:
+        fs = d / "fs"
+        workdir = d / "workdir"
+        workdir.mkdir()
+        (fs / "tmp").mkdir(parents=True)
+        local = dict(scope)
+        local["pod.name"] = n["id"]
+        local["node.name"] = n["name"]
+        mapped = {k: _mapped(fs, a.path or f"/tmp/inputs/artifacts/{k}")
+                  for k, a in tmpl.inputs.artifacts.items()}
+        self.place(arts, mapped)
+        for k, a in tmpl.inputs.artifacts.items():
+            local[f"inputs.artifacts.{k}.path"] = str(mapped[k])
+        script = _remap_paths(render(tmpl.script, local), fs, tmpl) if tmpl.script else ""
+        command = [render(c, local) for c in tmpl.command]
+        if command and command[0] in ("python", "python3"):
+            command[0] = sys.executable  # the user's interpreter stands in for the image's
+        args = [_remap_paths(render(a, local), fs, tmpl) for a in tmpl.args]
+        env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
+        if script:
+            (d / "script").write_text(script)
+        async with self.processes:
+            code, result = await run_script(command, script, args, d / "script", workdir, env,
+                                            d / "log.txt", timeout, RESULT_LIMIT)
+        out_params: Dict[str, str] = {}
+        staging = d / ".outputs"
+        (staging / "artifacts").mkdir(parents=True)
+        errors = []
+        for k, p in tmpl.outputs.parameters.items():
+            if p.value_from_path:
+                f = _mapped(fs, render(p.value_from_path, local))
+                if f.is_file():
+                    text = f.read_text()
+                    out_params[k] = text[:-1] if text.endswith("\n") else text
+                elif p.has_default:
+                    out_params[k] = p.default if isinstance(p.default, str) else \
+                        json.dumps(p.default)
+                elif code == 0:
+                    errors.append(f"output parameter {k!r}: {p.value_from_path} was not written")
+            elif p.value_from_expression is not None or p.value_from_parameter is not None:
+                src = p.value_from_expression if p.value_from_expression is not None \
+                    else p.value_from_parameter
+                out_params[k] = format_value(evaluate(src.expr, local)) \
+                    if isinstance(src, ArgoVar) else render(str(src), local)
+        out_arts: Dict[str, Optional[Art]] = {}
+        for k, a in tmpl.outputs.artifacts.items():
+            src = _mapped(fs, render(a.path, local)) if a.path else None
+            if src is not None and (src.exists() or src.is_symlink()):
+                dest = staging / "artifacts" / k
+                shutil.move(str(src), str(dest))
+                out_arts[k] = Art((str(d / "outputs" / "artifacts" / k),))
+            elif not a.optional and code == 0:
+                errors.append(f"output artifact {k!r}: {a.path} was not written")
+            else:
+                out_arts[k] = None
+        os.replace(staging, d / "outputs")
+        if code != 0:
+            return Result("Failed", _exit_message(code), out_params, out_arts, result,
+                          exit_code=str(code))
+        if errors:
+            return Result("Error", "; ".join(errors), out_params, out_arts, result,
+                          exit_code=str(code))
+        return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
+
+
+def output_types(tmpl: Any) -> Dict[str, str]:
+    """Declared output types; a re-exported parameter has the type of what it re-exports."""
+    out = {}
+    for k, p in tmpl.outputs.parameters.items():
+        tp = p.type if p.type is not None else getattr(p.value_from_parameter, "type", None)
+        if tp is not None:
+            out[k] = type_name(tp)
+    return out
+
+
+def type_name(tp: Any) -> str:
+    """How a declared type is recorded: enough to decode values (str stays text)."""
+    from ..typing_checks import describe_type
+    return "str" if tp is str else describe_type(tp)
+
+
+def _param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"name": name, "value": value}
+    if type_ is not None:
+        entry["type"] = type_
+    return entry
+
+
+def _exit_message(code: int) -> str:
+    if code < 0:
+        import signal
+        try:
+            return f"Error (killed by {signal.Signals(-code).name})"
+        except ValueError:
+            return f"Error (killed by signal {-code})"
+    return f"Error (exit code {code})"
+
+
+def _mapped(fs: Path, path: str) -> Path:
+    """A container path inside the step's private file system view."""
+    return fs / path.lstrip("/") if path.startswith("/") else fs / "tmp" / path
+
+
+def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
+    """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
+    import re
+    roots = {"/tmp"}
+    for decl in list(tmpl.inputs.artifacts.values()) + list(tmpl.outputs.artifacts.values()):
+        if decl.path and decl.path.startswith("/") and not decl.path.startswith("/tmp"):
+            roots.add(decl.path)
+    for p in tmpl.outputs.parameters.values():
+        if p.value_from_path and p.value_from_path.startswith("/") and \
+                not p.value_from_path.startswith("/tmp"):
+            roots.add(p.value_from_path)
+    for root in sorted(roots, key=len, reverse=True):
+        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
+                      lambda m: str(fs) + root, text)
+    return text

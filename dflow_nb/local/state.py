@@ -1,0 +1,168 @@
+"""The local engine's state: one SQLite database (WAL) per work directory.
+
+It holds the workflows, one row per Argo-shaped node, and an event feed (every phase change,
+with a cursor) so faces can follow a run without re-reading every node. Every phase change is
+one transaction; the engine thread is the only writer, readers open their own connections.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS workflows (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, phase TEXT NOT NULL, message TEXT,
+    created_at REAL NOT NULL, started_at REAL, finished_at REAL, dir TEXT NOT NULL,
+    outputs TEXT, spec BLOB
+);
+CREATE TABLE IF NOT EXISTS nodes (
+    wf TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL,
+    type TEXT NOT NULL, template TEXT, phase TEXT NOT NULL, boundary_id TEXT, parent_id TEXT,
+    message TEXT, started_at REAL, finished_at REAL, key TEXT, inputs TEXT, outputs TEXT,
+    progress TEXT, dir TEXT, seq INTEGER NOT NULL,
+    PRIMARY KEY (wf, id)
+);
+CREATE INDEX IF NOT EXISTS nodes_by_key ON nodes (wf, key);
+CREATE INDEX IF NOT EXISTS nodes_by_display ON nodes (wf, display_name);
+CREATE INDEX IF NOT EXISTS nodes_by_seq ON nodes (wf, seq);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, wf TEXT NOT NULL, node TEXT NOT NULL,
+    phase TEXT NOT NULL, at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_wf ON events (wf, seq);
+"""
+
+NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boundary_id",
+                "parent_id", "message", "started_at", "finished_at", "key", "inputs", "outputs",
+                "progress", "dir", "seq")
+
+DB_NAME = "dflow_nb.db"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+class StateStore:
+    """Writes (engine thread) and reads (anyone) of one work directory's state."""
+
+    def __init__(self, workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.path = workdir / DB_NAME
+        self._conn = connect(self.path)
+        self._conn.executescript(SCHEMA)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    # -- writes --------------------------------------------------------------------------------
+    def _tx(self, statements: Iterable[Tuple[str, tuple]]) -> None:
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, args in statements:
+                    cur.execute(sql, args)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes]) -> None:
+        now = time.time()
+        self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec) "
+                   "VALUES (?, ?, 'Running', ?, ?, ?, ?)", (wf_id, name, now, now, str(wf_dir), spec))])
+
+    def finish_workflow(self, wf_id: str, phase: str, message: Optional[str],
+                        outputs: Dict[str, Any]) -> None:
+        self._tx([("UPDATE workflows SET phase=?, message=?, finished_at=?, outputs=? WHERE id=?",
+                   (phase, message, time.time(), json.dumps(outputs), wf_id)),
+                  ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
+                   (wf_id, wf_id, phase, time.time()))])
+
+    def upsert_node(self, wf_id: str, node: Dict[str, Any]) -> None:
+        """Write a node's current state and log its phase as an event, in one transaction."""
+        if "seq" not in node:
+            self._seq += 1
+            node["seq"] = self._seq
+        row = tuple(_encode(node.get(c)) for c in NODE_COLUMNS)
+        cols = ", ".join(NODE_COLUMNS)
+        marks = ", ".join("?" for _ in NODE_COLUMNS)
+        self._tx([(f"INSERT OR REPLACE INTO nodes (wf, {cols}) VALUES (?, {marks})", (wf_id, *row)),
+                  ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
+                   (wf_id, node["id"], node["phase"], time.time()))])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return value
+
+
+class StateReader:
+    """Read-only queries on a work directory's state (any thread or process)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.path = workdir / DB_NAME
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.path.exists():
+                raise FileNotFoundError(self.path)
+            conn = connect(self.path)
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    def workflow(self, wf_id: str) -> Optional[Dict[str, Any]]:
+        row = self._conn().execute("SELECT * FROM workflows WHERE id=?", (wf_id,)).fetchone()
+        return _row(row) if row else None
+
+    def workflows(self) -> List[Dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT id, name, phase, message, created_at, started_at, finished_at, dir "
+            "FROM workflows ORDER BY created_at DESC").fetchall()
+        return [_row(r) for r in rows]
+
+    def nodes(self, wf_id: str, *, key: Optional[str] = None, display_name: Optional[str] = None,
+              since_seq: Optional[int] = None) -> List[Dict[str, Any]]:
+        sql = "SELECT * FROM nodes WHERE wf=?"
+        args: List[Any] = [wf_id]
+        if key is not None:
+            sql += " AND key=?"
+            args.append(key)
+        if display_name is not None:
+            sql += " AND display_name=?"
+            args.append(display_name)
+        if since_seq is not None:
+            sql += " AND seq>?"
+            args.append(since_seq)
+        sql += " ORDER BY seq"
+        return [_row(r) for r in self._conn().execute(sql, args).fetchall()]
+
+    def events(self, wf_id: str, cursor: int = 0, limit: int = 10000) -> List[Dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT seq, node, phase, at FROM events WHERE wf=? AND seq>? ORDER BY seq LIMIT ?",
+            (wf_id, cursor, limit)).fetchall()
+        return [dict(r) for r in rows]
+
+
+def _row(row: sqlite3.Row) -> Dict[str, Any]:
+    out = dict(row)
+    for k in ("inputs", "outputs"):
+        if isinstance(out.get(k), str):
+            out[k] = json.loads(out[k])
+    out.pop("spec", None)
+    return out

@@ -1,0 +1,56 @@
+"""Shell/script/container leaves as subprocesses: own process group, log streamed to disk."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections import deque
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+
+async def run_script(command: List[str], script: str, args: List[str], script_path: Path,
+                     cwd: Path, env: Dict[str, str], log: Path, timeout: Optional[float],
+                     result_limit: int) -> Tuple[int, str]:
+    """Run ``command script args``; stdout goes to the log and its tail becomes the result."""
+    argv = list(command) + ([str(script_path)] if script else []) + list(args)
+    if not argv:
+        raise OSError("the template has neither a command nor a script to run")
+    full_env = dict(os.environ)
+    full_env.update(env)
+    with open(log, "ab") as log_file:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, cwd=str(cwd), env=full_env, stdout=asyncio.subprocess.PIPE,
+                stderr=log_file, stdin=asyncio.subprocess.DEVNULL, start_new_session=True)
+        except FileNotFoundError:
+            raise OSError(f"command not found: {argv[0]!r}") from None
+        tail: deque = deque()
+        size = 0
+
+        async def pump() -> None:
+            nonlocal size
+            assert proc.stdout is not None
+            while True:
+                chunk = await proc.stdout.read(65536)
+                if not chunk:
+                    return
+                log_file.write(chunk)
+                log_file.flush()
+                tail.append(chunk)
+                size += len(chunk)
+                while size - len(tail[0]) >= result_limit:
+                    size -= len(tail.popleft())
+
+        try:
+            await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
+        except BaseException:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+            raise
+    data = b"".join(tail)[-result_limit:]
+    text = data.decode(errors="replace")
+    return proc.returncode, text[:-1] if text.endswith("\n") else text

@@ -1,0 +1,103 @@
+"""The warm pool of Python OP workers, driven from the engine's asyncio loop.
+
+Each worker is its own process group, so a timeout or a terminate kills the OP and anything it
+spawned, and only that worker is replaced: the other steps carry on.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import pickle
+import signal
+import sys
+from typing import Any, Dict, List, Optional
+
+from .worker import HEADER
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended mid-task (killed by a signal, out of memory...)."""
+
+
+class _Worker:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    async def call(self, task: Dict[str, Any]) -> Dict[str, Any]:
+        data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(HEADER.pack(len(data)) + data)
+        await self.proc.stdin.drain()
+        try:
+            head = await self.proc.stdout.readexactly(HEADER.size)
+            (size,) = HEADER.unpack(head)
+            return pickle.loads(await self.proc.stdout.readexactly(size))
+        except (asyncio.IncompleteReadError, ConnectionResetError):
+            code = await self.proc.wait()
+            raise WorkerDied(_death(code)) from None
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _death(code: int) -> str:
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the OP's process was killed by {name}"
+    return f"the OP's process exited with code {code}"
+
+
+class WorkerPool:
+    """``size`` warm workers; ``run`` waits for an idle one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._idle: Optional[asyncio.Queue] = None
+        self._all: List[_Worker] = []
+
+    async def _spawn(self) -> _Worker:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
+                                            [env.get("PYTHONPATH", "")])
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "dflow_nb.local.worker", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, env=env, start_new_session=True)
+        worker = _Worker(proc)
+        self._all.append(worker)
+        return worker
+
+    async def _ensure(self) -> asyncio.Queue:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for w in await asyncio.gather(*(self._spawn() for _ in range(self.size))):
+                self._idle.put_nowait(w)
+        return self._idle
+
+    async def run(self, task: Dict[str, Any], timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Run one OP task; on timeout or cancellation the worker is killed and replaced."""
+        idle = await self._ensure()
+        worker = await idle.get()
+        healthy = False
+        try:
+            reply = await asyncio.wait_for(worker.call(task), timeout)
+            healthy = True
+            return reply
+        finally:
+            if healthy:
+                idle.put_nowait(worker)
+            else:
+                worker.kill()
+                self._all.remove(worker)
+                idle.put_nowait(await self._spawn())
+
+    def close(self) -> None:
+        for w in self._all:
+            w.kill()
+        self._all.clear()
+        self._idle = None

@@ -1,0 +1,221 @@
+"""Run one OP against files: read inputs, call ``execute``, write outputs.
+
+This is the one code path for Python OPs: the local engine's workers call it, and so does the
+script a compiled Argo template runs in its container. Parameters arrive as Argo text, artifacts
+as placed paths; outputs are written under ``outputs/parameters`` and ``outputs/artifacts``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from ..catalog import load_input, save_output
+from ..records import unwrap_sliced
+from ..serialization import dumps, loads
+from ..typing_checks import describe_type
+from .op import OP, check_signature
+from .opio import Artifact, Parameter
+
+
+@dataclass
+class SliceSpec:
+    """Which inputs a sliced step indexes, and this slice's index (a list when grouped)."""
+
+    index: Union[int, List[int]]
+    input_parameter: List[str] = field(default_factory=list)
+    input_artifact: List[str] = field(default_factory=list)
+    output_parameter: List[str] = field(default_factory=list)
+    output_artifact: List[str] = field(default_factory=list)
+    pool_size: Optional[int] = None
+    create_dir: bool = False
+
+
+@dataclass
+class OPCall:
+    """Everything an OP run needs, in plain data (it crosses process boundaries)."""
+
+    step: str
+    parameters: Dict[str, str]
+    artifacts: Dict[str, Optional[str]]
+    workdir: str
+    outputs: str
+    slice: Optional[SliceSpec] = None
+    key: Optional[str] = None
+    workflow_name: Optional[str] = None
+    progress_file: Optional[str] = None
+
+
+class InputError(ValueError):
+    """An input the OP cannot take (bad JSON for a typed parameter, a slice out of range)."""
+
+
+def parse_parameter(text: Any, tp: Any, where: str) -> Any:
+    """Argo text to the declared type: str stays text, everything else is JSON.
+
+    Stacked outputs of a sliced step (``dflow_list_item`` entries) arrive as the plain list.
+    """
+    if not isinstance(text, str):
+        return text
+    if tp is str:
+        return text
+    try:
+        value = loads(text)
+        return unwrap_sliced(value) if "dflow_list_item" in text else value
+    except ValueError:
+        if tp in (None, Any) or getattr(tp, "__name__", "") == "Any":
+            return text
+        raise InputError(f"{where}: expected {describe_type(tp)} as JSON, given {text!r}") from None
+
+
+def format_parameter(value: Any, where: str) -> str:
+    """An output value as Argo text (str as-is, else JSON)."""
+    if isinstance(value, str):
+        return value
+    try:
+        return dumps(value)
+    except Exception as exc:
+        raise TypeError(f"{where}: a {type(value).__name__} cannot be encoded as a "
+                        f"parameter ({exc}); return JSON-able values or use an Artifact") from None
+
+
+def _pick(values: Any, index: Union[int, List[int]], where: str) -> Any:
+    """Element ``index`` of a sliced input, or the elements of a group of indices."""
+    if isinstance(index, list):
+        return [_pick(values, i, where) for i in index]
+    if not isinstance(values, list):
+        raise InputError(f"{where}: a sliced input must be a list, given {values!r}")
+    if not 0 <= index < len(values):
+        raise InputError(f"{where}: slice {index} is out of range (the list has {len(values)} items)")
+    return values[index]
+
+
+def _instance(op: Any) -> OP:
+    return op() if isinstance(op, type) else op
+
+
+def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> Dict[str, Any]:
+    """The OPIO for one execution (one item of a slice when ``index`` is given)."""
+    name = getattr(op, "__name__", None) or type(op).__name__
+    sl = call.slice
+    opio: Dict[str, Any] = {}
+    for key, item in op.get_input_sign().items():
+        where = f"OP {name}, input {key!r}"
+        if isinstance(item, Artifact):
+            path = call.artifacts.get(key)
+            if sl is not None and index is not None and key in sl.input_artifact:
+                value = _pick(load_input(Path(path) if path else None, List[item.type]),
+                              index, where)
+            else:
+                value = load_input(Path(path) if path else None, item.type)
+            if value is None and not item.optional:
+                raise InputError(f"{where}: a required artifact is missing")
+            opio[key] = value
+            continue
+        if key not in call.parameters:
+            continue  # check_signature fills the default or reports the gap
+        tp = item.type if isinstance(item, Parameter) else item
+        sliced = sl is not None and index is not None and key in sl.input_parameter
+        value = parse_parameter(call.parameters[key], list if sliced else tp, where)
+        opio[key] = _pick(value, index, where) if sliced else value
+    return opio
+
+
+def _execute_one(op: Any, call: OPCall, index: Union[int, List[int], None],
+                 order: List[int]) -> Dict[str, Any]:
+    instance = _instance(op)
+    instance.key = call.key
+    instance.workflow_name = call.workflow_name
+    if call.progress_file:
+        progress = Path(call.progress_file)
+        instance._progress_report = lambda cur, tot: progress.write_text(f"{cur}/{tot}")
+    opio = read_inputs(instance, call, index)
+    checked = getattr(type(instance).execute, "__dflow_checked__", False)
+    if not checked:
+        check_signature(instance, opio, instance.get_input_sign(), True)
+    out = instance.execute(opio)
+    if not checked:
+        check_signature(instance, out, instance.get_output_sign(), False)
+    _save_artifacts(instance, call, out, order)
+    return {k: v for k, v in out.items()
+            if not isinstance(instance.get_output_sign()[k], Artifact)}
+
+
+def _save_artifacts(op: OP, call: OPCall, out: Dict[str, Any], order: List[int]) -> None:
+    root = Path(call.outputs) / "artifacts"
+    for key, item in op.get_output_sign().items():
+        if isinstance(item, Artifact):
+            value = out.get(key)
+            target = root / key
+            if value is None:
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            sl = call.slice
+            prefix = str(order[0]) if sl is not None and sl.create_dir and order else ""
+            try:
+                save_output(value, target, Path.cwd(), order, prefix)
+            except FileNotFoundError as exc:
+                raise FileNotFoundError(f"OP {type(op).__name__}, output artifact {key!r}: "
+                                        f"{exc}") from None
+
+
+def _run_item(args: Any) -> Dict[str, Any]:
+    op, call, index, order = args
+    return _execute_one(op, call, index, order)
+
+
+def run_op(op: Any, call: OPCall) -> Dict[str, str]:
+    """Execute the OP (once, or once per item of a grouped slice); returns written parameters."""
+    Path(call.workdir).mkdir(parents=True, exist_ok=True)
+    os.chdir(call.workdir)
+    sl = call.slice
+    if sl is None:
+        params = _execute_one(op, call, None, [])
+    elif not isinstance(sl.index, list):
+        params = _execute_one(op, call, sl.index, [sl.index])
+    elif not sl.pool_size:
+        # A group without a pool: one execute() over lists, as Dflow does.
+        params = _execute_one(op, call, sl.index, sl.index[:1])
+    else:
+        jobs = [(op, call, i, [i]) for i in sl.index]
+        if sl.pool_size and sl.pool_size != 1 and len(jobs) > 1:
+            workers = None if sl.pool_size == -1 else sl.pool_size
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_run_item, jobs))
+        else:
+            results = [_run_item(j) for j in jobs]
+        params = {}
+        for key in (results[0] if results else {}):
+            if key in sl.output_parameter:
+                params[key] = [r.get(key) for r in results]
+            else:
+                params[key] = results[-1][key]
+    return _write_parameters(op, call, params)
+
+
+def _write_parameters(op: Any, call: OPCall, params: Dict[str, Any]) -> Dict[str, str]:
+    name = getattr(op, "__name__", None) or type(op).__name__
+    root = Path(call.outputs) / "parameters"
+    root.mkdir(parents=True, exist_ok=True)
+    written = {}
+    sl = call.slice
+    for key in (sl.output_parameter if sl is not None else []):
+        if key in params:
+            if isinstance(sl.index, list):
+                values = params[key]
+                if not isinstance(values, list) or len(values) != len(sl.index):
+                    raise TypeError(f"OP {getattr(op, '__name__', type(op).__name__)}, output "
+                                    f"{key!r}: a group of {len(sl.index)} slices must return a "
+                                    f"list of {len(sl.index)} values, returned {values!r}")
+                params[key] = [{"dflow_list_item": v, "order": i}
+                               for v, i in zip(values, sl.index)]
+            else:
+                params[key] = [{"dflow_list_item": params[key], "order": sl.index}]
+    for key, value in params.items():
+        text = format_parameter(value, f"OP {name}, output {key!r}")
+        (root / key).write_text(text)
+        written[key] = text
+    return written

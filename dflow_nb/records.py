@@ -1,0 +1,189 @@
+"""Backend-neutral views of a run: what faces read, whichever engine ran the workflow.
+
+A ``StepRecord`` is one Argo-shaped node (``status.nodes[id]``), with Dflow's ``ArgoStep``
+conveniences: ``step.outputs.parameters["x"].value`` decoded by the declared type, and
+``step.outputs.artifacts["y"]`` usable as another workflow's input (reuse).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from .serialization import dumps, loads
+
+
+def decode(text: Any, type_name: Optional[str]) -> Any:
+    """A parameter's Argo text as the Python value its type says; untyped stays text."""
+    if not isinstance(text, str) or type_name in (None, "str"):
+        return text
+    try:
+        value = loads(text)
+    except ValueError:
+        return text
+    return unwrap_sliced(value)
+
+
+def unwrap_sliced(value: Any) -> Any:
+    """Aggregated sliced outputs ``[[{"dflow_list_item": v, "order": i}], ...]`` -> ``[v...]``."""
+    if not isinstance(value, list) or not value:
+        return value
+    flat: List[Any] = []
+    for part in value:
+        if isinstance(part, str):
+            try:
+                part = json.loads(part)
+            except ValueError:
+                return value
+        if isinstance(part, list) and all(isinstance(p, dict) and "dflow_list_item" in p
+                                          for p in part):
+            flat.extend(part)
+        elif isinstance(part, dict) and "dflow_list_item" in part:
+            flat.append(part)
+        else:
+            return value
+    flat.sort(key=lambda p: p.get("order", 0))
+    return [p["dflow_list_item"] for p in flat]
+
+
+@dataclass
+class ParameterRecord:
+    name: str
+    value: Any
+    type: Optional[str] = None
+    raw: Optional[str] = None
+    globalName: Optional[str] = None
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass
+class ArtifactRecord:
+    """A produced artifact; locally its files are at ``local_path`` (list if merged)."""
+
+    name: str
+    local_path: Any = None
+    globalName: Optional[str] = None
+
+    @property
+    def paths(self) -> List[str]:
+        lp = self.local_path
+        return [] if lp is None else [lp] if isinstance(lp, str) else list(lp)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+@dataclass
+class IORecord:
+    parameters: Dict[str, ParameterRecord] = field(default_factory=dict)
+    artifacts: Dict[str, ArtifactRecord] = field(default_factory=dict)
+    result: Optional[str] = None
+    exitCode: Optional[str] = None
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    @classmethod
+    def from_raw(cls, raw: Optional[Dict[str, Any]]) -> "IORecord":
+        raw = raw or {}
+        params = {p["name"]: ParameterRecord(p["name"], decode(p.get("value"), p.get("type")),
+                                             p.get("type"), p.get("value"), p.get("globalName"))
+                  for p in raw.get("parameters", [])}
+        arts = {}
+        for a in raw.get("artifacts", []):
+            path = a.get("path")
+            if isinstance(path, list) and len(path) == 1:
+                path = path[0]
+            arts[a["name"]] = ArtifactRecord(a["name"], path, a.get("globalName"))
+        return cls(params, arts, raw.get("result"), raw.get("exitCode"))
+
+
+@dataclass
+class StepRecord:
+    """One node of a run (Argo's NodeStatus), Dflow ``ArgoStep``-compatible."""
+
+    id: str
+    name: str
+    displayName: str
+    type: str
+    phase: str
+    workflow: str
+    templateName: Optional[str] = None
+    boundaryID: Optional[str] = None
+    parentID: Optional[str] = None
+    message: Optional[str] = None
+    startedAt: Optional[float] = None
+    finishedAt: Optional[float] = None
+    key: Optional[str] = None
+    progress: Optional[str] = None
+    inputs: IORecord = field(default_factory=IORecord)
+    outputs: IORecord = field(default_factory=IORecord)
+    raw_outputs: Dict[str, Any] = field(default_factory=dict, repr=False)
+    dir: Optional[str] = None
+    seq: int = 0
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    @classmethod
+    def from_node(cls, wf: str, n: Dict[str, Any]) -> "StepRecord":
+        return cls(id=n["id"], name=n["name"], displayName=n["display_name"], type=n["type"],
+                   phase=n["phase"], workflow=wf, templateName=n.get("template"),
+                   boundaryID=n.get("boundary_id"), parentID=n.get("parent_id"),
+                   message=n.get("message"), startedAt=n.get("started_at"),
+                   finishedAt=n.get("finished_at"), key=n.get("key"), progress=n.get("progress"),
+                   inputs=IORecord.from_raw(n.get("inputs")),
+                   outputs=IORecord.from_raw(n.get("outputs")),
+                   raw_outputs=dict(n.get("outputs") or {}), dir=n.get("dir"),
+                   seq=n.get("seq") or 0)
+
+    @property
+    def duration(self) -> Optional[float]:
+        if self.startedAt is None or self.finishedAt is None:
+            return None
+        return self.finishedAt - self.startedAt
+
+    def modify_output_parameter(self, name: str, value: Any) -> None:
+        """Change an output before reusing this step (``submit(reuse_step=[...])``)."""
+        if name not in self.outputs.parameters:
+            raise KeyError(f"step {self.displayName!r} has no output parameter {name!r} "
+                           f"(it has: {', '.join(self.outputs.parameters) or 'none'})")
+        text = value if isinstance(value, str) else dumps(value)
+        rec = self.outputs.parameters[name]
+        rec.value, rec.raw = decode(text, rec.type) if rec.type not in (None, "str") else value, text
+        for p in self.raw_outputs.setdefault("parameters", []):
+            if p["name"] == name:
+                p["value"] = text
+
+    def modify_output_artifact(self, name: str, artifact: Any) -> None:
+        """Point an output artifact elsewhere before reusing this step."""
+        if name not in self.outputs.artifacts:
+            raise KeyError(f"step {self.displayName!r} has no output artifact {name!r} "
+                           f"(it has: {', '.join(self.outputs.artifacts) or 'none'})")
+        path = getattr(artifact, "local_path", artifact)
+        paths = [str(path)] if isinstance(path, (str, bytes)) or not hasattr(path, "__iter__") \
+            else [str(p) for p in path]
+        self.outputs.artifacts[name].local_path = paths[0] if len(paths) == 1 else paths
+        for a in self.raw_outputs.setdefault("artifacts", []):
+            if a["name"] == name:
+                a["path"] = paths
+
+
+@dataclass
+class WorkflowRecord:
+    """A run's summary: phase, timing and global outputs."""
+
+    id: str
+    name: str
+    phase: str
+    message: Optional[str] = None
+    createdAt: Optional[float] = None
+    startedAt: Optional[float] = None
+    finishedAt: Optional[float] = None
+    dir: Optional[str] = None
+    outputs: IORecord = field(default_factory=IORecord)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)

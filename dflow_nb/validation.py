@@ -1,0 +1,98 @@
+"""Whole-workflow checks before anything runs: every error names the step and the field."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Set
+
+from .dag import DAG
+from .errors import ValidationError
+from .expressions import ExpressionError, references
+from .references import ArgoVar
+from .steps import Steps
+
+MAX_TEMPLATES = 200
+MAX_TASKS = 200
+
+
+def templates_of(entry: Any, extra: List[Any] = ()) -> Dict[str, Any]:
+    """Every template reachable from the entrypoint, by name (recursion included once)."""
+    found: Dict[str, Any] = {}
+    stack = [entry, *[t for t in extra if t is not None]]
+    while stack:
+        t = stack.pop()
+        seen = found.get(t.name)
+        if seen is t:
+            continue
+        if seen is not None:
+            raise ValidationError(f"template {t.name!r}", "two different templates share a name",
+                                  expected="unique template names", given=t.name)
+        found[t.name] = t
+        if isinstance(t, (Steps, DAG)):
+            stack.extend(s.template for s in t.children())
+    return found
+
+
+def _texts(step: Any) -> Iterator[str]:
+    for v in [*step.parameters.values(), *step.artifacts.values(), step.when, step.with_param,
+              step.key]:
+        if isinstance(v, ArgoVar):
+            yield str(v)
+        elif isinstance(v, str):
+            yield v
+
+
+def validate(workflow: Any) -> None:
+    """Raise ValidationError for the first thing Argo (or the run) would reject."""
+    if workflow.entrypoint is None:
+        raise ValidationError(f"workflow {workflow.name!r}", "has no steps",
+                              expected="wf.add(step) or Workflow(steps=/dag=)", given=None)
+    templates = templates_of(workflow.entrypoint, [workflow.on_exit])
+    if len(templates) > MAX_TEMPLATES:
+        raise ValidationError(f"workflow {workflow.name!r}", "too many templates for Argo",
+                              expected=f"at most {MAX_TEMPLATES}", given=len(templates))
+    for t in templates.values():
+        if isinstance(t, DAG):
+            if len(t.tasks) > MAX_TASKS:
+                raise ValidationError(f"DAG {t.name!r}", "too many tasks for Argo",
+                                      expected=f"at most {MAX_TASKS}", given=len(t.tasks))
+            t.ordered()
+            names = {x.name for x in t.tasks}
+            for task in t.tasks:
+                if task.explicit_dependencies is not None and task.name[:1].isdigit():
+                    raise ValidationError(f"task {task.name!r}", "a task with dependencies "
+                                          "cannot start with a digit", given=task.name)
+                _check_refs(t, task, "tasks", names)
+        elif isinstance(t, Steps):
+            earlier: Set[str] = set()
+            for group in t.steps:
+                for step in group:
+                    _check_refs(t, step, "steps", earlier)
+                earlier.update(s.name for s in group)
+
+
+def _check_refs(tmpl: Any, step: Any, kind: str, visible: Set[str]) -> None:
+    where = f"{kind[:-1]} {step.name!r} of {type(tmpl).__name__} {tmpl.name!r}"
+    for text in _texts(step):
+        try:
+            refs = references(text)
+        except ExpressionError as exc:
+            raise ValidationError(where, f"malformed expression: {exc}", given=text) from None
+        for ref in refs:
+            parts = ref.split(".")
+            if parts[0] in ("steps", "tasks") and len(parts) > 1:
+                if parts[0] != kind:
+                    raise ValidationError(where, f"refers to {{{{{ref}}}}}, but a "
+                                          f"{type(tmpl).__name__} can only refer to "
+                                          f"{kind}.<name>", given=text)
+                if parts[1] not in visible:
+                    raise ValidationError(where, f"refers to unknown or later step {parts[1]!r}",
+                                          expected=f"one of {sorted(visible) or 'no earlier steps'}",
+                                          given=ref)
+            elif parts[0] == "inputs" and len(parts) > 2:
+                declared = tmpl.inputs.parameters if parts[1] == "parameters" else \
+                    tmpl.inputs.artifacts
+                if parts[2] not in declared:
+                    raise ValidationError(where, f"refers to {{{{{ref}}}}}, which "
+                                          f"{tmpl.name!r} does not declare",
+                                          expected=f"one of {sorted(declared)}", given=ref)
+
+

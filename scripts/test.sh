@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs into .venv-test, then run the whole suite.
+# Usage: bash scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${DFLOW_NB_TEST_VENV:-.venv-test}
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+export DFLOW_NB_SHARED=${DFLOW_NB_SHARED:-$(cd .. && pwd)/shared}
+status=0
+"$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-2}" -q "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "no tests were collected" >&2
+fi
+exit "$status"
