@@ -6,7 +6,6 @@ run look the same to them.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
@@ -14,8 +13,9 @@ from . import context
 from .config import config, local_mode
 from .dag import DAG
 from .errors import StepNotFound, WorkflowNotFound
-from .names import check_workflow_name, randstr
-from .records import IORecord, StepRecord, WorkflowRecord
+from .names import check_workflow_name
+from .backend import Backend, backend_for
+from .records import StepRecord, WorkflowRecord
 from .step import Step, Task
 from .steps import Steps
 
@@ -66,7 +66,7 @@ class Workflow:
         self.parameters = dict(parameters or {})
         self.on_exit = on_exit
         self.workdir = Path(workdir if workdir is not None else config["debug_workdir"])
-        self._future: Any = None
+        self._backend: Optional[Backend] = None
 
     def __repr__(self) -> str:
         return f"Workflow(name={self.name!r}, id={self.id!r})"
@@ -94,61 +94,45 @@ class Workflow:
         self.entrypoint.add(step)
 
     # -- running -------------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """The engine this workflow runs on: local (debug mode, or no Argo host) or Argo."""
+        if self._backend is None:
+            self._backend = backend_for(local_mode() if not self.host else
+                                        config["mode"] == "debug", self.workdir,
+                                        host=self.host, token=self._token,
+                                        namespace=self.namespace)
+        return self._backend
+
     def submit(self, reuse_step: Optional[List[StepRecord]] = None, wait: Optional[bool] = None,
                detach: bool = False) -> WorkflowRecord:
         """Validate and start the run. A script waits for the end (as Dflow's debug mode); a
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
         from .validation import validate
         validate(self)
-        if not local_mode():
-            raise NotImplementedError(
-                "Argo mode is not available yet in this version of dflow_nb; set "
-                "config['mode'] = 'debug' (or leave config['host'] empty) to run locally")
         if detach:
             raise NotImplementedError("submit(detach=True) is not available yet; the run "
                                       "goes on in this process")
-        import pickle
-        from .local.runtime import LocalRuntime
-        self.id = f"{self.name}-{randstr()}"
-        self.uid = self.id
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
-        try:
-            spec: Optional[bytes] = pickle.dumps(self)
-        except Exception:
-            spec = None
-        self._future = LocalRuntime.get().submit(self, self.id, self.workdir, spec, reuse)
-        print(f"Workflow is running locally (ID: {self.id})")
+        self.id = self.backend.submit(self, reuse)
+        self.uid = self.id
         if wait if wait is not None else not _in_kernel():
             self.wait()
         return self.query()
 
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state["_future"] = None
+        state["_backend"] = None
         state["_token"] = None
         return state
 
     def wait(self, interval: float = 1, timeout: Optional[float] = None) -> str:
         """Block until the run ends; returns its phase."""
-        if self._future is not None:
-            self._future.result(timeout)
-            return self.query_status()
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            phase = self.query_status()
-            if phase not in ("Pending", "Running"):
-                return phase
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"workflow {self.id} still {phase} after {timeout}s")
-            time.sleep(interval)
+        return self.backend.wait(self._require_id(), timeout)
 
     def terminate(self) -> None:
         """Stop the run now: running steps are killed, the workflow ends Failed."""
-        from .local.runtime import LocalRuntime
-        self._require_id()
-        LocalRuntime.get().terminate(self.id)  # type: ignore[arg-type]
-        if self._future is not None:
-            self._future.result()
+        self.backend.terminate(self._require_id())
 
     # -- querying ------------------------------------------------------------------------------
     def _require_id(self) -> str:
@@ -157,29 +141,9 @@ class Workflow:
                                    "Workflow(id=...) to attach to an existing run")
         return self.id
 
-    def _reader(self) -> Any:
-        from .local.state import StateReader
-        return StateReader(self.workdir.resolve())
-
     def query(self) -> WorkflowRecord:
         """The run's summary (phase, times, global outputs)."""
-        wf_id = self._require_id()
-        try:
-            row = self._reader().workflow(wf_id)
-        except FileNotFoundError:
-            row = None
-        if row is None:
-            raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir.resolve()}")
-        outputs = row.get("outputs") or {}
-        return WorkflowRecord(
-            id=row["id"], name=row["name"], phase=row["phase"], message=row.get("message"),
-            createdAt=row.get("created_at"), startedAt=row.get("started_at"),
-            finishedAt=row.get("finished_at"), dir=row.get("dir"),
-            outputs=IORecord.from_raw({
-                "parameters": [{"name": k, "value": v, "globalName": k}
-                               for k, v in (outputs.get("parameters") or {}).items()],
-                "artifacts": [{"name": k, "path": v, "globalName": k}
-                              for k, v in (outputs.get("artifacts") or {}).items()]}))
+        return self.backend.workflow(self._require_id())
 
     def query_status(self) -> str:
         """Pending, Running, Succeeded, Failed or Error (Argo's workflow phases)."""
@@ -187,9 +151,7 @@ class Workflow:
 
     def query_nodes(self, since_seq: Optional[int] = None) -> List[StepRecord]:
         """Every node of the run, including groups and the root (for faces drawing the graph)."""
-        wf_id = self._require_id()
-        return [StepRecord.from_node(wf_id, n) for n in
-                self._reader().nodes(wf_id, since_seq=since_seq)]
+        return self.backend.nodes(self._require_id(), since_seq=since_seq)
 
     def query_step(self, name: Union[str, List[str], None] = None,
                    key: Union[str, List[str], None] = None,
@@ -201,28 +163,26 @@ class Workflow:
         """Steps of the run, filtered as Dflow does: a name matches itself and its loop items
         (``name(0:x)``); every filter takes a value or a list."""
         wf_id = self._require_id()
-        as_list = (lambda v: None if v is None else [v] if isinstance(v, str) else list(v))
-        names, keys, phases, ids, types = map(as_list, (name, key, phase, id, type))
-        reader = self._reader()
-        rows = reader.nodes(wf_id, key=keys[0]) if keys and len(keys) == 1 else reader.nodes(wf_id)
+        names, keys, phases, ids, types = map(_as_list, (name, key, phase, id, type))
+        nodes = self.backend.nodes(wf_id, key=keys[0] if keys and len(keys) == 1 else None)
         out = []
-        for n in rows:
-            if n["id"] == wf_id or n["type"] in HIDDEN_TYPES:
+        for n in nodes:
+            if n.id == wf_id or n.type in HIDDEN_TYPES:
                 continue
-            if names and not any(n["display_name"] == x or n["display_name"].startswith(x + "(")
+            if names and not any(n.displayName == x or n.displayName.startswith(x + "(")
                                  for x in names):
                 continue
-            if keys and n["key"] not in keys:
+            if keys and n.key not in keys:
                 continue
-            if phases and n["phase"] not in phases:
+            if phases and n.phase not in phases:
                 continue
-            if ids and n["id"] not in ids:
+            if ids and n.id not in ids:
                 continue
-            if types and n["type"] not in types:
+            if types and n.type not in types:
                 continue
-            if parent_id is not None and n["parent_id"] != parent_id:
+            if parent_id is not None and n.parentID != parent_id:
                 continue
-            out.append(StepRecord.from_node(wf_id, n))
+            out.append(n)
         if not sort_by_generation:
             out.sort(key=lambda s: (s.startedAt or float("inf"), s.seq))
         return out
@@ -248,14 +208,12 @@ class Workflow:
         return found[-1]
 
 
+def _as_list(value: Union[str, List[str], None]) -> Optional[List[str]]:
+    return None if value is None else [value] if isinstance(value, str) else list(value)
+
+
 def query_workflows(workdir: Optional[Union[str, Path]] = None, **_: Any) -> List[WorkflowRecord]:
-    """Workflows the local engine knows in a work directory, newest first."""
-    from .local.state import StateReader
-    root = Path(workdir if workdir is not None else config["debug_workdir"]).resolve()
-    try:
-        rows = StateReader(root).workflows()
-    except FileNotFoundError:
-        return []
-    return [WorkflowRecord(id=r["id"], name=r["name"], phase=r["phase"], message=r["message"],
-                           createdAt=r["created_at"], startedAt=r["started_at"],
-                           finishedAt=r["finished_at"], dir=r["dir"]) for r in rows]
+    """Workflows the configured backend knows (locally: in the work directory), newest first."""
+    root = Path(workdir if workdir is not None else config["debug_workdir"])
+    return backend_for(local_mode(), root, host=config["host"], token=config["token"],
+                       namespace=config["namespace"]).list()

@@ -2,6 +2,7 @@
 
 Run it with ``python examples/quickstart.py``; it prints the run's step table and result.
 """
+import os
 from pathlib import Path
 from typing import List
 
@@ -48,6 +49,9 @@ class Report(OP):
 
 
 def main() -> None:
+    runs = Path(__file__).resolve().parent / "dflow_nb_runs"   # state db + step directories
+    runs.mkdir(exist_ok=True)
+    os.chdir(runs)
     Path("title.txt").write_text("Sum of squares\n")
     square = Step("square", PythonOPTemplate(Square, slices=Slices(input_parameter=["x"],
                                                                     output_parameter=["y"])),

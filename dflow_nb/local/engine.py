@@ -32,7 +32,7 @@ from ..step import Step, encode_parameter
 from ..steps import Steps
 from ..templates import ScriptOPTemplate
 from .durations import parse_duration
-from .nodes import StepDirs, item_description, node, node_id
+from .nodes import StepDirs, item_description, node
 from .state import StateStore
 from .subprocesses import run_script
 from .workers import WorkerDied, WorkerPool

@@ -6,7 +6,6 @@ as placed paths; outputs are written under ``outputs/parameters`` and ``outputs/
 """
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field

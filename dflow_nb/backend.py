@@ -1,0 +1,48 @@
+"""The contract between ``Workflow`` and an engine: submit a model, read back records.
+
+Workflow (and through it every face) talks only to this protocol, so the local engine and Argo
+are interchangeable. Backends are imported lazily: authoring never imports one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Protocol
+
+from .records import StepRecord, WorkflowRecord
+
+
+class Backend(Protocol):
+    """An engine that runs workflows and reports them as records."""
+
+    def submit(self, workflow: Any, reuse: Dict[str, StepRecord]) -> str:
+        """Start a run of ``workflow``; returns its id at once."""
+
+    def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
+        """Block until the run ends; returns its phase."""
+
+    def workflow(self, wf_id: str) -> WorkflowRecord:
+        """The run's summary; WorkflowNotFound if there is no such run."""
+
+    def nodes(self, wf_id: str, key: Optional[str] = None,
+              since_seq: Optional[int] = None) -> List[StepRecord]:
+        """The run's nodes (all of them, or those with ``key``, or those changed since a seq)."""
+
+    def terminate(self, wf_id: str) -> None:
+        """Stop the run now."""
+
+    def list(self) -> List[WorkflowRecord]:
+        """Runs this backend knows, newest first."""
+
+
+def backend_for(local: bool, workdir: Path, **options: Any) -> Backend:
+    """The local engine for ``local``, else the Argo backend."""
+    if local:
+        from .local.backend import LocalBackend
+        return LocalBackend(workdir)
+    try:
+        from .argo.backend import ArgoBackend  # type: ignore[import-not-found]
+    except ImportError:
+        raise NotImplementedError(
+            "Argo mode is not available in this version of dflow_nb; set "
+            "config['mode'] = 'debug' (or leave config['host'] empty) to run locally") from None
+    return ArgoBackend(**options)
