@@ -10,7 +10,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
 export DFLOW_NB_SHARED=${DFLOW_NB_SHARED:-$(cd .. && pwd)/shared}
-"$VENV/bin/python" -m ruff check dflow_nb tests examples benchmarks
+"$VENV/bin/python" -m ruff check .
 status=0
 "$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-2}" -q "$@" || status=$?
 if [ "$status" -eq 5 ]; then
