@@ -228,13 +228,25 @@ class Task(Step):
     scope_kind = "tasks"
 
     def __init__(self, name: str, template: Any,
-                 dependencies: Optional[List[Union["Task", str]]] = None, **kwargs: Any) -> None:
+                 dependencies: Optional[List[Union["Task", str]]] = None,
+                 depends: Optional[str] = None, **kwargs: Any) -> None:
         self.explicit_dependencies = dependencies
+        self.depends = depends
+        if depends is not None and dependencies is not None:
+            raise ValidationError(f"task {name!r}", "Argo takes depends or dependencies, not both",
+                                  given=depends)
+        if depends is not None and (kwargs.get("continue_on_failed") or
+                                    kwargs.get("continue_on_error")):
+            raise ValidationError(f"task {name!r}", "continue_on_* is not allowed with depends "
+                                  "(use 'task.Failed' in the depends expression)", given=depends)
         super().__init__(name, template, **kwargs)
 
     @property
     def dependencies(self) -> List[str]:
         """Task names this task waits for: explicit ones, or those its arguments reference."""
+        if self.depends is not None:
+            from .dag import parse_depends
+            return parse_depends(self.depends, self.name)[0]
         if self.explicit_dependencies is not None:
             return [d.name if isinstance(d, Task) else str(d)
                     for d in self.explicit_dependencies]

@@ -9,6 +9,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[test]"
+# System packages and builds each part of the suite needs: one idempotent script per part.
+for setup in scripts/setup/*.sh; do
+  [ -e "$setup" ] || continue
+  VENV="$VENV" bash "$setup"
+done
 export DFLOW_NB_SHARED=${DFLOW_NB_SHARED:-$(cd .. && pwd)/shared}
 "$VENV/bin/python" -m ruff check .
 status=0

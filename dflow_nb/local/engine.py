@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..catalog import copy_path
-from ..dag import DAG
+from ..dag import DAG, _bare, _name_of, parse_depends
+from ..executor import executor_for
 from ..errors import DflowNbError
 from ..expressions import (ExpressionError, evaluate, evaluate_when, format_value, render)
 from ..io import InputArtifact, OutputArtifact
@@ -65,6 +66,7 @@ class Result:
     exit_code: Optional[str] = None
     node_id: str = ""
     continue_ok: bool = False   # failed, but the step had continueOn for this phase
+    children_phases: Optional[List[str]] = None   # loops: each item's phase
 
     @property
     def ok(self) -> bool:
@@ -106,6 +108,7 @@ class Run:
         self.failures: List[Dict[str, Any]] = []
         self.pods = asyncio.Semaphore(workflow.parallelism) if workflow.parallelism else None
         self._op_blobs: Dict[int, bytes] = {}
+        self._rendered: Dict[int, Any] = {}
         self.cancelled = False
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -330,16 +333,16 @@ class Run:
         stop = {"failed": None}
 
         async def run_task(t: Any) -> None:
-            deps = t.dependencies
+            names = t.dependencies if t.depends is None else parse_depends(t.depends, t.name)[0]
             dep_results = {}
-            for d in deps:
-                dname = d.split(".")[0].strip("() ")
-                if dname in done:
-                    dep_results[dname] = await done[dname]
+            for d in names:
+                for dname in ([_name_of(d)] if _bare(d) else parse_depends(d, t.name)[0]):
+                    if dname in done and dname not in dep_results:
+                        dep_results[dname] = await done[dname]
             if stop["failed"] is not None and tmpl.fail_fast:
                 done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
                 return
-            if not self.depends_met(deps, dep_results):
+            if not self.depends_met(t, dep_results):
                 tn = node(self.id, f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                           parent=n["id"], template=t.template.name)
                 r = self.finish(tn, Result("Omitted", "omitted: depends condition not met"))
@@ -359,30 +362,34 @@ class Run:
         return Result("Succeeded")
 
     @staticmethod
-    def depends_met(deps: List[str], results: Dict[str, Result]) -> bool:
-        """Argo's dependencies: each must have Succeeded (or been Skipped), or have continueOn;
-        ``a.Failed || b.Succeeded`` style items are evaluated as ``depends`` expressions."""
-        for d in deps:
-            name, _, want = d.strip("() ").partition(".")
-            r = results.get(name)
-            if r is None:
-                continue
-            if not want:
-                if not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
+    def depends_met(task: Any, results: Dict[str, Result]) -> bool:
+        """Argo's rules: ``depends`` is an expression over task states; legacy
+        ``dependencies`` need each task Succeeded or Skipped (or failed with continueOn)."""
+        scope: Dict[str, Any] = {}
+        for name, r in results.items():
+            base = f"tasks.{name}."
+            for prop, phase in (("Succeeded", "Succeeded"), ("Failed", "Failed"),
+                                ("Errored", "Error"), ("Skipped", "Skipped"),
+                                ("Omitted", "Omitted")):
+                scope[base + prop] = r.phase == phase
+            scope[base + "Daemoned"] = False
+            children = r.children_phases if r.children_phases is not None else [r.phase]
+            scope[base + "AnySucceeded"] = "Succeeded" in children
+            scope[base + "AllFailed"] = bool(children) and all(c in FAILED for c in children)
+        if task.depends is not None:
+            return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
+        for d in task.dependencies:
+            if _bare(d):
+                r = results.get(_name_of(d))
+                want = d.strip("() ").partition(".")[2]
+                if r is None:
+                    continue
+                if want:
+                    if not scope[f"tasks.{_name_of(d)}.{want}"]:
+                        return False
+                elif not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
                     return False
-                continue
-            env: Dict[str, Any] = {}
-            for tname, tr in results.items():
-                for ph, flag in (("Succeeded", "Succeeded"), ("Failed", "Failed"),
-                                 ("Error", "Errored"), ("Skipped", "Skipped"),
-                                 ("Omitted", "Omitted")):
-                    env[f"{tname}.{flag}"] = tr.phase == ph
-            expr = d
-            for tname in results:
-                expr = re.sub(r"(?<![\w'-])" + re.escape(tname) + r"\.", f"tasks['{tname}'].",
-                              expr)
-            scope = {f"tasks.{k}": v for k, v in env.items()}
-            if not evaluate(expr, scope):
+            elif not evaluate(parse_depends(d, task.name)[1], scope):
                 return False
         return True
 
@@ -434,12 +441,24 @@ class Run:
             n = node(self.id, name, display, "Pod", boundary=boundary, parent=parent,
                      template=step.template.name)
             return self.finish(n, Result("Error", f"{step.name}: {exc}"))
+        tmpl = self.template_for(step)
         if sem is None:
-            return await self.invoke(step.template, name, display, boundary, params, arts, local,
+            return await self.invoke(tmpl, name, display, boundary, params, arts, local,
                                      key=key, parent=parent, slice_spec=slice_spec)
         async with sem:
-            return await self.invoke(step.template, name, display, boundary, params, arts, local,
+            return await self.invoke(tmpl, name, display, boundary, params, arts, local,
                                      key=key, parent=parent, slice_spec=slice_spec)
+
+    def template_for(self, step: Step) -> Any:
+        """The step's template as its executor (or the workflow's context) renders it."""
+        if not step.template.is_leaf:
+            return step.template
+        cached = self._rendered.get(id(step))
+        if cached is None:
+            executor = executor_for(step, self.wf)
+            cached = executor.render(step.template) if executor is not None else step.template
+            self._rendered[id(step)] = cached
+        return cached
 
     def reused(self, step: Step, name: str, display: str, boundary: str, parent: str,
                key: str) -> Result:
@@ -633,7 +652,8 @@ class Run:
         result = None
         if any(r.result is not None for r in ok):
             result = json.dumps([_json_or_str(r.result) for r in ok])
-        return Result(phase, message, params, arts, result)
+        return Result(phase, message, params, arts, result,
+                      children_phases=[r.phase for r in results])
 
     # -- outputs of Steps/DAG templates --------------------------------------------------------
     def template_outputs(self, tmpl: Any, scope: Dict[str, Any], res: Result) -> None:
@@ -786,11 +806,16 @@ class Run:
         self.place(arts, mapped)
         for k, a in tmpl.inputs.artifacts.items():
             local[f"inputs.artifacts.{k}.path"] = str(mapped[k])
-        script = _remap_paths(render(tmpl.script, local), fs, tmpl) if tmpl.script else ""
+        local["dflow_nb.fs"] = str(fs)
+        remap = getattr(tmpl, "remap_paths", True)
+        script = render(tmpl.script, local) if tmpl.script else ""
+        if remap:
+            script = _remap_paths(script, fs, tmpl)
         command = [render(c, local) for c in tmpl.command]
         if command and command[0] in ("python", "python3"):
             command[0] = sys.executable  # the user's interpreter stands in for the image's
-        args = [_remap_paths(render(a, local), fs, tmpl) for a in tmpl.args]
+        args = [_remap_paths(render(a, local), fs, tmpl) if remap else render(a, local)
+                for a in tmpl.args]
         env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
         if script:
             (d / "script").write_text(script)
@@ -878,7 +903,6 @@ def _mapped(fs: Path, path: str) -> Path:
 
 def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
     """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
-    import re
     roots = {"/tmp"}
     for decl in list(tmpl.inputs.artifacts.values()) + list(tmpl.outputs.artifacts.values()):
         if decl.path and decl.path.startswith("/") and not decl.path.startswith("/tmp"):

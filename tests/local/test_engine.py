@@ -268,3 +268,20 @@ def test_query_step_filters():
 def test_unknown_workflow_id_is_a_clear_error():
     with pytest.raises(LookupError, match="no workflow 'nope-12345'"):
         Workflow(id="nope-12345").query_status()
+
+
+def test_dag_depends_expressions_follow_argo():
+    a = Task("A", FAIL)
+    b = Task("B", ECHO, parameters={"msg": "b"})
+    on_fail = Task("on-fail", ECHO, parameters={"msg": "f"}, depends="A.Failed && B")
+    on_ok = Task("on-ok", ECHO, parameters={"msg": "s"}, depends="A.Succeeded || !B.Succeeded")
+    wf = Workflow("depends", dag=DAG("depends", tasks=[a, b, on_fail, on_ok], fail_fast=False))
+    wf.submit()
+    assert wf.query_step(name="on-fail")[0].phase == "Succeeded"
+    assert wf.query_step(name="on-ok")[0].phase == "Omitted"
+    assert wf.query_status() == "Failed"
+
+
+def test_depends_and_continue_on_are_exclusive():
+    with pytest.raises(ValueError, match="not allowed with depends"):
+        Task("t", ECHO, parameters={"msg": 1}, depends="a", continue_on_failed=True)
