@@ -16,6 +16,12 @@ from .templates import (ContainerOPTemplate, OPTemplate, PythonScriptOPTemplate,
                         ScriptOPTemplate, ShellOPTemplate)
 from .workflow import Workflow, query_workflows
 
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext dflow_nb``: registers the ``%dflow`` / ``%%dflow`` magics."""
+    from .notebook.magics import load_ipython_extension as load
+    load(ipython)
+
+
 ArgoStep = StepRecord
 ArgoWorkflow = WorkflowRecord
 

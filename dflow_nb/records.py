@@ -139,6 +139,10 @@ class StepRecord:
                    raw_outputs=dict(n.get("outputs") or {}), dir=n.get("dir"),
                    seq=n.get("seq") or 0)
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        from .notebook.display import step_bundle
+        return step_bundle(self)
+
     @property
     def duration(self) -> Optional[float]:
         if self.startedAt is None or self.finishedAt is None:

@@ -200,6 +200,34 @@ class Workflow:
         """Parameters and artifacts exported with ``global_name``."""
         return self.query().outputs
 
+    # -- Argo manifests (dflow_nb.argo) --------------------------------------------------------
+    def to_dict(self) -> Dict[str, Any]:
+        """The Argo Workflow manifest of this workflow (validates against Argo's schema)."""
+        from .argo.compile import compile_workflow
+        return compile_workflow(self)
+
+    def to_yaml(self) -> str:
+        """The Argo manifest as YAML."""
+        import yaml
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, manifest: Dict[str, Any]) -> "Workflow":
+        """A workflow model from an Argo manifest (runs on the local engine too)."""
+        from .argo.load import load_workflow
+        return load_workflow(manifest)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> "Workflow":
+        """A workflow model from an Argo manifest in YAML."""
+        import yaml
+        return cls.from_dict(yaml.safe_load(text))
+
+    # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        from .notebook.display import workflow_bundle
+        return workflow_bundle(self)
+
     def step(self, key: str) -> StepRecord:
         """The one step with this key (a clear error if there is none)."""
         found = self.query_step(key=key)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+
+import cloudpickle
 from typing import Any, Dict, List, Optional
 
 from ..errors import WorkflowNotFound
@@ -37,8 +39,8 @@ class LocalBackend:
         from .runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
-            spec: Optional[bytes] = pickle.dumps(workflow)
-        except Exception:  # notebook-defined OPs may not pickle; the spec is only a record
+            spec: Optional[bytes] = cloudpickle.dumps(workflow)
+        except Exception:  # an unpicklable object in the model: the run goes on without a spec
             spec = None
         self._futures[wf_id] = LocalRuntime.get().submit(workflow, wf_id, self.workdir, spec,
                                                          reuse)
@@ -76,6 +78,13 @@ class LocalBackend:
         except FileNotFoundError:
             raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir}") from None
         return [StepRecord.from_node(wf_id, n) for n in rows]
+
+    def spec(self, wf_id: str) -> Any:
+        """The Workflow model a run was started from (for re-running a step, resuming)."""
+        blob = self.reader.spec(wf_id)
+        if blob is None:
+            raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")
+        return pickle.loads(blob)
 
     def terminate(self, wf_id: str) -> None:
         from .runtime import LocalRuntime

@@ -60,7 +60,8 @@ class StateStore:
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
-        self._seq = 0
+        row = self._conn.execute("SELECT MAX(seq) FROM nodes").fetchone()
+        self._seq = row[0] or 0
 
     # -- writes --------------------------------------------------------------------------------
     def _tx(self, statements: Iterable[Tuple[str, tuple]]) -> None:
@@ -88,10 +89,12 @@ class StateStore:
                    (wf_id, wf_id, phase, time.time()))])
 
     def upsert_node(self, wf_id: str, node: Dict[str, Any]) -> None:
-        """Write a node's current state and log its phase as an event, in one transaction."""
-        if "seq" not in node:
-            self._seq += 1
-            node["seq"] = self._seq
+        """Write a node's current state and log its phase as an event, in one transaction.
+
+        ``seq`` is the node's last-change number: ``nodes(since_seq=c)`` returns what changed.
+        """
+        self._seq += 1
+        node["seq"] = self._seq
         row = tuple(_encode(node.get(c)) for c in NODE_COLUMNS)
         cols = ", ".join(NODE_COLUMNS)
         marks = ", ".join("?" for _ in NODE_COLUMNS)
@@ -129,6 +132,10 @@ class StateReader:
     def workflow(self, wf_id: str) -> Optional[Dict[str, Any]]:
         row = self._conn().execute("SELECT * FROM workflows WHERE id=?", (wf_id,)).fetchone()
         return _row(row) if row else None
+
+    def spec(self, wf_id: str) -> Optional[bytes]:
+        row = self._conn().execute("SELECT spec FROM workflows WHERE id=?", (wf_id,)).fetchone()
+        return row[0] if row else None
 
     def workflows(self) -> List[Dict[str, Any]]:
         rows = self._conn().execute(
