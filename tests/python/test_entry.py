@@ -1,4 +1,5 @@
 """An OP runs from files in a fresh interpreter, as in a container or a batch job."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,9 @@ class Doomed(OP):
         raise FatalError("cannot work")
 
 
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
+
 def _layout(tmp_path, op):
     (tmp_path / "op.pkl").write_bytes(cloudpickle.dumps(op))
     root = tmp_path / "root"
@@ -44,7 +48,7 @@ def test_entry_reads_inputs_and_writes_outputs(tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     proc = subprocess.run([sys.executable, "-m", "dflow_nb.python.entry", str(tmp_path / "op.pkl"),
-                           str(root)], cwd=work, capture_output=True, text=True)
+                           str(root)], cwd=work, capture_output=True, text=True, env=ENV)
     assert proc.returncode == 0, proc.stderr
     assert (root / "outputs" / "parameters" / "text").read_text() == "hello Ada hello Ada"
     assert (root / "outputs" / "artifacts" / "file" / "out.txt").read_text() == "hello Ada hello Ada"
@@ -53,5 +57,5 @@ def test_entry_reads_inputs_and_writes_outputs(tmp_path):
 def test_entry_exit_code_2_for_fatal_errors(tmp_path):
     root = _layout(tmp_path, Doomed)
     proc = subprocess.run([sys.executable, "-m", "dflow_nb.python.entry", str(tmp_path / "op.pkl"),
-                           str(root)], cwd=tmp_path, capture_output=True, text=True)
+                           str(root)], cwd=tmp_path, capture_output=True, text=True, env=ENV)
     assert proc.returncode == 2 and "FatalError: cannot work" in proc.stderr
