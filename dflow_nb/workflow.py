@@ -15,7 +15,7 @@ from .dag import DAG
 from .errors import StepNotFound, WorkflowNotFound
 from .names import check_workflow_name
 from .backend import Backend, backend_for
-from .records import StepRecord, WorkflowRecord
+from .records import IORecord, StepRecord, WorkflowRecord
 from .step import Step, Task
 from .steps import Steps
 

@@ -12,81 +12,27 @@ import asyncio
 import json
 import math
 import os
-import re
-import shutil
-import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..catalog import copy_path
 from ..dag import DAG, _bare, _name_of, parse_depends
 from ..executor import executor_for
-from ..errors import DflowNbError
-from ..expressions import (ExpressionError, evaluate, evaluate_when, format_value, render)
+from ..expressions import ExpressionError, evaluate, evaluate_when, format_value, render
 from ..io import InputArtifact, OutputArtifact
 from ..python.python_op_template import PythonOPTemplate
-from ..python.runtime import OPCall, SliceSpec
+from ..python.runtime import SliceSpec
 from ..references import ArgoSequence, ArgoVar, IfExpression
 from ..step import Step, encode_parameter
 from ..steps import Steps
 from ..templates import ScriptOPTemplate
 from .durations import parse_duration
+from .leaves import LeafRunner
 from .nodes import StepDirs, item_description, node
+from .results import (FAILED, Art, Result, StepError, _json_or_str, _param_entry, aggregate,
+                      output_types)
 from .state import StateStore
-from .subprocesses import run_script
-from .workers import WorkerDied, WorkerPool
-
-FAILED = ("Failed", "Error")
-RESULT_LIMIT = 256 * 1024
-
-
-class StepError(DflowNbError):
-    """A node that cannot run as written (bad argument, unresolvable reference...)."""
-
-
-@dataclass(frozen=True)
-class Art:
-    """An artifact on the local filesystem: one path, or several merged in order (loops)."""
-
-    parts: Tuple[str, ...]
-
-    def __str__(self) -> str:
-        return self.parts[0] if len(self.parts) == 1 else json.dumps(list(self.parts))
-
-
-@dataclass
-class Result:
-    phase: str
-    message: Optional[str] = None
-    parameters: Dict[str, str] = field(default_factory=dict)
-    artifacts: Dict[str, Optional[Art]] = field(default_factory=dict)
-    result: Optional[str] = None
-    exit_code: Optional[str] = None
-    node_id: str = ""
-    continue_ok: bool = False   # failed, but the step had continueOn for this phase
-    children_phases: Optional[List[str]] = None   # loops: each item's phase
-
-    @property
-    def ok(self) -> bool:
-        return self.phase not in FAILED or self.continue_ok
-
-
-def _json_or_str(text: Optional[str]) -> Any:
-    try:
-        return json.loads(text) if text is not None else None
-    except ValueError:
-        return text
-
-
-def aggregate(values: List[Optional[str]]) -> str:
-    """Argo's loop aggregate: JSON lists/maps embed as JSON, anything else as strings."""
-    present = [v for v in values if v is not None]
-    parsed = [_json_or_str(v) for v in present]
-    if present and all(isinstance(p, (list, dict)) for p in parsed):
-        return json.dumps(parsed)
-    return json.dumps(present)
+from .workers import WorkerPool
 
 
 class Run:
@@ -107,7 +53,7 @@ class Run:
         self.global_arts: Dict[str, Art] = {}
         self.failures: List[Dict[str, Any]] = []
         self.pods = asyncio.Semaphore(workflow.parallelism) if workflow.parallelism else None
-        self._op_blobs: Dict[int, bytes] = {}
+        self.leaves = LeafRunner(wf_id, pool, processes)
         self._rendered: Dict[int, Any] = {}
         self.cancelled = False
 
@@ -708,16 +654,10 @@ class Run:
         (d / "inputs" / "parameters").mkdir(parents=True)
         for k, v in params.items():
             (d / "inputs" / "parameters" / k).write_text(v)
-        timeout = self.timeout_of(tmpl, scope)
         try:
-            if isinstance(tmpl, PythonOPTemplate):
-                res = await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
-            else:
-                res = await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout)
-        except asyncio.TimeoutError:
-            res = Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
-                         exit_code="-1")
-        except (StepError, ExpressionError, OSError) as exc:
+            timeout = self.leaves.timeout_of(tmpl, scope)
+            res = await self.leaves.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
+        except (StepError, ExpressionError, OSError, ValueError) as exc:
             res = Result("Error", str(exc))
         for k, v in res.parameters.items():
             decl = tmpl.outputs.parameters.get(k) if k in tmpl.outputs.parameters else None
@@ -734,184 +674,3 @@ class Run:
         elif res.phase == "Succeeded":
             n["progress"] = "1/1"
         return self.finish(n, res)
-
-    def timeout_of(self, tmpl: Any, scope: Dict[str, Any]) -> Optional[float]:
-        values = []
-        for v in (getattr(tmpl, "timeout", None), getattr(tmpl, "active_deadline_seconds", None)):
-            if v is not None and v != "":
-                values.append(parse_duration(render(str(v), scope)))
-        return min(values) if values else None
-
-    def place(self, arts: Dict[str, Optional[Art]], target: Dict[str, Path]) -> None:
-        """Put each input artifact where its consumer expects it."""
-        from ..config import config
-        method = config.get("debug_copy_method", "copy")
-        for k, art in arts.items():
-            if art is None:
-                continue
-            dest = target[k]
-            for part in art.parts:
-                src = Path(part)
-                if not (src.exists() or src.is_symlink()):
-                    raise StepError(f"input artifact {k!r}: {part} does not exist")
-                if len(art.parts) > 1 and src.is_file():
-                    copy_path(src, dest / src.name, method)
-                else:
-                    copy_path(src, dest, method)
-
-    def op_blob(self, tmpl: PythonOPTemplate) -> bytes:
-        blob = self._op_blobs.get(id(tmpl))
-        if blob is None:
-            import cloudpickle
-            blob = cloudpickle.dumps(tmpl.op)
-            self._op_blobs[id(tmpl)] = blob
-        return blob
-
-    async def run_op(self, tmpl: PythonOPTemplate, n: Dict[str, Any], d: Path,
-                     params: Dict[str, str], arts: Dict[str, Optional[Art]],
-                     slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
-        targets = {k: d / "inputs" / "artifacts" / k for k in arts}
-        self.place(arts, targets)
-        staging = d / ".outputs"
-        call = OPCall(step=n["display_name"], parameters=params,
-                      artifacts={k: str(targets[k]) if a is not None else None
-                                 for k, a in arts.items()},
-                      workdir=str(d / "workdir"), outputs=str(staging), slice=slice_spec,
-                      key=n["key"], workflow_name=self.id, progress_file=str(d / "progress"))
-        task = {"op": self.op_blob(tmpl), "call": call, "log": str(d / "log.txt")}
-        try:
-            reply = await self.pool.run(task, timeout)
-        except WorkerDied as exc:
-            return Result("Error", str(exc))
-        if not reply["ok"]:
-            return Result("Failed", reply["message"], exit_code=str(reply["exit_code"]))
-        final = d / "outputs"
-        os.replace(staging, final)
-        out_params = dict(reply["parameters"])
-        out_arts = {k: Art((str(final / "artifacts" / k),)) for k in tmpl.outputs.artifacts}
-        return Result("Succeeded", None, out_params, out_arts, exit_code="0")
-
-    async def run_script_leaf(self, tmpl: ScriptOPTemplate, n: Dict[str, Any], d: Path,
-                              params: Dict[str, str], arts: Dict[str, Optional[Art]],
-                              scope: Dict[str, Any], timeout: Optional[float]) -> Result:
-        fs = d / "fs"
-        workdir = d / "workdir"
-        workdir.mkdir()
-        (fs / "tmp").mkdir(parents=True)
-        local = dict(scope)
-        local["pod.name"] = n["id"]
-        local["node.name"] = n["name"]
-        mapped = {k: _mapped(fs, a.path or f"/tmp/inputs/artifacts/{k}")
-                  for k, a in tmpl.inputs.artifacts.items()}
-        self.place(arts, mapped)
-        for k, a in tmpl.inputs.artifacts.items():
-            local[f"inputs.artifacts.{k}.path"] = str(mapped[k])
-        local["dflow_nb.fs"] = str(fs)
-        remap = getattr(tmpl, "remap_paths", True)
-        script = render(tmpl.script, local) if tmpl.script else ""
-        if remap:
-            script = _remap_paths(script, fs, tmpl)
-        command = [render(c, local) for c in tmpl.command]
-        if command and command[0] in ("python", "python3"):
-            command[0] = sys.executable  # the user's interpreter stands in for the image's
-        args = [_remap_paths(render(a, local), fs, tmpl) if remap else render(a, local)
-                for a in tmpl.args]
-        env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
-        if script:
-            (d / "script").write_text(script)
-        async with self.processes:
-            code, result = await run_script(command, script, args, d / "script", workdir, env,
-                                            d / "log.txt", timeout, RESULT_LIMIT)
-        out_params: Dict[str, str] = {}
-        staging = d / ".outputs"
-        (staging / "artifacts").mkdir(parents=True)
-        errors = []
-        for k, p in tmpl.outputs.parameters.items():
-            if p.value_from_path:
-                f = _mapped(fs, render(p.value_from_path, local))
-                if f.is_file():
-                    text = f.read_text()
-                    out_params[k] = text[:-1] if text.endswith("\n") else text
-                elif p.has_default:
-                    out_params[k] = p.default if isinstance(p.default, str) else \
-                        json.dumps(p.default)
-                elif code == 0:
-                    errors.append(f"output parameter {k!r}: {p.value_from_path} was not written")
-            elif p.value_from_expression is not None or p.value_from_parameter is not None:
-                src = p.value_from_expression if p.value_from_expression is not None \
-                    else p.value_from_parameter
-                out_params[k] = format_value(evaluate(src.expr, local)) \
-                    if isinstance(src, ArgoVar) else render(str(src), local)
-        out_arts: Dict[str, Optional[Art]] = {}
-        for k, a in tmpl.outputs.artifacts.items():
-            src = _mapped(fs, render(a.path, local)) if a.path else None
-            if src is not None and (src.exists() or src.is_symlink()):
-                dest = staging / "artifacts" / k
-                shutil.move(str(src), str(dest))
-                out_arts[k] = Art((str(d / "outputs" / "artifacts" / k),))
-            elif not a.optional and code == 0:
-                errors.append(f"output artifact {k!r}: {a.path} was not written")
-            else:
-                out_arts[k] = None
-        os.replace(staging, d / "outputs")
-        if code != 0:
-            return Result("Failed", _exit_message(code), out_params, out_arts, result,
-                          exit_code=str(code))
-        if errors:
-            return Result("Error", "; ".join(errors), out_params, out_arts, result,
-                          exit_code=str(code))
-        return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
-
-
-def output_types(tmpl: Any) -> Dict[str, str]:
-    """Declared output types; a re-exported parameter has the type of what it re-exports."""
-    out = {}
-    for k, p in tmpl.outputs.parameters.items():
-        tp = p.type if p.type is not None else getattr(p.value_from_parameter, "type", None)
-        if tp is not None:
-            out[k] = type_name(tp)
-    return out
-
-
-def type_name(tp: Any) -> str:
-    """How a declared type is recorded: enough to decode values (str stays text)."""
-    from ..typing_checks import describe_type
-    return "str" if tp is str else describe_type(tp)
-
-
-def _param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
-    entry: Dict[str, Any] = {"name": name, "value": value}
-    if type_ is not None:
-        entry["type"] = type_
-    return entry
-
-
-def _exit_message(code: int) -> str:
-    if code < 0:
-        import signal
-        try:
-            return f"Error (killed by {signal.Signals(-code).name})"
-        except ValueError:
-            return f"Error (killed by signal {-code})"
-    return f"Error (exit code {code})"
-
-
-def _mapped(fs: Path, path: str) -> Path:
-    """A container path inside the step's private file system view."""
-    return fs / path.lstrip("/") if path.startswith("/") else fs / "tmp" / path
-
-
-def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
-    """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
-    roots = {"/tmp"}
-    for decl in list(tmpl.inputs.artifacts.values()) + list(tmpl.outputs.artifacts.values()):
-        if decl.path and decl.path.startswith("/") and not decl.path.startswith("/tmp"):
-            roots.add(decl.path)
-    for p in tmpl.outputs.parameters.values():
-        if p.value_from_path and p.value_from_path.startswith("/") and \
-                not p.value_from_path.startswith("/tmp"):
-            roots.add(p.value_from_path)
-    for root in sorted(roots, key=len, reverse=True):
-        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
-                      lambda m: str(fs) + root, text)
-    return text

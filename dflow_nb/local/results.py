@@ -1,0 +1,81 @@
+"""What the engine passes around: local artifacts, node results, Argo's loop aggregation."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..errors import DflowNbError
+
+FAILED = ("Failed", "Error")
+RESULT_LIMIT = 256 * 1024
+
+
+class StepError(DflowNbError):
+    """A node that cannot run as written (bad argument, unresolvable reference...)."""
+
+
+@dataclass(frozen=True)
+class Art:
+    """An artifact on the local filesystem: one path, or several merged in order (loops)."""
+
+    parts: Tuple[str, ...]
+
+    def __str__(self) -> str:
+        return self.parts[0] if len(self.parts) == 1 else json.dumps(list(self.parts))
+
+
+@dataclass
+class Result:
+    phase: str
+    message: Optional[str] = None
+    parameters: Dict[str, str] = field(default_factory=dict)
+    artifacts: Dict[str, Optional[Art]] = field(default_factory=dict)
+    result: Optional[str] = None
+    exit_code: Optional[str] = None
+    node_id: str = ""
+    continue_ok: bool = False   # failed, but the step had continueOn for this phase
+    children_phases: Optional[List[str]] = None   # loops: each item's phase
+
+    @property
+    def ok(self) -> bool:
+        return self.phase not in FAILED or self.continue_ok
+
+
+def _json_or_str(text: Optional[str]) -> Any:
+    try:
+        return json.loads(text) if text is not None else None
+    except ValueError:
+        return text
+
+
+def aggregate(values: List[Optional[str]]) -> str:
+    """Argo's loop aggregate: JSON lists/maps embed as JSON, anything else as strings."""
+    present = [v for v in values if v is not None]
+    parsed = [_json_or_str(v) for v in present]
+    if present and all(isinstance(p, (list, dict)) for p in parsed):
+        return json.dumps(parsed)
+    return json.dumps(present)
+
+
+def output_types(tmpl: Any) -> Dict[str, str]:
+    """Declared output types; a re-exported parameter has the type of what it re-exports."""
+    out = {}
+    for k, p in tmpl.outputs.parameters.items():
+        tp = p.type if p.type is not None else getattr(p.value_from_parameter, "type", None)
+        if tp is not None:
+            out[k] = type_name(tp)
+    return out
+
+
+def type_name(tp: Any) -> str:
+    """How a declared type is recorded: enough to decode values (str stays text)."""
+    from ..typing_checks import describe_type
+    return "str" if tp is str else describe_type(tp)
+
+
+def _param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"name": name, "value": value}
+    if type_ is not None:
+        entry["type"] = type_
+    return entry
