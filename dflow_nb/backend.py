@@ -14,7 +14,7 @@ from .records import StepRecord, WorkflowRecord
 class Backend(Protocol):
     """An engine that runs workflows and reports them as records."""
 
-    def submit(self, workflow: Any, reuse: Dict[str, StepRecord]) -> str:
+    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Start a run of ``workflow``; returns its id at once."""
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
@@ -28,7 +28,16 @@ class Backend(Protocol):
         """The run's nodes (all of them, or those with ``key``, or those changed since a seq)."""
 
     def terminate(self, wf_id: str) -> None:
-        """Stop the run now."""
+        """Stop the run now (exit handlers do not run)."""
+
+    def request(self, wf_id: str, action: str) -> None:
+        """Ask for ``stop`` (exit handlers run), ``suspend`` or ``resume`` of a running run."""
+
+    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+        """Run again what did not succeed in an interrupted or failed run (same id)."""
+
+    def spec(self, wf_id: str) -> Any:
+        """The Workflow model a run was started from."""
 
     def list(self) -> List[WorkflowRecord]:
         """Runs this backend knows, newest first."""

@@ -23,6 +23,7 @@ config: dict[str, Any] = {
     "debug_copy_method": "copy",     # how local artifacts reach a consumer: copy|link|symlink
     "debug_pool_workers": 0,         # warm Python workers; 0 = number of CPUs
     "debug_max_processes": 0,        # concurrent shell/script subprocesses; 0 = 2 x CPUs
+    "debug_s3": False,               # local engine, but artifacts in S3 (as Dflow's debug_s3)
     "archive_mode": "tar",
     "http_headers": {},
     "workflow_annotations": {},
@@ -34,7 +35,11 @@ s3_config: dict[str, Any] = {
     "access_key": "admin",
     "secret_key": "password",
     "secure": False,
+    "region": "",
     "bucket_name": "my-bucket",
+    "access_key_secret": None,       # {"name": ..., "key": ...}: what manifests reference
+    "secret_key_secret": None,
+    "part_size": 16 * 1024 * 1024,   # multipart upload part size
     "repo_key": None,
     "repo": None,
     "repo_type": "s3",

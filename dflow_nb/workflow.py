@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Union
 from . import context
 from .config import config, local_mode
 from .dag import DAG
-from .errors import StepNotFound, WorkflowNotFound
+from .errors import DflowNbError, StepNotFound, WorkflowNotFound
 from .names import check_workflow_name
 from .backend import Backend, backend_for
 from .records import IORecord, StepRecord, WorkflowRecord
@@ -110,13 +110,13 @@ class Workflow:
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
         from .validation import validate
         validate(self)
-        if detach:
-            raise NotImplementedError("submit(detach=True) is not available yet; the run "
-                                      "goes on in this process")
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
-        self.id = self.backend.submit(self, reuse)
+        if detach:
+            self.id = self.backend.submit(self, reuse, detach=True)
+        else:
+            self.id = self.backend.submit(self, reuse)
         self.uid = self.id
-        if wait if wait is not None else not _in_kernel():
+        if wait if wait is not None else not (detach or _in_kernel()):
             self.wait()
         return self.query()
 
@@ -131,8 +131,45 @@ class Workflow:
         return self.backend.wait(self._require_id(), timeout)
 
     def terminate(self) -> None:
-        """Stop the run now: running steps are killed, the workflow ends Failed."""
+        """Stop the run now: running steps are killed, exit handlers do not run (Argo's
+        terminate). Never touches the calling process."""
         self.backend.terminate(self._require_id())
+
+    def stop(self) -> None:
+        """Stop the run: running steps are killed, then exit handlers run (Argo's stop)."""
+        self.backend.request(self._require_id(), "stop")
+
+    def suspend(self) -> None:
+        """Start no new steps until ``resume()``; running steps finish."""
+        self.backend.request(self._require_id(), "suspend")
+
+    def resume(self, detach: Optional[bool] = None) -> None:
+        """Continue: a suspended run goes on; a run whose engine died (or that failed) runs
+        again what did not succeed, with the code as it is now. Succeeded steps never re-run."""
+        wf_id = self._require_id()
+        rec = self.backend.workflow(wf_id)
+        if rec.phase in ("Pending", "Running") and rec.message == "suspended":
+            self.backend.request(wf_id, "resume")
+        elif rec.phase != "Succeeded":
+            self.backend.resume(wf_id, self if self.entrypoint is not None else None, detach)
+
+    def retry(self) -> None:
+        """Re-run the failed and interrupted steps of an ended run, in place (same id)."""
+        wf_id = self._require_id()
+        phase = self.query_status()
+        if phase in ("Pending", "Running"):
+            raise DflowNbError(f"workflow {wf_id} is still {phase}: retry() is for ended runs")
+        if phase == "Succeeded":
+            return
+        self.backend.resume(wf_id, self if self.entrypoint is not None else None, None)
+
+    def resubmit(self, wait: Optional[bool] = None) -> WorkflowRecord:
+        """A new run (new id) of the same workflow model."""
+        if self.entrypoint is None:
+            model = self.backend.spec(self._require_id())
+            self.entrypoint, self.parameters, self.on_exit = (model.entrypoint, model.parameters,
+                                                              model.on_exit)
+        return self.submit(wait=wait)
 
     # -- querying ------------------------------------------------------------------------------
     def _require_id(self) -> str:

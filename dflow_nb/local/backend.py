@@ -1,33 +1,46 @@
-"""The local engine behind the Backend protocol: runs in this process, state in SQLite."""
+"""The local engine behind the Backend protocol: state in SQLite, runs here or detached."""
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
+import time
 from pathlib import Path
-
-import cloudpickle
 from typing import Any, Dict, List, Optional
 
-from ..errors import WorkflowNotFound
+import cloudpickle
+
+from ..errors import DflowNbError, WorkflowNotFound
 from ..names import randstr
 from ..records import IORecord, StepRecord, WorkflowRecord
 from .state import StateReader
 
+HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
 
-def _record(row: Dict[str, Any]) -> WorkflowRecord:
-    outputs = row.get("outputs") or {}
-    return WorkflowRecord(
-        id=row["id"], name=row["name"], phase=row["phase"], message=row.get("message"),
-        createdAt=row.get("created_at"), startedAt=row.get("started_at"),
-        finishedAt=row.get("finished_at"), dir=row.get("dir"),
-        outputs=IORecord.from_raw({
-            "parameters": [{"name": k, "value": v, "globalName": k}
-                           for k, v in (outputs.get("parameters") or {}).items()],
-            "artifacts": [{"name": k, "path": v, "globalName": k}
-                          for k, v in (outputs.get("artifacts") or {}).items()]}))
+
+class EngineBusy(DflowNbError):
+    """The workflow is still being run by a live engine."""
+
+
+def _pid_alive(pid: Optional[int]) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child (exited, not yet reaped) is not an engine
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 class LocalBackend:
-    """Runs workflows on the local engine of this process; reads any work directory's state."""
+    """Runs workflows on the local engine; reads any work directory's state."""
 
     _futures: Dict[str, Any] = {}
 
@@ -35,24 +48,70 @@ class LocalBackend:
         self.workdir = Path(workdir).resolve()
         self.reader = StateReader(self.workdir)
 
-    def submit(self, workflow: Any, reuse: Dict[str, StepRecord]) -> str:
+    # -- running -------------------------------------------------------------------------------
+    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         from .runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
             spec: Optional[bytes] = cloudpickle.dumps(workflow)
-        except Exception:  # an unpicklable object in the model: the run goes on without a spec
-            spec = None
-        self._futures[wf_id] = LocalRuntime.get().submit(workflow, wf_id, self.workdir, spec,
-                                                         reuse)
-        print(f"Workflow is running locally (ID: {wf_id})")
+        except Exception as exc:
+            if detach:
+                raise DflowNbError(f"a detached run needs a picklable workflow: {exc}") from None
+            spec = None  # the run goes on in this process; only resume-from-elsewhere is lost
+        store = LocalRuntime.get().store(self.workdir)
+        store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach)
+        if detach:
+            if reuse:
+                raise DflowNbError("reuse_step with detach=True is not supported yet")
+            self._spawn(wf_id, resume=False)
+            print(f"Workflow is running locally, detached (ID: {wf_id})")
+        else:
+            self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir, reuse)
+            print(f"Workflow is running locally (ID: {wf_id})")
         return wf_id
+
+    def _spawn(self, wf_id: str, resume: bool) -> None:
+        wf_dir = self.workdir / wf_id
+        wf_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
+                                            [env.get("PYTHONPATH", "")])
+        argv = [sys.executable, "-m", "dflow_nb.local.daemon", str(self.workdir), wf_id]
+        with open(wf_dir / "engine.log", "ab") as log:
+            subprocess.Popen(argv + (["--resume"] if resume else []), stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=log, env=env, start_new_session=True,
+                             cwd=str(self.workdir))
+
+    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+        """Run again what did not succeed; Succeeded steps are kept, not re-run."""
+        from .runtime import LocalRuntime
+        row = self._row(wf_id)
+        if self._alive(row):
+            raise EngineBusy(f"workflow {wf_id} is still running (engine process "
+                             f"{row['engine_pid']}); stop or terminate it first")
+        store = LocalRuntime.get().store(self.workdir)
+        if workflow is not None and workflow.entrypoint is not None:
+            store.set_spec(wf_id, cloudpickle.dumps(workflow))
+        detach = bool(row.get("detached")) if detach is None else detach
+        if detach:
+            self._spawn(wf_id, resume=True)
+            deadline = time.monotonic() + 30
+            while self._row(wf_id).get("engine_pid") == row.get("engine_pid"):
+                if time.monotonic() > deadline:
+                    raise DflowNbError(f"the engine for {wf_id} did not start; see "
+                                       f"{self.workdir / wf_id / 'engine.log'}")
+                time.sleep(0.05)
+            return
+        if workflow is None or workflow.entrypoint is None:
+            workflow = self.spec(wf_id)
+        self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir,
+                                                      resume=True)
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
         future = self._futures.get(wf_id)
-        if future is not None:
+        if future is not None and not future.done():
             future.result(timeout)
             return self.workflow(wf_id).phase
-        import time
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             phase = self.workflow(wf_id).phase
@@ -60,16 +119,50 @@ class LocalBackend:
                 return phase
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"workflow {wf_id} still {phase} after {timeout}s")
-            time.sleep(0.2)
+            time.sleep(0.1)
 
-    def workflow(self, wf_id: str) -> WorkflowRecord:
+    def request(self, wf_id: str, action: str) -> None:
+        """terminate / stop / suspend / resume, delivered to whichever process runs it."""
+        row = self._row(wf_id)
+        if row["phase"] not in ("Pending", "Running"):
+            raise DflowNbError(f"workflow {wf_id} has already ended ({row['phase']})")
+        self.reader.request(wf_id, action)
+
+    def terminate(self, wf_id: str) -> None:
+        self.request(wf_id, "terminate")
+        self.wait(wf_id, timeout=60)
+
+    # -- reading -------------------------------------------------------------------------------
+    def _row(self, wf_id: str) -> Dict[str, Any]:
         try:
             row = self.reader.workflow(wf_id)
         except FileNotFoundError:
             row = None
         if row is None:
             raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir}")
-        return _record(row)
+        return row
+
+    def _alive(self, row: Dict[str, Any]) -> bool:
+        from .runtime import LocalRuntime
+        if row["phase"] not in ("Pending", "Running"):
+            return False
+        if row["engine_pid"] == os.getpid():
+            return row["id"] in LocalRuntime.get().runs or row["id"] in {
+                k for k, f in self._futures.items() if not f.done()}
+        beat = row.get("heartbeat") or row.get("created_at") or 0
+        return _pid_alive(row["engine_pid"]) and time.time() - beat < HEARTBEAT_TIMEOUT
+
+    def workflow(self, wf_id: str) -> WorkflowRecord:
+        row = self._row(wf_id)
+        rec = _record(row)
+        if row["phase"] in ("Pending", "Running") and row.get("engine_pid") is not None \
+                and not self._alive(row):
+            rec.phase = "Error"
+            rec.message = (f"the engine running this workflow (process {row['engine_pid']}) "
+                           "is gone; Workflow(id=...).resume() continues it")
+        elif row.get("suspended"):
+            rec.message = "suspended"
+        return rec
 
     def nodes(self, wf_id: str, key: Optional[str] = None,
               since_seq: Optional[int] = None) -> List[StepRecord]:
@@ -86,16 +179,21 @@ class LocalBackend:
             raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")
         return pickle.loads(blob)
 
-    def terminate(self, wf_id: str) -> None:
-        from .runtime import LocalRuntime
-        self.workflow(wf_id)
-        LocalRuntime.get().terminate(wf_id)
-        future = self._futures.get(wf_id)
-        if future is not None:
-            future.result()
-
     def list(self) -> List[WorkflowRecord]:
         try:
             return [_record(r) for r in self.reader.workflows()]
         except FileNotFoundError:
             return []
+
+
+def _record(row: Dict[str, Any]) -> WorkflowRecord:
+    outputs = row.get("outputs") or {}
+    return WorkflowRecord(
+        id=row["id"], name=row["name"], phase=row["phase"], message=row.get("message"),
+        createdAt=row.get("created_at"), startedAt=row.get("started_at"),
+        finishedAt=row.get("finished_at"), dir=row.get("dir"),
+        outputs=IORecord.from_raw({
+            "parameters": [{"name": k, "value": v, "globalName": k}
+                           for k, v in (outputs.get("parameters") or {}).items()],
+            "artifacts": [{"name": k, "path": v, "globalName": k}
+                          for k, v in (outputs.get("artifacts") or {}).items()]}))

@@ -12,6 +12,7 @@ import asyncio
 import json
 import math
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -29,8 +30,9 @@ from ..templates import ScriptOPTemplate
 from .durations import parse_duration
 from .leaves import LeafRunner
 from .nodes import StepDirs, item_description, node
+from .retries import backoff_seconds, default_policy, policy_allows
 from .results import (FAILED, Art, Result, StepError, _json_or_str, _param_entry, aggregate,
-                      output_types)
+                      output_types, result_from_outputs)
 from .state import StateStore
 from .workers import WorkerPool
 
@@ -40,7 +42,8 @@ class Run:
 
     def __init__(self, workflow: Any, wf_id: str, wf_dir: Path, store: StateStore,
                  pool: WorkerPool, processes: asyncio.Semaphore,
-                 reuse: Optional[Dict[str, Any]] = None) -> None:
+                 reuse: Optional[Dict[str, Any]] = None,
+                 prior: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
         self.wf = workflow
         self.id = wf_id
         self.dir = wf_dir
@@ -49,6 +52,11 @@ class Run:
         self.processes = processes
         self.dirs = StepDirs(wf_dir)
         self.reuse = reuse or {}
+        self.prior = prior or {}          # Succeeded nodes of an earlier attempt (resume)
+        self.open: Dict[str, Dict[str, Any]] = {}   # started, not finished
+        self.gate = asyncio.Event()       # cleared while suspended: no new leaf starts
+        self.gate.set()
+        self.shutdown: Optional[str] = None   # "Terminate" or "Stop" once asked
         self.globals: Dict[str, Any] = {}
         self.global_arts: Dict[str, Art] = {}
         self.failures: List[Dict[str, Any]] = []
@@ -65,6 +73,7 @@ class Run:
         n["phase"] = "Running"
         n["started_at"] = time.time()
         self.save(n)
+        self.open[n["id"]] = n
         return n
 
     def finish(self, n: Dict[str, Any], res: Result) -> Result:
@@ -83,6 +92,7 @@ class Run:
         if res.exit_code is not None:
             n["outputs"]["exitCode"] = res.exit_code
         self.save(n)
+        self.open.pop(n["id"], None)
         res.node_id = n["id"]
         if res.phase in FAILED and n["type"] == "Pod":
             self.failures.append({"displayName": n["display_name"], "message": res.message,
@@ -102,10 +112,21 @@ class Run:
         self.root_scope = scope
         entry = self.wf.entrypoint
         entry_params = {k: v for k, v in params.items() if k in entry.inputs.parameters}
-        res = await self.invoke(entry, self.id, self.id, "", entry_params, {}, scope)
-        phase = "Succeeded" if res.phase in ("Succeeded", "Skipped", "Omitted") else res.phase
-        message = res.message
-        if self.wf.on_exit is not None:
+        self.entry_task = asyncio.ensure_future(
+            self.invoke(entry, self.id, self.id, "", entry_params, {}, scope))
+        watcher = asyncio.ensure_future(self.watch())
+        try:
+            res = await self.entry_task
+            phase = "Succeeded" if res.phase in ("Succeeded", "Skipped", "Omitted") else res.phase
+            message = res.message
+        except asyncio.CancelledError:
+            if self.shutdown is None:
+                raise
+            self.close_open_nodes(f"workflow shutdown with strategy: {self.shutdown}")
+            phase, message = "Failed", f"Stopped with strategy '{self.shutdown}'"
+        finally:
+            watcher.cancel()
+        if self.wf.on_exit is not None and self.shutdown != "Terminate":
             exit_scope = dict(scope)
             exit_scope["workflow.status"] = phase
             exit_scope["workflow.failures"] = json.dumps(self.failures)
@@ -114,6 +135,47 @@ class Run:
             if phase == "Succeeded" and handler.phase in FAILED:
                 phase, message = handler.phase, handler.message
         return phase, message
+
+    def close_open_nodes(self, message: str) -> None:
+        for n in list(self.open.values()):
+            self.finish(n, Result("Failed", message))
+
+    async def watch(self) -> None:
+        """Heartbeat, requests from other processes, and live progress of running OPs."""
+        beat = 0.0
+        progress_seen: Dict[str, str] = {}
+        while True:
+            await asyncio.sleep(0.2)
+            now = time.monotonic()
+            if now - beat >= 1.0:
+                self.store.heartbeat(self.id)
+                beat = now
+            for action in self.store.take_controls(self.id):
+                self.control(action)
+            for n in list(self.open.values()):
+                if n["type"] == "Pod" and n.get("dir"):
+                    try:
+                        text = (Path(n["dir"]) / "progress").read_text()
+                    except OSError:
+                        continue
+                    if text and progress_seen.get(n["id"]) != text:
+                        progress_seen[n["id"]] = text
+                        n["progress"] = text
+                        self.save(n)
+
+    def control(self, action: str) -> None:
+        """Act on terminate/stop (cancel the run, Argo's messages) and suspend/resume."""
+        if action in ("terminate", "stop"):
+            self.shutdown = "Terminate" if action == "terminate" else "Stop"
+            self.cancelled = True
+            self.gate.set()
+            self.entry_task.cancel()
+        elif action == "suspend":
+            self.gate.clear()
+            self.store.set_suspended(self.id, True)
+        elif action == "resume":
+            self.gate.set()
+            self.store.set_suspended(self.id, False)
 
     def global_outputs(self) -> Dict[str, Any]:
         return {"parameters": dict(self.globals),
@@ -124,6 +186,9 @@ class Run:
                      params: Dict[str, str], arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
                      *, key: Optional[str] = None, parent: str = "",
                      slice_spec: Optional[SliceSpec] = None) -> Result:
+        done = self.prior.get(name)
+        if done is not None:
+            return self.from_prior(tmpl, done)
         retry = getattr(tmpl, "retry_strategy", None) if tmpl.is_leaf else None
         if retry:
             return await self._with_retries(tmpl, retry, name, display, boundary, params, arts,
@@ -135,43 +200,51 @@ class Run:
                             boundary: str, params: Dict[str, str], arts: Dict[str, Optional[Art]],
                             scope: Dict[str, Any], key: Optional[str], parent: str,
                             slice_spec: Optional[SliceSpec]) -> Result:
+        """A Retry node whose children ``name(0)``, ``name(1)``... are the attempts."""
         limit = strategy.get("limit")
         limit = None if limit is None else int(render(str(limit), scope))
-        policy = strategy.get("retryPolicy") or ("Always" if strategy.get("expression")
-                                                 else "OnFailure")
+        policy = default_policy(strategy)
+        backoff = strategy.get("backoff") or {}
+        max_duration = parse_duration(backoff["maxDuration"]) if backoff.get("maxDuration") \
+            else None
         holder = node(self.id, name, display, "Retry", template=tmpl.name, boundary=boundary,
                       key=key, parent=parent)
         holder["out_types"] = output_types(tmpl)
         self.start(holder)
+        first = time.monotonic()
         attempt = 0
         while True:
-            started = time.time()
+            started = time.monotonic()
+            local = dict(scope)
+            local["retries"] = str(attempt)
             res = await self._invoke_once(tmpl, f"{name}({attempt})", f"{display}({attempt})",
-                                          boundary, params, arts, scope, key=None,
+                                          boundary, params, arts, local, key=None,
                                           parent=holder["id"], slice_spec=slice_spec)
             if res.phase not in FAILED:
                 return self.finish(holder, res)
-            retryable = (policy == "Always" or (policy == "OnFailure" and res.phase == "Failed")
-                         or (policy == "OnError" and res.phase == "Error")
-                         or policy == "OnTransientError")
-            if retryable and strategy.get("expression"):
-                env = dict(scope)
+            stop = Result(res.phase, res.message, exit_code=res.exit_code)
+            if self.cancelled or not policy_allows(policy, res.phase, res.message):
+                return self.finish(holder, stop)
+            if strategy.get("expression"):
+                env = dict(local)
                 env.update({"lastRetry.exitCode": res.exit_code or "-1",
                             "lastRetry.status": res.phase, "lastRetry.message": res.message or "",
-                            "lastRetry.duration": str(int(time.time() - started))})
-                retryable = bool(evaluate(strategy["expression"], env))
-            if not retryable or (limit is not None and attempt >= limit) or self.cancelled:
-                final = Result(res.phase, "No more retries left" if retryable or limit is not None
-                               and attempt >= limit else res.message, exit_code=res.exit_code)
-                return self.finish(holder, final)
-            attempt += 1
-            backoff = strategy.get("backoff") or {}
-            if backoff.get("duration"):
-                wait = parse_duration(backoff["duration"]) * (int(backoff.get("factor", 1))
-                                                              ** (attempt - 1))
-                if backoff.get("cap"):
-                    wait = min(wait, parse_duration(backoff["cap"]))
+                            "lastRetry.duration": str(int(time.monotonic() - started))})
+                if not evaluate(strategy["expression"], env):
+                    return self.finish(holder, stop)
+            if limit is not None and attempt >= limit:
+                stop.message = "No more retries left"
+                return self.finish(holder, stop)
+            wait = backoff_seconds(backoff, attempt + 1)
+            if max_duration is not None:
+                elapsed = time.monotonic() - first
+                if elapsed >= max_duration or elapsed + wait > max_duration:
+                    stop.message = ("Max duration limit exceeded" if elapsed >= max_duration
+                                    else "Backoff would exceed max duration limit")
+                    return self.finish(holder, stop)
+            if wait:
                 await asyncio.sleep(wait)
+            attempt += 1
 
     async def _invoke_once(self, tmpl: Any, name: str, display: str, boundary: str,
                            params: Dict[str, str], arts: Dict[str, Optional[Art]],
@@ -188,7 +261,7 @@ class Run:
         n["inputs"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()],
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
-        local = {k: v for k, v in scope.items() if k.startswith("workflow.")}
+        local = {k: v for k, v in scope.items() if k.startswith("workflow.") or k == "retries"}
         local.update({f"inputs.parameters.{k}": v for k, v in params.items()})
         local.update({f"inputs.artifacts.{k}": v for k, v in arts.items()})
         if type_ == "Pod":
@@ -206,6 +279,14 @@ class Run:
         except (StepError, ExpressionError) as exc:
             res = Result("Error", str(exc))
         return self.finish(n, res)
+
+    def from_prior(self, tmpl: Any, n: Dict[str, Any]) -> Result:
+        """A node that Succeeded before the engine stopped: its outputs, not a new run."""
+        res = result_from_outputs(n.get("outputs") or {}, "Succeeded", n.get("message"))
+        res.node_id = n["id"]
+        if tmpl.is_leaf:
+            self.publish_globals(tmpl, res)
+        return res
 
     def bind_inputs(self, tmpl: Any, params: Dict[str, str], arts: Dict[str, Optional[Art]]
                     ) -> Tuple[Dict[str, str], Dict[str, Optional[Art]]]:
@@ -228,6 +309,9 @@ class Run:
             a = arts.get(k)
             if a is None and decl.source is not None and k not in arts:
                 a = self.resolve_artifact(decl.source, {})
+                if a is not None and decl.optional and not all(os.path.exists(p)
+                                                               for p in a.parts):
+                    a = None  # Argo: an optional artifact whose source is missing is skipped
             if a is None and not decl.optional:
                 raise StepError(f"template {tmpl.name!r}: input artifact {k!r} is required "
                                 "but none was given")
@@ -259,6 +343,8 @@ class Run:
     def record(self, scope: Dict[str, Any], kind: str, name: str, r: Result) -> None:
         """Expose a finished step's outputs to its siblings, as Argo's scope does."""
         base = f"{kind}.{name}"
+        scope.update({k: v for k, v in self.root_scope.items()
+                      if k.startswith("workflow.outputs.")})
         scope[f"{base}.status"] = r.phase
         scope[f"{base}.id"] = r.node_id
         for k, v in r.parameters.items():
@@ -277,14 +363,12 @@ class Run:
         done: Dict[str, asyncio.Future] = {t.name: asyncio.get_running_loop().create_future()
                                            for t in tasks}
         stop = {"failed": None}
+        handled = {name for t in tasks if t.depends is not None
+                   for name in re.findall(r"([A-Za-z0-9][-A-Za-z0-9]*)\.(?:Failed|Errored|AllFailed"
+                                          r"|AnySucceeded)", t.depends)}
 
         async def run_task(t: Any) -> None:
-            names = t.dependencies if t.depends is None else parse_depends(t.depends, t.name)[0]
-            dep_results = {}
-            for d in names:
-                for dname in ([_name_of(d)] if _bare(d) else parse_depends(d, t.name)[0]):
-                    if dname in done and dname not in dep_results:
-                        dep_results[dname] = await done[dname]
+            dep_results = {d: await done[d] for d in _upstream(t) if d in done}
             if stop["failed"] is not None and tmpl.fail_fast:
                 done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
                 return
@@ -297,15 +381,45 @@ class Run:
                 return
             r = await self.run_step(t, f"{n['name']}.{t.name}", n["id"], scope, n["id"], sem)
             self.record(scope, "tasks", t.name, r)
-            if not r.ok and stop["failed"] is None:
+            if not r.ok and stop["failed"] is None and t.name not in handled:
                 stop["failed"] = r
             done[t.name].set_result(r)
 
         await asyncio.gather(*(run_task(t) for t in tasks))
-        failed = stop["failed"]
+        failed = self.assess_dag(tmpl, tasks, {name: f.result() for name, f in done.items()})
         if failed is not None:
             return Result(failed.phase, f"child '{failed.node_id}' failed")
         return Result("Succeeded")
+
+    @staticmethod
+    def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:
+        """Argo's assessDAGPhase: the DAG fails if a target branch (``target`` or the leaf
+        tasks) ends Failed/Error without continueOn; an Omitted task looks at the branch above."""
+        deps = {t.name: _upstream(t) for t in tasks}
+        below = {d for v in deps.values() for d in v}
+        targets = (tmpl.target.split() if tmpl.target else
+                   [t.name for t in tasks if t.name not in below])
+        seen: set = set()
+
+        def failure(name: str) -> Optional[Result]:
+            if name in seen or name not in results:
+                return None
+            seen.add(name)
+            r = results[name]
+            if r.phase in FAILED and not r.continue_ok:
+                return r
+            if r.phase == "Omitted":
+                for d in deps.get(name, []):
+                    f = failure(d)
+                    if f is not None:
+                        return f
+            return None
+
+        for name in targets:
+            f = failure(name)
+            if f is not None:
+                return f
+        return None
 
     @staticmethod
     def depends_met(task: Any, results: Dict[str, Result]) -> bool:
@@ -350,7 +464,8 @@ class Run:
                     n = node(self.id, name, step.name, "Skipped", boundary=boundary, parent=parent,
                              template=step.template.name)
                     return self.finish(n, Result("Skipped", f"when '{render(text, scope)}' "
-                                                 "evaluated false"))
+                                                 "evaluated false",
+                                                 _skipped_defaults(step.template)))
             items = self.loop_items(step, scope)
         except (ExpressionError, StepError, ValueError) as exc:
             n = node(self.id, name, step.name, "Pod", boundary=boundary, parent=parent,
@@ -411,11 +526,7 @@ class Run:
         rec = self.reuse[key]
         n = node(self.id, name, display, rec.type if rec.type in ("Pod", "Steps", "DAG") else
                  "Pod", template=step.template.name, boundary=boundary, key=key, parent=parent)
-        params = {p["name"]: p["value"] for p in rec.raw_outputs.get("parameters", [])}
-        arts = {a["name"]: Art(tuple(a["path"])) if a.get("path") else None
-                for a in rec.raw_outputs.get("artifacts", [])}
-        res = Result("Succeeded", "reused", params, arts, rec.raw_outputs.get("result"))
-        return self.finish(n, res)
+        return self.finish(n, result_from_outputs(rec.raw_outputs, "Succeeded", "reused"))
 
     def argument(self, value: Any, scope: Dict[str, Any]) -> str:
         if isinstance(value, ArgoVar):
@@ -630,6 +741,18 @@ class Run:
                 self.global_arts[a.global_name] = art
                 self.root_scope[f"workflow.outputs.artifacts.{a.global_name}"] = art
 
+    def publish_globals(self, tmpl: Any, res: Result) -> None:
+        """Outputs declared with global_name become workflow outputs."""
+        for k, v in res.parameters.items():
+            decl = tmpl.outputs.parameters[k] if k in tmpl.outputs.parameters else None
+            if decl is not None and decl.global_name:
+                self.set_global(decl.global_name, v)
+        for k, a in res.artifacts.items():
+            decl = tmpl.outputs.artifacts[k] if k in tmpl.outputs.artifacts else None
+            if decl is not None and decl.global_name and a is not None:
+                self.global_arts[decl.global_name] = a
+                self.root_scope[f"workflow.outputs.artifacts.{decl.global_name}"] = a
+
     def set_global(self, name: str, value: str) -> None:
         self.globals[name] = value
         self.root_scope[f"workflow.outputs.parameters.{name}"] = value
@@ -646,6 +769,7 @@ class Run:
     async def _leaf(self, tmpl: Any, n: Dict[str, Any], params: Dict[str, str],
                     arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
                     slice_spec: Optional[SliceSpec]) -> Result:
+        await self.gate.wait()
         d = self.dirs.allocate(n["display_name"], n["key"])
         n["dir"] = str(d)
         if tmpl.init_progress and isinstance(tmpl, ScriptOPTemplate):
@@ -659,18 +783,28 @@ class Run:
             res = await self.leaves.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
         except (StepError, ExpressionError, OSError, ValueError) as exc:
             res = Result("Error", str(exc))
-        for k, v in res.parameters.items():
-            decl = tmpl.outputs.parameters.get(k) if k in tmpl.outputs.parameters else None
-            if decl is not None and decl.global_name:
-                self.set_global(decl.global_name, v)
-        for k, a in res.artifacts.items():
-            decl = tmpl.outputs.artifacts[k] if k in tmpl.outputs.artifacts else None
-            if decl is not None and decl.global_name and a is not None:
-                self.global_arts[decl.global_name] = a
-                self.root_scope[f"workflow.outputs.artifacts.{decl.global_name}"] = a
+        self.publish_globals(tmpl, res)
         progress = d / "progress"
         if progress.exists():
             n["progress"] = progress.read_text()
         elif res.phase == "Succeeded":
             n["progress"] = "1/1"
         return self.finish(n, res)
+
+
+def _skipped_defaults(tmpl: Any) -> Dict[str, str]:
+    """Outputs of a Skipped step: only declared ``valueFrom.default`` values (Argo v4)."""
+    return {k: p.default if isinstance(p.default, str) else json.dumps(p.default)
+            for k, p in tmpl.outputs.parameters.items() if p.has_default}
+
+
+def _upstream(task: Any) -> List[str]:
+    """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
+    if task.depends is not None:
+        return parse_depends(task.depends, task.name)[0]
+    names: List[str] = []
+    for d in task.dependencies:
+        for name in ([_name_of(d)] if _bare(d) else parse_depends(d, task.name)[0]):
+            if name not in names:
+                names.append(name)
+    return names

@@ -54,8 +54,8 @@ def aggregate(values: List[Optional[str]]) -> str:
     present = [v for v in values if v is not None]
     parsed = [_json_or_str(v) for v in present]
     if present and all(isinstance(p, (list, dict)) for p in parsed):
-        return json.dumps(parsed)
-    return json.dumps(present)
+        return json.dumps(parsed, separators=(",", ":"))
+    return json.dumps(present, separators=(",", ":"))  # Go's json.Marshal: compact
 
 
 def output_types(tmpl: Any) -> Dict[str, str]:
@@ -79,3 +79,12 @@ def _param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
     if type_ is not None:
         entry["type"] = type_
     return entry
+
+
+def result_from_outputs(outputs: Dict[str, Any], phase: str, message: Optional[str]) -> Result:
+    """A Result from a node's recorded outputs (resumed or reused steps)."""
+    params = {p["name"]: p["value"] for p in outputs.get("parameters", [])}
+    arts = {a["name"]: Art(tuple(a["path"])) if a.get("path") else None
+            for a in outputs.get("artifacts", [])}
+    return Result(phase, message, params, arts, outputs.get("result"),
+                  outputs.get("exitCode"))

@@ -1,7 +1,9 @@
 """The process-wide home of the local engine: an event-loop thread and a warm worker pool.
 
-``submit`` hands a workflow to the loop and returns a concurrent Future at once, so a notebook
-stays responsive; ``wait`` is just ``future.result()``. Workers stay warm across workflows.
+``run`` hands a workflow (already recorded in a work directory's state database) to the loop
+and returns a concurrent Future at once, so a notebook stays responsive; ``wait`` is
+``future.result()``. Workers stay warm across workflows. A detached run is the same thing in a
+daemon process (``python -m dflow_nb.local.daemon``).
 """
 from __future__ import annotations
 
@@ -41,68 +43,56 @@ class LocalRuntime:
         self._max_procs = int(config.get("debug_max_processes") or 2 * cpus)
         self._processes: Optional[asyncio.Semaphore] = None
         self._stores: Dict[Path, StateStore] = {}
-        self.tasks: Dict[str, asyncio.Task] = {}
+        self._store_lock = threading.Lock()
         self.runs: Dict[str, Run] = {}
         atexit.register(self.close)
 
     def store(self, workdir: Path) -> StateStore:
+        """The one writer connection of this process to a work directory's database."""
         workdir = workdir.resolve()
-        if workdir not in self._stores:
-            self._stores[workdir] = StateStore(workdir)
-        return self._stores[workdir]
+        with self._store_lock:
+            if workdir not in self._stores:
+                self._stores[workdir] = StateStore(workdir)
+            return self._stores[workdir]
 
-    def submit(self, workflow: Any, wf_id: str, workdir: Path, spec: Optional[bytes],
-               reuse: Optional[Dict[str, Any]] = None) -> concurrent.futures.Future:
-        """Start running ``workflow``; the Future resolves to (phase, message)."""
+    def run(self, workflow: Any, wf_id: str, workdir: Path,
+            reuse: Optional[Dict[str, Any]] = None, resume: bool = False
+            ) -> concurrent.futures.Future:
+        """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run.
+
+        The Future resolves to (phase, message).
+        """
         store = self.store(workdir)
         wf_dir = workdir.resolve() / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
-        store.create_workflow(wf_id, workflow.name, wf_dir, spec)
+        prior = store.succeeded_nodes(wf_id) if resume else None
+        if resume:
+            for n in store.open_nodes(wf_id):   # what a dead engine left running
+                n.update(phase="Failed", message="interrupted: the engine stopped")
+                store.upsert_node(wf_id, n)
+        store.claim(wf_id, os.getpid())
 
         async def go() -> Any:
             if self._processes is None:
                 self._processes = asyncio.Semaphore(self._max_procs)
-            run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse)
+            run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior)
             self.runs[wf_id] = run
-            phase, message = "Error", None
+            phase, message, outputs = "Error", None, {}
             try:
                 phase, message = await run.main()
+                outputs = run.global_outputs()
             except asyncio.CancelledError:
                 phase, message = "Failed", "Stopped with strategy 'Terminate'"
             except Exception as exc:  # an engine bug must still end the workflow, visibly
-                phase, message = "Error", f"engine error: {exc}"
+                phase, message = "Error", f"engine error: {type(exc).__name__}: {exc}"
                 traceback.print_exc()
+                run.close_open_nodes(message)
             finally:
-                outputs = getattr(run, "globals", None) is not None and run.global_outputs() or {}
                 store.finish_workflow(wf_id, phase, message, outputs)
-                self.tasks.pop(wf_id, None)
+                self.runs.pop(wf_id, None)
             return phase, message
 
-        def start() -> None:
-            self.tasks[wf_id] = self.loop.create_task(go())
-
-        fut: concurrent.futures.Future = concurrent.futures.Future()
-
-        async def wrapper() -> None:
-            start()
-            try:
-                fut.set_result(await self.tasks[wf_id])
-            except BaseException as exc:
-                fut.set_exception(exc)
-
-        asyncio.run_coroutine_threadsafe(wrapper(), self.loop)
-        return fut
-
-    def terminate(self, wf_id: str) -> bool:
-        """Cancel a running workflow: running steps are killed (their process groups)."""
-        task = self.tasks.get(wf_id)
-        if task is None:
-            return False
-        run = self.runs.get(wf_id)
-        if run is not None:
-            run.cancelled = True
-        self.loop.call_soon_threadsafe(task.cancel)
-        return True
+        return asyncio.run_coroutine_threadsafe(go(), self.loop)
 
     def close(self) -> None:
         self.pool.close()

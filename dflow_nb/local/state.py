@@ -17,7 +17,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, phase TEXT NOT NULL, message TEXT,
     created_at REAL NOT NULL, started_at REAL, finished_at REAL, dir TEXT NOT NULL,
-    outputs TEXT, spec BLOB
+    outputs TEXT, spec BLOB, engine_pid INTEGER, heartbeat REAL, detached INTEGER DEFAULT 0,
+    suspended INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS nodes (
     wf TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL,
@@ -34,7 +35,13 @@ CREATE TABLE IF NOT EXISTS events (
     phase TEXT NOT NULL, at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_wf ON events (wf, seq);
+CREATE TABLE IF NOT EXISTS controls (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, wf TEXT NOT NULL, action TEXT NOT NULL,
+    at REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0
+);
 """
+
+ACTIONS = ("terminate", "stop", "suspend", "resume")
 
 NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boundary_id",
                 "parent_id", "message", "started_at", "finished_at", "key", "inputs", "outputs",
@@ -76,10 +83,58 @@ class StateStore:
                 cur.execute("ROLLBACK")
                 raise
 
-    def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes]) -> None:
+    def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes],
+                        detached: bool = False) -> None:
         now = time.time()
-        self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec) "
-                   "VALUES (?, ?, 'Running', ?, ?, ?, ?)", (wf_id, name, now, now, str(wf_dir), spec))])
+        self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec, "
+                   "detached) VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?)",
+                   (wf_id, name, now, now, str(wf_dir), spec, int(detached)))])
+
+    def claim(self, wf_id: str, pid: int) -> None:
+        """This process now runs the workflow: phase Running, our pid, a fresh heartbeat."""
+        self._tx([("UPDATE workflows SET phase='Running', message=NULL, finished_at=NULL, "
+                   "engine_pid=?, heartbeat=?, suspended=0 WHERE id=?", (pid, time.time(), wf_id)),
+                  ("UPDATE controls SET done=1 WHERE wf=?", (wf_id,))])
+
+    def set_spec(self, wf_id: str, spec: bytes) -> None:
+        self._tx([("UPDATE workflows SET spec=? WHERE id=?", (spec, wf_id))])
+
+    def heartbeat(self, wf_id: str) -> None:
+        self._tx([("UPDATE workflows SET heartbeat=? WHERE id=?", (time.time(), wf_id))])
+
+    def set_suspended(self, wf_id: str, suspended: bool) -> None:
+        self._tx([("UPDATE workflows SET suspended=? WHERE id=?", (int(suspended), wf_id))])
+
+    def take_controls(self, wf_id: str) -> List[str]:
+        """Actions other processes asked for (terminate, stop, suspend, resume), oldest first."""
+        with self._lock:
+            rows = self._conn.execute("SELECT seq, action FROM controls WHERE wf=? AND done=0 "
+                                      "ORDER BY seq", (wf_id,)).fetchall()
+        if rows:
+            self._tx([("UPDATE controls SET done=1 WHERE seq<=?", (rows[-1][0],))])
+        return [r[1] for r in rows]
+
+    def succeeded_nodes(self, wf_id: str) -> Dict[str, Dict[str, Any]]:
+        """Nodes that finished Succeeded, by name: a resumed run never runs them again."""
+        with self._lock:
+            self._conn.row_factory = sqlite3.Row
+            try:
+                rows = self._conn.execute("SELECT * FROM nodes WHERE wf=? AND phase='Succeeded'",
+                                          (wf_id,)).fetchall()
+            finally:
+                self._conn.row_factory = None
+        return {r["name"]: _row(r) for r in rows}
+
+    def open_nodes(self, wf_id: str) -> List[Dict[str, Any]]:
+        """Nodes a dead engine left Pending or Running."""
+        with self._lock:
+            self._conn.row_factory = sqlite3.Row
+            try:
+                rows = self._conn.execute("SELECT * FROM nodes WHERE wf=? AND phase IN "
+                                          "('Pending', 'Running')", (wf_id,)).fetchall()
+            finally:
+                self._conn.row_factory = None
+        return [_row(r) for r in rows]
 
     def finish_workflow(self, wf_id: str, phase: str, message: Optional[str],
                         outputs: Dict[str, Any]) -> None:
@@ -133,14 +188,25 @@ class StateReader:
         row = self._conn().execute("SELECT * FROM workflows WHERE id=?", (wf_id,)).fetchone()
         return _row(row) if row else None
 
+    def request(self, wf_id: str, action: str) -> None:
+        """Ask the engine running ``wf_id`` (in any process) to act; it polls for requests."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}; expected one of {ACTIONS}")
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO controls (wf, action, at) VALUES (?, ?, ?)",
+                     (wf_id, action, time.time()))
+        conn.execute("COMMIT")
+
     def spec(self, wf_id: str) -> Optional[bytes]:
         row = self._conn().execute("SELECT spec FROM workflows WHERE id=?", (wf_id,)).fetchone()
         return row[0] if row else None
 
     def workflows(self) -> List[Dict[str, Any]]:
         rows = self._conn().execute(
-            "SELECT id, name, phase, message, created_at, started_at, finished_at, dir "
-            "FROM workflows ORDER BY created_at DESC").fetchall()
+            "SELECT id, name, phase, message, created_at, started_at, finished_at, dir, "
+            "engine_pid, heartbeat, detached, suspended FROM workflows "
+            "ORDER BY created_at DESC").fetchall()
         return [_row(r) for r in rows]
 
     def nodes(self, wf_id: str, *, key: Optional[str] = None, display_name: Optional[str] = None,

@@ -42,15 +42,26 @@ async def run_script(command: List[str], script: str, args: List[str], script_pa
                 while size - len(tail[0]) >= result_limit:
                     size -= len(tail.popleft())
 
+        reader = asyncio.ensure_future(pump())
         try:
-            await asyncio.wait_for(asyncio.gather(pump(), proc.wait()), timeout)
-        except BaseException:
+            await asyncio.wait_for(proc.wait(), timeout)
+        finally:
+            # The step is over: whatever it left running in its process group goes too (a
+            # leaked child holding stdout open would otherwise keep the log open forever).
+            _kill_group(proc.pid)
+            if proc.returncode is None:
+                await proc.wait()
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            await proc.wait()
-            raise
+                await asyncio.wait_for(reader, 5)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                reader.cancel()
     data = b"".join(tail)[-result_limit:]
     text = data.decode(errors="replace")
     return proc.returncode, text[:-1] if text.endswith("\n") else text
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
