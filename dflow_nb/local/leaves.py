@@ -205,3 +205,4 @@ def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
         text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
                       lambda m: str(fs) + root, text)
     return text
+

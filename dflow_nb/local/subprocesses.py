@@ -42,15 +42,29 @@ async def run_script(command: List[str], script: str, args: List[str], script_pa
                 while size - len(tail[0]) >= result_limit:
                     size -= len(tail.popleft())
 
+        async def exited() -> None:
+            # asyncio's proc.wait() also waits for the pipes to close, which a leaked child
+            # holding stdout would delay forever: watch the exit itself.
+            while proc.returncode is None:
+                await asyncio.sleep(0.05)
+
         reader = asyncio.ensure_future(pump())
+        waiter = asyncio.ensure_future(exited())
+        begin = loop_time()
         try:
-            await asyncio.wait_for(proc.wait(), timeout)
+            done, _ = await asyncio.wait({reader, waiter}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if not done:
+                raise asyncio.TimeoutError
+            if reader in done and proc.returncode is None:   # stdout closed: exit is near
+                left = None if timeout is None else max(0.0, timeout - (loop_time() - begin))
+                await asyncio.wait_for(proc.wait(), left)
         finally:
-            # The step is over: whatever it left running in its process group goes too (a
-            # leaked child holding stdout open would otherwise keep the log open forever).
+            # The step is over: whatever it left running in its process group goes too.
             _kill_group(proc.pid)
             if proc.returncode is None:
-                await proc.wait()
+                await waiter
+            waiter.cancel()
             try:
                 await asyncio.wait_for(reader, 5)
             except (asyncio.TimeoutError, asyncio.CancelledError):
@@ -58,6 +72,10 @@ async def run_script(command: List[str], script: str, args: List[str], script_pa
     data = b"".join(tail)[-result_limit:]
     text = data.decode(errors="replace")
     return proc.returncode, text[:-1] if text.endswith("\n") else text
+
+
+def loop_time() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def _kill_group(pgid: int) -> None:
