@@ -3,15 +3,26 @@
 On the local engine an uploaded artifact is a directory in the work directory's artifact store
 (files copied, with a catalog so lists keep their order); downloading copies a step's output
 files where the user wants them.
+
+In S3 mode (Argo backend, or ``config["debug_s3"]``; see ``dflow_nb.storage.s3_mode``) they
+live in the S3 repository with Dflow's layout: ``<prefix>upload/<uuid>/<tmpname>.tgz`` holding
+one top directory with the files at their paths relative to the working directory and the
+catalog under ``.dflow/``; ``archive=None`` stores the same tree as plain keys.
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from .catalog import copy_path, load_input, read_catalog, save_output
-from .config import config
+from .catalog import CATALOG_DIR, _relative, copy_path, load_input, read_catalog, save_output
+from .config import config, s3_config
+from .storage import (ArchiveEntry, KeyNotFound, StorageClient, client_from_config, download_tree,
+                      join_key, pack_tgz, read_members, s3_mode, safe_extract, upload_tree)
 
 PathLike = Union[str, Path]
 
@@ -32,19 +43,66 @@ class LocalArtifact:
 
 
 class S3Artifact:
-    """An artifact in the S3 artifact repository, by key (used by Argo and S3 storage)."""
+    """An artifact in the S3 artifact repository, by key (used by Argo and S3 storage).
 
-    def __init__(self, key: Optional[str] = None, path_list: Optional[List[str]] = None,
+    Outside S3 mode (and without ``debug_s3``) the key is a local path, as in Dflow's debug mode.
+    """
+
+    def __init__(self, key: Optional[str] = None, path_list: Optional[List[Any]] = None,
                  urn: str = "", debug_s3: bool = False, *args: Any, **kwargs: Any) -> None:
+        remote = bool(debug_s3) or s3_mode()
+        prefix = s3_config.get("prefix") or ""
+        if remote and key and prefix and not key.startswith(prefix):
+            key = prefix + key
         self.key = key
         self.path_list = path_list or []
         self.urn = urn
+        self.debug_s3 = bool(debug_s3)
+        self.slice: Any = None
+        self.subpath: Optional[str] = None
         self.extra = kwargs
+        self._remote = remote
 
     @property
     def local_path(self) -> Optional[str]:
         """Outside S3 mode the key is a local path, as in Dflow's debug mode."""
-        return self.key
+        if self._remote or self.key is None:
+            return None
+        return self.key if not self.subpath else f"{self.key}/{self.subpath}"
+
+    def sub_path(self, path: str) -> "S3Artifact":
+        """The same artifact narrowed to one file or directory inside it."""
+        art = self._copy()
+        art.subpath = f"{self.subpath}/{path}" if self.subpath else str(path)
+        return art
+
+    def __getitem__(self, index: Any) -> "S3Artifact":
+        """The same artifact narrowed to catalog item(s) ``index`` (an int or a list)."""
+        art = self._copy()
+        art.slice = index
+        return art
+
+    def _copy(self) -> "S3Artifact":
+        art = object.__new__(S3Artifact)
+        art.__dict__.update(self.__dict__)
+        art.path_list = list(self.path_list)
+        return art
+
+    def download(self, **kwargs: Any) -> List[str]:
+        return download_artifact(self, **kwargs)
+
+    def to_dict(self) -> Dict[str, Any]:
+        d: Dict[str, Any] = {"key": self.key, "urn": self.urn}
+        if self.path_list:
+            d["path_list"] = self.path_list
+        if self.debug_s3:
+            d["debug_s3"] = True
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "S3Artifact":
+        return cls(key=d.get("key"), path_list=d.get("path_list"), urn=d.get("urn", ""),
+                   debug_s3=d.get("debug_s3", False))
 
     def __repr__(self) -> str:
         return f"S3Artifact(key={self.key!r})"
@@ -56,8 +114,15 @@ def _store_root() -> Path:
 
 def upload_artifact(path: Union[PathLike, Iterable[PathLike]], archive: str = "default",
                     namespace: Optional[str] = None, dataset_name: Optional[str] = None,
-                    **kwargs: Any) -> LocalArtifact:
-    """Snapshot files (or a list of them) so later edits do not change what a step reads."""
+                    **kwargs: Any) -> Union[LocalArtifact, "S3Artifact"]:
+    """Snapshot files (or a list of them) so later edits do not change what a step reads.
+
+    In S3 mode (or given ``storage_client=``) the snapshot goes to the S3 repository and an
+    ``S3Artifact`` with its key and catalog (``path_list``) comes back.
+    """
+    client = _explicit_client(kwargs)
+    if client is not None or s3_mode():
+        return _upload_remote(path, archive, client or _client(kwargs))
     root = _store_root() / uuid.uuid4().hex[:12]
     value: Any = path if isinstance(path, (str, Path)) else list(path)
     for p in (value if isinstance(value, list) else [value]):
@@ -69,7 +134,14 @@ def upload_artifact(path: Union[PathLike, Iterable[PathLike]], archive: str = "d
 
 def download_artifact(artifact: Any, path: PathLike = ".", skip_exists: bool = False,
                       **kwargs: Any) -> List[str]:
-    """Copy an artifact's files under ``path``; returns the downloaded paths in list order."""
+    """Copy an artifact's files under ``path``; returns the downloaded paths in list order.
+
+    An artifact in S3 is fetched, safely extracted and merged into ``path`` (keywords as in
+    Dflow: ``extract``, ``sub_path``, ``slice``, ``remove_catalog``).
+    """
+    key = _remote_key(artifact)
+    if key is not None:
+        return _download_remote(artifact, key, Path(path), skip_exists, kwargs)
     dest = Path(path)
     dest.mkdir(parents=True, exist_ok=True)
     sources = _local_parts(artifact)
@@ -92,8 +164,11 @@ def download_artifact(artifact: Any, path: PathLike = ".", skip_exists: bool = F
     return out
 
 
-def path_list_of_artifact(artifact: Any) -> List[str]:
+def path_list_of_artifact(artifact: Any, **kwargs: Any) -> List[str]:
     """The relative paths an artifact lists, in order."""
+    key = _remote_key(artifact)
+    if key is not None:
+        return [it["path"] for it in _remote_items(artifact, key, kwargs) if it["path"] is not None]
     out: List[str] = []
     for src in _local_parts(artifact):
         items = read_catalog(src) if src.is_dir() else None
@@ -102,7 +177,14 @@ def path_list_of_artifact(artifact: Any) -> List[str]:
 
 
 def path_object_of_artifact(artifact: Any, tp: Any = List[Path]) -> Any:
-    """The value an OP would see for this artifact (a path, a list or a dict of paths)."""
+    """The value an OP would see for this artifact (a path, a list or a dict of paths).
+
+    For an artifact in S3 the paths are relative to the artifact's root (nothing is downloaded
+    but the catalog).
+    """
+    key = _remote_key(artifact)
+    if key is not None:
+        return _shape(_remote_items(artifact, key, {}))
     parts = _local_parts(artifact)
     return load_input(parts[0], tp) if len(parts) == 1 else [
         p for part in parts for p in load_input(part, List[Path])]
@@ -120,13 +202,297 @@ def _local_parts(artifact: Any) -> List[Path]:
     return paths
 
 
-def copy_artifact(src: Any, dst: PathLike) -> LocalArtifact:
-    """A copy of an artifact's files as a new artifact."""
+def copy_artifact(src: Any, dst: Any, **kwargs: Any) -> Union[LocalArtifact, "S3Artifact"]:
+    """A copy of an artifact's files as a new artifact (server-side for artifacts in S3)."""
+    key = _remote_key(src)
+    if key is not None:
+        return _copy_remote(key, dst, kwargs)
     target = Path(dst)
     for p in _local_parts(src):
         copy_path(p, target / p.name if len(_local_parts(src)) > 1 else target)
     return LocalArtifact(str(target))
 
 
+# -- S3 mode ----------------------------------------------------------------------------------------
+
+_CLIENT_KEYS = ("endpoint", "access_key", "secret_key", "secure", "bucket_name")
+
+
+def _explicit_client(kwargs: Dict[str, Any]) -> Optional[StorageClient]:
+    client = kwargs.pop("storage_client", None)
+    return client_from_config(storage_client=client) if client is not None else None
+
+
+def _client(kwargs: Dict[str, Any]) -> StorageClient:
+    """The store for this call: ``storage_client=``, Dflow's per-call S3 keywords, or s3_config."""
+    explicit = _explicit_client(kwargs)
+    if explicit is not None:
+        return explicit
+    overrides = {k: kwargs.pop(k) for k in _CLIENT_KEYS if kwargs.get(k) is not None}
+    return client_from_config(**overrides)
+
+
+def _remote_key(artifact: Any) -> Optional[str]:
+    """The S3 key of an artifact that has no local files (S3Artifact, Argo-shaped records)."""
+    if isinstance(artifact, S3Artifact):
+        return artifact.key if artifact.local_path is None else None
+    if getattr(artifact, "local_path", None) is not None:
+        return None
+    s3 = artifact.get("s3") if isinstance(artifact, dict) else getattr(artifact, "s3", None)
+    if s3 is None:
+        return None
+    key = s3.get("key") if isinstance(s3, dict) else getattr(s3, "key", None)
+    return str(key) if key else None
+
+
+def _plan(value: Any, cwd: Path) -> Tuple[List[Dict[str, Any]], List[Tuple[str, Path]]]:
+    """Catalog items and (relative path, source) pairs, in the catalog's order (as save_output)."""
+    items: List[Dict[str, Any]] = []
+    files: List[Tuple[str, Path]] = []
+
+    def add(v: Any, position: int, key: Any = None) -> None:
+        item: Dict[str, Any] = {"order": [position]}
+        if key is not None:
+            item["key"] = key
+        if v is None:
+            item["path"] = None
+        else:
+            src = Path(v)
+            if not (src.exists() or src.is_symlink()):
+                raise FileNotFoundError(f"upload_artifact: {str(v)!r} does not exist")
+            rel = _relative(src, cwd).as_posix()
+            item["path"] = rel
+            files.append((rel, src))
+        items.append(item)
+
+    if isinstance(value, dict):
+        counter = [0]
+
+        def walk(d: Dict[str, Any], keys: List[str]) -> None:
+            for k, v in d.items():
+                if isinstance(v, dict):
+                    walk(v, keys + [k])
+                else:
+                    counter[0] += 1
+                    add(v, counter[0], keys + [k] if keys else k)
+        walk(value, [])
+    elif isinstance(value, (list, tuple, set)):
+        for i, v in enumerate(sorted(value, key=str) if isinstance(value, set) else value):
+            add(v, i)
+    else:
+        add(value, 0)
+    return items, files
+
+
+def _upload_remote(path: Any, archive: Optional[str], client: StorageClient) -> "S3Artifact":
+    if archive == "default":
+        archive = config.get("archive_mode", "tar")
+    value = path if isinstance(path, (str, Path, dict, list, tuple, set)) else list(path)
+    items, files = _plan(value, Path.cwd())
+    name = "tmp" + uuid.uuid4().hex[:8]
+    catalog = json.dumps({"items": items}).encode()
+    catalog_name = f"{CATALOG_DIR}/{uuid.uuid4().hex}.json"
+    base = f"{s3_config.get('prefix') or ''}upload/{uuid.uuid4()}"  # Dflow: prefix + key, verbatim
+    with tempfile.TemporaryDirectory() as tmp:
+        if archive in ("tar", "tgz", "default"):
+            entries = [ArchiveEntry(f"{name}/{rel}", source=src) for rel, src in files]
+            entries.append(ArchiveEntry(f"{name}/{catalog_name}", data=catalog))
+            tgz = pack_tgz(entries, Path(tmp) / f"{name}.tgz")
+            key = f"{base}/{name}.tgz"
+            client.upload(key, str(tgz))
+        elif archive in (None, "none"):
+            key = f"{base}/{name}"
+            for rel, src in files:
+                upload_tree(client, src, f"{key}/{rel}")
+            cat = Path(tmp) / "catalog.json"
+            cat.write_bytes(catalog)
+            client.upload(f"{key}/{catalog_name}", str(cat))
+        else:
+            raise ValueError(f"upload_artifact: archive must be 'tar', None or 'default', given {archive!r}")
+    return S3Artifact(key=key, path_list=items, debug_s3=True)
+
+
+def _fetch(client: StorageClient, key: str, stage: Path, extract: bool = True) -> Path:
+    """Download an artifact into ``stage``; returns its root (Argo's single-top-entry rule)."""
+    stage.mkdir(parents=True, exist_ok=True)
+    if key.endswith((".tgz", ".tar.gz")):
+        tgz = stage.parent / (stage.name + ".tgz")
+        client.download(key, str(tgz))
+        if not extract:
+            return tgz
+        tops = safe_extract(tgz, stage).top_level
+        tgz.unlink()
+        top = stage / tops[0] if len(tops) == 1 else stage
+        return top if top.is_dir() else stage
+    keys = client.list(key.rstrip("/") + "/", recursive=True)
+    if keys:
+        download_tree(client, key, stage)
+        return stage
+    client.download(key, str(stage / key.rstrip("/").rsplit("/", 1)[-1]))
+    return stage
+
+
+def _merge(src: Path, dst: Path, skip_exists: bool) -> None:
+    if src.is_dir() and not src.is_symlink() and dst.is_dir() and not dst.is_symlink():
+        for child in src.iterdir():
+            _merge(child, dst / child.name, skip_exists)
+        return
+    if dst.exists() or dst.is_symlink():
+        if skip_exists:
+            return
+        if dst.is_dir() and not dst.is_symlink():
+            shutil.rmtree(dst)
+        else:
+            dst.unlink()
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(src), str(dst))
+
+
+def _select(items: List[Dict[str, Any]], index: Any) -> List[Dict[str, Any]]:
+    if index is None:
+        return items
+    wanted = index if isinstance(index, list) else [index]
+    for i in wanted:
+        if not 0 <= int(i) < len(items):
+            raise IndexError(f"slice {i} is out of range: the artifact has {len(items)} items")
+    return [items[int(i)] for i in wanted]
+
+
+def _download_remote(artifact: Any, key: str, dest: Path, skip_exists: bool,
+                     kwargs: Dict[str, Any]) -> List[str]:
+    client = _client(kwargs)
+    extract = kwargs.get("extract", True)
+    remove_catalog = kwargs.get("remove_catalog", True)
+    index = kwargs.get("slice", getattr(artifact, "slice", None))
+    sub = "/".join(p for p in (getattr(artifact, "subpath", None), kwargs.get("sub_path")) if p)
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest, prefix=".dflow-download-") as tmp:
+        root = _fetch(client, key, Path(tmp) / "x", extract)
+        if root.is_file():  # extract=False: the archive itself
+            target = dest / key.rsplit("/", 1)[-1]
+            _merge(root, target, skip_exists)
+            return [str(target)]
+        if sub:
+            root = root.joinpath(*[p for p in sub.split("/") if p not in ("", ".", "..")])
+            if not (root.exists() or root.is_symlink()):
+                raise KeyNotFound(f"the artifact {key!r} has no {sub!r}")
+            if not root.is_dir():
+                target = dest / root.name
+                _merge(root, target, skip_exists)
+                return [str(target)]
+        items = read_catalog(root)
+        if items is not None and index is not None:
+            out = []
+            for it in _select(items, index):
+                if it["path"] is not None:
+                    _merge(root / it["path"], dest / it["path"], skip_exists)
+                    out.append(str(dest / it["path"]))
+            return out
+        if remove_catalog:
+            shutil.rmtree(root / CATALOG_DIR, ignore_errors=True)
+        placed = sorted(p.name for p in root.iterdir())
+        for name in placed:
+            _merge(root / name, dest / name, skip_exists)
+    if items is None:
+        return [str(dest / n) for n in placed if n != CATALOG_DIR]
+    return [str(dest / it["path"]) for it in items if it["path"] is not None]
+
+
+def _parse_catalog(text: str) -> List[Dict[str, Any]]:
+    """Our ``{"items": [...]}``, or Dflow's ``{"path_list": [{"dflow_list_item", "order"}]}``
+    (Dflow names its catalog files ``.dflow/<uuid>``, without ``.json``)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    if "items" in data:
+        return list(data["items"])
+    out = []
+    for it in data.get("path_list", []):
+        order = it.get("order")
+        out.append({"path": it.get("dflow_list_item"),
+                    "order": order if isinstance(order, list) else [order]})
+    return out
+
+
+def _remote_items(artifact: Any, key: str, kwargs: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The artifact's catalog items in order: from the upload's ``path_list`` or from S3."""
+    index = kwargs.get("slice", getattr(artifact, "slice", None))
+    cached = getattr(artifact, "path_list", None)
+    if cached and not getattr(artifact, "subpath", None) and all(isinstance(it, dict) for it in cached):
+        items = [it if "path" in it else _parse_catalog(json.dumps({"path_list": [it]}))[0]
+                 for it in cached]
+    else:
+        items = _fetch_catalog(_client(kwargs), key, getattr(artifact, "subpath", None))
+    items.sort(key=lambda it: it["order"] if isinstance(it["order"], list) else [it["order"]])
+    return _select(items, index)
+
+
+def _fetch_catalog(client: StorageClient, key: str, subpath: Optional[str]) -> List[Dict[str, Any]]:
+    items: List[Dict[str, Any]] = []
+    if key.endswith((".tgz", ".tar.gz")):
+        with tempfile.TemporaryDirectory() as tmp:
+            tgz = Path(tmp) / "a.tgz"
+            client.download(key, str(tgz))
+            members = read_members(tgz, lambda n: f"{CATALOG_DIR}/" in n)
+            want = [p for p in (subpath or "").split("/") if p] + [CATALOG_DIR]
+            for n, data in members:
+                dirs = n.split("/")[:-1]
+                if dirs == want or dirs[1:] == want:  # with or without the archive's top dir
+                    items.extend(_parse_catalog(data.decode()))
+        return items
+    prefix = join_key(key, subpath or "", CATALOG_DIR) + "/"
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, k in enumerate(client.list(prefix, recursive=True)):
+            f = os.path.join(tmp, f"{i}.json")
+            client.download(k, f)
+            items.extend(_parse_catalog(Path(f).read_text()))
+    return items
+
+
+def _shape(items: List[Dict[str, Any]]) -> Any:
+    if not any("key" in it for it in items):
+        return [it["path"] for it in items]
+    result: Dict[str, Any] = {}
+    for it in items:
+        key = it["key"]
+        if isinstance(key, list):
+            node = result
+            for k in key[:-1]:
+                node = node.setdefault(k, {})
+            node[key[-1]] = it["path"]
+        else:
+            result[str(key)] = it["path"]
+    return result
+
+
+def _copy_remote(src_key: str, dst: Any, kwargs: Dict[str, Any]) -> "S3Artifact":
+    if kwargs.get("sort"):
+        raise NotImplementedError("copy_artifact(sort=True) is not supported for artifacts in S3 yet")
+    client = _client(kwargs)
+    dst_key = _remote_key(dst) if not isinstance(dst, (str, Path)) else str(dst)
+    if not dst_key:
+        raise ValueError(f"copy_artifact: {dst!r} names no S3 key")
+    src_prefix = src_key.rstrip("/") + "/"
+    keys = [] if src_key.endswith((".tgz", ".tar.gz")) else client.list(src_prefix, recursive=True)
+    if not keys:
+        client.copy(src_key, dst_key)
+    else:
+        for k in keys:
+            client.copy(k, dst_key.rstrip("/") + "/" + k[len(src_prefix):])
+    return S3Artifact(key=dst_key, debug_s3=True)
+
+
+def fetch_artifact(artifact: Any, dest: PathLike, **kwargs: Any) -> Path:
+    """Make an S3 artifact a local directory ``dest`` with its catalog (for engines and OPs)."""
+    key = _remote_key(artifact)
+    if key is None:
+        raise ValueError(f"{artifact!r} is not an artifact in S3")
+    _download_remote(artifact, key, Path(dest), False, {**kwargs, "remove_catalog": False})
+    return Path(dest)
+
+
 __all__ = ["LocalArtifact", "S3Artifact", "upload_artifact", "download_artifact",
-           "path_list_of_artifact", "path_object_of_artifact", "copy_artifact"]
+           "path_list_of_artifact", "path_object_of_artifact", "copy_artifact", "fetch_artifact"]

@@ -39,6 +39,10 @@ class Backend(Protocol):
     def spec(self, wf_id: str) -> Any:
         """The Workflow model a run was started from."""
 
+    def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
+             grep: Optional[str] = None, container: str = "main") -> str:
+        """A step's log, or every step's log prefixed by the step's name."""
+
     def list(self) -> List[WorkflowRecord]:
         """Runs this backend knows, newest first."""
 

@@ -159,20 +159,28 @@ def _is_nested(tp: Any) -> bool:
     return tp is NestedDict or get_origin(tp) is NestedDict
 
 
+def artifact_items(root: Path) -> "tuple[List[Dict[str, Any]], Path]":
+    """An artifact's items in order, and the directory their paths are relative to."""
+    items = read_catalog(root) if root.is_dir() else None
+    if items is not None:
+        return items, root
+    entries = [root] if root.is_file() else sorted(
+        p for p in root.iterdir() if p.name != CATALOG_DIR)
+    base = root if root.is_dir() else root.parent
+    return [{"path": str(p.relative_to(base)), "order": [i]} for i, p in enumerate(entries)], base
+
+
 def slice_items(root: Optional[Path], index: Union[int, List[int]], dest: Path,
-                method: str = "copy") -> Optional[Path]:
-    """A new artifact holding only the listed items of ``root`` (for sliced input artifacts)."""
+                method: str = "copy",
+                listing: "Optional[tuple[List[Dict[str, Any]], Path]]" = None) -> Optional[Path]:
+    """A new artifact holding only the listed items of ``root`` (for sliced input artifacts).
+
+    ``listing`` is ``artifact_items(root)`` when the caller already has it (a fan-out reads
+    the catalog once, not once per slice).
+    """
     if root is None:
         return None
-    items = read_catalog(root) if root.is_dir() else None
-    if items is None:
-        entries = [root] if root.is_file() else sorted(
-            p for p in root.iterdir() if p.name != CATALOG_DIR)
-        items = [{"path": str(p.relative_to(root)) if p != root else p.name, "order": [i]}
-                 for i, p in enumerate(entries)]
-        base = root if root.is_dir() else root.parent
-    else:
-        base = root
+    items, base = listing if listing is not None else artifact_items(root)
     wanted = index if isinstance(index, list) else [index]
     chosen = []
     for n, i in enumerate(wanted):

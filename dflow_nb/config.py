@@ -14,6 +14,8 @@ config: dict[str, Any] = {
     "host": "",                      # Argo Server URL; empty means: use the local engine
     "namespace": "argo",
     "token": None,                   # Argo bearer token; never printed
+    "argo_verify": True,             # check the Argo Server's TLS certificate
+    "argo_ca": None,                 # a CA bundle for it (path)
     "k8s_api_server": None,
     "util_image": "python:3.8",
     "util_image_pull_policy": None,

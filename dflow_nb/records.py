@@ -123,6 +123,8 @@ class StepRecord:
     raw_outputs: Dict[str, Any] = field(default_factory=dict, repr=False)
     dir: Optional[str] = None
     seq: int = 0
+    dependsOn: List[str] = field(default_factory=list)   # ids this node follows (DAG, groups)
+    children: Optional[List[str]] = None   # Argo's NodeStatus.children (on full reads)
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
@@ -137,7 +139,7 @@ class StepRecord:
                    inputs=IORecord.from_raw(n.get("inputs")),
                    outputs=IORecord.from_raw(n.get("outputs")),
                    raw_outputs=dict(n.get("outputs") or {}), dir=n.get("dir"),
-                   seq=n.get("seq") or 0)
+                   seq=n.get("seq") or 0, dependsOn=list(n.get("depends_on") or []))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         from .notebook.display import step_bundle
@@ -173,6 +175,17 @@ class StepRecord:
         for a in self.raw_outputs.setdefault("artifacts", []):
             if a["name"] == name:
                 a["path"] = paths
+
+
+def wire_children(nodes: List["StepRecord"]) -> None:
+    """Fill Argo's ``children``: a node hangs under what it follows, else under its parent."""
+    by_id = {n.id: n for n in nodes}
+    for n in nodes:
+        n.children = []
+    for n in nodes:
+        for up in (n.dependsOn or ([n.parentID] if n.parentID else [])):
+            if up in by_id:
+                by_id[up].children.append(n.id)  # type: ignore[union-attr]
 
 
 @dataclass

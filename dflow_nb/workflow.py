@@ -100,7 +100,7 @@ class Workflow:
         if self._backend is None:
             self._backend = backend_for(local_mode() if not self.host else
                                         config["mode"] == "debug", self.workdir,
-                                        host=self.host, token=self._token,
+                                        host=self.host, token=self._token or config["token"],
                                         namespace=self.namespace)
         return self._backend
 
@@ -115,8 +115,9 @@ class Workflow:
             self.id = self.backend.submit(self, reuse, detach=True)
         else:
             self.id = self.backend.submit(self, reuse)
-        self.uid = self.id
-        if wait if wait is not None else not (detach or _in_kernel()):
+        self.uid = getattr(self.backend, "uids", {}).get(self.id, self.id)
+        local = type(self.backend).__name__ == "LocalBackend"
+        if wait if wait is not None else (local and not (detach or _in_kernel())):
             self.wait()
         return self.query()
 
@@ -167,9 +168,23 @@ class Workflow:
         """A new run (new id) of the same workflow model."""
         if self.entrypoint is None:
             model = self.backend.spec(self._require_id())
-            self.entrypoint, self.parameters, self.on_exit = (model.entrypoint, model.parameters,
-                                                              model.on_exit)
+            self.name, self.entrypoint, self.parameters, self.on_exit = (
+                model.name, model.entrypoint, model.parameters, model.on_exit)
         return self.submit(wait=wait)
+
+    def logs(self, step: Union[str, StepRecord, None] = None, tail: Optional[int] = None,
+             grep: Optional[str] = None, container: str = "main") -> str:
+        """A step's log (by key, name, node id or record), or the whole run's, step by step."""
+        step_id = step.id if isinstance(step, StepRecord) else step
+        return self.backend.logs(self._require_id(), step_id, tail=tail, grep=grep,
+                                 container=container)
+
+    def delete(self) -> None:
+        """Delete the run (Argo); a local run's record and step directories stay on disk."""
+        delete = getattr(self.backend, "delete", None)
+        if delete is None:
+            raise DflowNbError("the local engine keeps runs; delete their directory instead")
+        delete(self._require_id())
 
     # -- querying ------------------------------------------------------------------------------
     def _require_id(self) -> str:
@@ -261,9 +276,9 @@ class Workflow:
         return cls.from_dict(yaml.safe_load(text))
 
     # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
-        from .notebook.display import workflow_bundle
-        return workflow_bundle(self)
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        from .notebook.display import bundle_metadata, workflow_bundle
+        return workflow_bundle(self), bundle_metadata()
 
     def step(self, key: str) -> StepRecord:
         """The one step with this key (a clear error if there is none)."""

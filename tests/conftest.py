@@ -1,4 +1,5 @@
-"""Every test runs in its own directory, with the local engine writing its state there."""
+"""Every test runs in its own directory, with the local engine writing its state there; every
+workflow a test submits is also compiled to an Argo manifest and checked against Argo's schema."""
 import pytest
 
 from dflow_nb import config
@@ -10,3 +11,25 @@ def local_workdir(tmp_path, monkeypatch):
     monkeypatch.setitem(config, "mode", "debug")
     monkeypatch.setitem(config, "debug_workdir", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def argo_manifest_of_every_run(monkeypatch, request):
+    """Compile each submitted workflow and validate the manifest (schema + Argo's rules)."""
+    if request.node.get_closest_marker("no_manifest_check"):
+        return
+    from dflow_nb.argo.schema import check_manifest
+    from dflow_nb.validation import validate
+    from dflow_nb.workflow import Workflow
+
+    submit = Workflow.submit
+
+    def checked_submit(self, *args, **kwargs):
+        try:
+            validate(self)
+        except Exception:
+            return submit(self, *args, **kwargs)   # the test expects the local build error
+        check_manifest(self)
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workflow, "submit", checked_submit)

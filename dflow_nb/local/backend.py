@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Optional
 
 import cloudpickle
 
-from ..errors import DflowNbError, WorkflowNotFound
+from ..errors import DflowNbError, StepNotFound, WorkflowNotFound
 from ..names import randstr
-from ..records import IORecord, StepRecord, WorkflowRecord
+from ..records import IORecord, StepRecord, WorkflowRecord, wire_children
 from .state import StateReader
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
@@ -170,7 +170,30 @@ class LocalBackend:
             rows = self.reader.nodes(wf_id, key=key, since_seq=since_seq)
         except FileNotFoundError:
             raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir}") from None
-        return [StepRecord.from_node(wf_id, n) for n in rows]
+        records = [StepRecord.from_node(wf_id, n) for n in rows]
+        if key is None and since_seq is None:
+            wire_children(records)
+        return records
+
+    def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
+             grep: Optional[str] = None, container: str = "main") -> str:
+        """A step's log (stdout and stderr), or every step's with its name before each line."""
+        import re
+        steps = [s for s in self.nodes(wf_id) if s.type == "Pod" and s.dir]
+        if step_id is not None:
+            steps = [s for s in steps if step_id in (s.id, s.name, s.displayName, s.key)]
+            if not steps:
+                raise StepNotFound(f"workflow {wf_id} has no step {step_id!r} with a log")
+        lines: List[str] = []
+        for s in steps:
+            path = Path(s.dir) / "log.txt"  # type: ignore[arg-type]
+            text = path.read_text(errors="replace") if path.exists() else ""
+            for line in text.splitlines():
+                if grep is None or re.search(grep, line):
+                    lines.append(line if step_id is not None else f"{s.displayName}: {line}")
+        if tail is not None:
+            lines = lines[-tail:] if tail > 0 else []
+        return "\n".join(lines)
 
     def spec(self, wf_id: str) -> Any:
         """The Workflow model a run was started from (for re-running a step, resuming)."""

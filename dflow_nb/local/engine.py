@@ -24,6 +24,7 @@ from ..io import InputArtifact, OutputArtifact
 from ..python.python_op_template import PythonOPTemplate
 from ..python.runtime import SliceSpec
 from ..references import ArgoSequence, ArgoVar, IfExpression
+from ..serialization import dumps
 from ..step import Step, encode_parameter
 from ..steps import Steps
 from ..templates import ScriptOPTemplate
@@ -54,6 +55,7 @@ class Run:
         self.reuse = reuse or {}
         self.prior = prior or {}          # Succeeded nodes of an earlier attempt (resume)
         self.open: Dict[str, Dict[str, Any]] = {}   # started, not finished
+        self.upstream: Dict[str, List[str]] = {}     # node name -> ids it follows (groups, tasks)
         self.gate = asyncio.Event()       # cleared while suspended: no new leaf starts
         self.gate.set()
         self.shutdown: Optional[str] = None   # "Terminate" or "Stop" once asked
@@ -66,6 +68,12 @@ class Run:
         self.cancelled = False
 
     # -- bookkeeping -------------------------------------------------------------------------
+    def make_node(self, name: str, display: str, type_: str, **kw: Any) -> Dict[str, Any]:
+        """A new node; ``depends_on`` (Argo's children wiring) comes from ``self.upstream``."""
+        n = node(self.id, name, display, type_, **kw)
+        n["depends_on"] = self.upstream.get(name)
+        return n
+
     def save(self, n: Dict[str, Any]) -> None:
         self.store.upsert_node(self.id, n)
 
@@ -94,6 +102,8 @@ class Run:
         self.save(n)
         self.open.pop(n["id"], None)
         res.node_id = n["id"]
+        if not res.outbound:
+            res.outbound = [n["id"]]
         if res.phase in FAILED and n["type"] == "Pod":
             self.failures.append({"displayName": n["display_name"], "message": res.message,
                                   "templateName": n["template"], "phase": res.phase,
@@ -207,7 +217,7 @@ class Run:
         backoff = strategy.get("backoff") or {}
         max_duration = parse_duration(backoff["maxDuration"]) if backoff.get("maxDuration") \
             else None
-        holder = node(self.id, name, display, "Retry", template=tmpl.name, boundary=boundary,
+        holder = self.make_node(name, display, "Retry", template=tmpl.name, boundary=boundary,
                       key=key, parent=parent)
         holder["out_types"] = output_types(tmpl)
         self.start(holder)
@@ -251,7 +261,7 @@ class Run:
                            scope: Dict[str, Any], *, key: Optional[str], parent: str,
                            slice_spec: Optional[SliceSpec]) -> Result:
         type_ = "Steps" if isinstance(tmpl, Steps) else "DAG" if isinstance(tmpl, DAG) else "Pod"
-        n = node(self.id, name, display, type_, template=tmpl.name, boundary=boundary, key=key,
+        n = self.make_node(name, display, type_, template=tmpl.name, boundary=boundary, key=key,
                  parent=parent)
         n["out_types"] = output_types(tmpl)
         try:
@@ -321,14 +331,18 @@ class Run:
     # -- Steps ---------------------------------------------------------------------------------
     async def run_steps(self, tmpl: Steps, n: Dict[str, Any], scope: Dict[str, Any]) -> Result:
         sem = asyncio.Semaphore(tmpl.parallelism) if tmpl.parallelism else None
+        previous: List[str] = []
         for i, group in enumerate(tmpl.steps):
             gname = f"{n['name']}[{i}]"
-            g = self.start(node(self.id, gname, f"[{i}]", "StepGroup", boundary=n["id"],
+            if previous:
+                self.upstream[gname] = previous
+            g = self.start(self.make_node(gname, f"[{i}]", "StepGroup", boundary=n["id"],
                                 parent=n["id"]))
             results = await asyncio.gather(*(
                 self.run_step(s, f"{gname}.{s.name}", n["id"], scope, g["id"], sem)
                 for s in group))
             failed = None
+            previous = [o for r in results for o in r.outbound]
             for s, r in zip(group, results):
                 self.record(scope, "steps", s.name, r)
                 if not r.ok and failed is None:
@@ -369,11 +383,14 @@ class Run:
 
         async def run_task(t: Any) -> None:
             dep_results = {d: await done[d] for d in _upstream(t) if d in done}
+            ids = [o for r in dep_results.values() for o in r.outbound]
+            if ids:
+                self.upstream[f"{n['name']}.{t.name}"] = ids
             if stop["failed"] is not None and tmpl.fail_fast:
                 done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
                 return
             if not self.depends_met(t, dep_results):
-                tn = node(self.id, f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
+                tn = self.make_node(f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                           parent=n["id"], template=t.template.name)
                 r = self.finish(tn, Result("Omitted", "omitted: depends condition not met"))
                 self.record(scope, "tasks", t.name, r)
@@ -461,14 +478,14 @@ class Run:
                 text = str(step.when) if isinstance(step.when, ArgoVar) else \
                     step.when if isinstance(step.when, str) else json.dumps(step.when)
                 if not evaluate_when(text, scope):
-                    n = node(self.id, name, step.name, "Skipped", boundary=boundary, parent=parent,
+                    n = self.make_node(name, step.name, "Skipped", boundary=boundary, parent=parent,
                              template=step.template.name)
                     return self.finish(n, Result("Skipped", f"when '{render(text, scope)}' "
                                                  "evaluated false",
                                                  _skipped_defaults(step.template)))
             items = self.loop_items(step, scope)
         except (ExpressionError, StepError, ValueError) as exc:
-            n = node(self.id, name, step.name, "Pod", boundary=boundary, parent=parent,
+            n = self.make_node(name, step.name, "Pod", boundary=boundary, parent=parent,
                      template=step.template.name)
             return self.finish(n, self._continue(step, Result("Error", f"{step.name}: {exc}")))
         if items is None:
@@ -484,7 +501,8 @@ class Run:
 
     async def call(self, step: Step, name: str, display: str, boundary: str,
                    scope: Dict[str, Any], parent: str, item: Any,
-                   slice_spec: Optional[SliceSpec], sem: Optional[asyncio.Semaphore]) -> Result:
+                   slice_spec: Optional[SliceSpec], sem: Optional[asyncio.Semaphore],
+                   sliced: Optional[Tuple[Dict[str, str], Dict[str, Art]]] = None) -> Result:
         local = scope
         if item is not None:
             local = dict(scope)
@@ -496,10 +514,13 @@ class Run:
             key = render(str(step.key), local) if step.key is not None else None
             if key is not None and key in self.reuse:
                 return self.reused(step, name, display, boundary, parent, key)
-            params = {k: self.argument(v, local) for k, v in step.parameters.items()}
-            arts = {k: self.resolve_artifact(v, local) for k, v in step.artifacts.items()}
+            pre_params, pre_arts = sliced or ({}, {})
+            params = {k: pre_params[k] if k in pre_params else self.argument(v, local)
+                      for k, v in step.parameters.items()}
+            arts = {k: pre_arts[k] if k in pre_arts else self.resolve_artifact(v, local)
+                    for k, v in step.artifacts.items()}
         except (ExpressionError, StepError) as exc:
-            n = node(self.id, name, display, "Pod", boundary=boundary, parent=parent,
+            n = self.make_node(name, display, "Pod", boundary=boundary, parent=parent,
                      template=step.template.name)
             return self.finish(n, Result("Error", f"{step.name}: {exc}"))
         tmpl = self.template_for(step)
@@ -524,7 +545,7 @@ class Run:
     def reused(self, step: Step, name: str, display: str, boundary: str, parent: str,
                key: str) -> Result:
         rec = self.reuse[key]
-        n = node(self.id, name, display, rec.type if rec.type in ("Pod", "Steps", "DAG") else
+        n = self.make_node(name, display, rec.type if rec.type in ("Pod", "Steps", "DAG") else
                  "Pod", template=step.template.name, boundary=boundary, key=key, parent=parent)
         return self.finish(n, result_from_outputs(rec.raw_outputs, "Succeeded", "reused"))
 
@@ -622,11 +643,11 @@ class Run:
         group = None
         owner = parent
         if is_dag:
-            group = self.start(node(self.id, name, step.name, "TaskGroup", boundary=boundary,
+            group = self.start(self.make_node(name, step.name, "TaskGroup", boundary=boundary,
                                     parent=parent, template=step.template.name))
             owner = group["id"]
         if not items:
-            n = node(self.id, name if not is_dag else f"{name}(0)", step.name, "Skipped",
+            n = self.make_node(name if not is_dag else f"{name}(0)", step.name, "Skipped",
                      boundary=boundary, parent=owner)
             res = self.finish(n, Result("Skipped", "Skipped, empty params"))
             if group is not None:
@@ -634,8 +655,23 @@ class Run:
             return self._aggregate(step, [], [])
         sl = step.slices if isinstance(step.template, PythonOPTemplate) else None
         specs: List[Optional[SliceSpec]] = [None] * len(items)
+        inputs: List[Any] = [None] * len(items)
         if sl is not None:
             items, specs = self.slice_plan(step, sl, items, scope)
+            if getattr(self.template_for(step), "merge_sliced_step", False):
+                # One leaf runs every slice (DispatcherExecutor(merge_sliced_step=True)).
+                child = f"{name}(0)" if is_dag else name
+                res = await self.call(step, child, step.name, boundary, scope, owner, None,
+                                      list(specs), sem)  # type: ignore[arg-type]
+                if group is not None:
+                    self.finish(group, Result(res.phase, res.message))
+                return self._continue(step, res) if res.phase in FAILED else res
+            try:
+                inputs = self.sliced_inputs(step, sl, specs, scope)
+            except (ExpressionError, StepError, ValueError) as exc:
+                n = self.make_node(name, step.name, "Pod", boundary=boundary, parent=owner,
+                         template=step.template.name)
+                return self._continue(step, self.finish(n, Result("Error", f"{step.name}: {exc}")))
         limit = asyncio.Semaphore(step.parallelism) if step.parallelism else None
 
         async def one(j: int, item: Any) -> Result:
@@ -644,10 +680,10 @@ class Run:
             display = f"{step.name}({j}:{desc})"
             if limit is None:
                 return await self.call(step, child, display, boundary, scope, owner, item,
-                                       specs[j], sem)
+                                       specs[j], sem, inputs[j])
             async with limit:
                 return await self.call(step, child, display, boundary, scope, owner, item,
-                                       specs[j], sem)
+                                       specs[j], sem, inputs[j])
 
         results = list(await asyncio.gather(*(one(j, it) for j, it in enumerate(items))))
         res = self._aggregate(step, items, results)
@@ -686,6 +722,41 @@ class Run:
                            create_dir=sl.create_dir) for c in chosen]
         return new_items, specs  # type: ignore[return-value]
 
+    def sliced_inputs(self, step: Step, sl: Any, specs: List[Optional[SliceSpec]],
+                      scope: Dict[str, Any]) -> List[Tuple[Dict[str, str], Dict[str, Art]]]:
+        """Each slice's own elements, computed once for the whole fan-out.
+
+        Argo hands every slice the whole list and lets it pick; here each slice gets only its
+        elements (and only its items of a sliced artifact), so a fan-out of n costs O(n),
+        not O(n^2). The spec's ``index`` becomes local and ``order`` keeps the slice number.
+        """
+        from ..python.runtime import parse_parameter
+        lists = {}
+        for k in sl.input_parameter:
+            if k in step.parameters:
+                text = self.argument(step.parameters[k], scope)
+                lists[k] = parse_parameter(text, list, f"{step.name}, sliced input {k!r}")
+                if not isinstance(lists[k], list):
+                    raise StepError(f"sliced input parameter {k!r} must be a list, given {text[:80]}")
+        arts = {k: self.resolve_artifact(step.artifacts[k], scope)
+                for k in sl.input_artifact if k in step.artifacts}
+        out = []
+        for spec in specs:
+            assert spec is not None
+            wanted = spec.index if isinstance(spec.index, list) else [spec.index]
+            for k, values in lists.items():
+                for i in wanted:
+                    if not 0 <= i < len(values):
+                        raise StepError(f"slice {i} of input {k!r} is out of range "
+                                        f"(the list has {len(values)} items)")
+            params = {k: dumps([values[i] for i in wanted]) for k, values in lists.items()}
+            sliced_arts = {k: Art(a.parts[:1], tuple(wanted)) if a is not None else None
+                           for k, a in arts.items()}
+            spec.order = spec.index
+            spec.index = list(range(len(wanted))) if isinstance(spec.index, list) else 0
+            out.append((params, sliced_arts))
+        return out
+
     def _aggregate(self, step: Step, items: List[Any], results: List[Result]) -> Result:
         ok = [r for r in results if r.phase == "Succeeded"]
         failed = [r for r in results if r.phase in FAILED and not r.continue_ok]
@@ -710,7 +781,8 @@ class Run:
         if any(r.result is not None for r in ok):
             result = json.dumps([_json_or_str(r.result) for r in ok])
         return Result(phase, message, params, arts, result,
-                      children_phases=[r.phase for r in results])
+                      children_phases=[r.phase for r in results],
+                      outbound=[o for r in results for o in r.outbound])
 
     # -- outputs of Steps/DAG templates --------------------------------------------------------
     def template_outputs(self, tmpl: Any, scope: Dict[str, Any], res: Result) -> None:

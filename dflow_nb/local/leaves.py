@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ..catalog import copy_path
+from ..catalog import artifact_items, copy_path, slice_items
 from ..expressions import evaluate, format_value, render
 from ..python.python_op_template import PythonOPTemplate
 from ..python.runtime import OPCall, SliceSpec
@@ -35,6 +35,7 @@ class LeafRunner:
         self.pool = pool
         self.processes = processes
         self._op_blobs: Dict[int, bytes] = {}
+        self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
 
     async def execute(self, tmpl: Any, n: Dict[str, Any], d: Path, params: Dict[str, str],
                       arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
@@ -43,7 +44,8 @@ class LeafRunner:
         try:
             if isinstance(tmpl, PythonOPTemplate):
                 return await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
-            return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout)
+            return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout,
+                                              slice_spec)
         except asyncio.TimeoutError:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
@@ -63,6 +65,12 @@ class LeafRunner:
             if art is None:
                 continue
             dest = target[k]
+            if art.select is not None:
+                root = art.parts[0]
+                if root not in self._listings:
+                    self._listings[root] = artifact_items(Path(root))
+                slice_items(Path(root), list(art.select), dest, method, self._listings[root])
+                continue
             for part in art.parts:
                 src = Path(part)
                 if not (src.exists() or src.is_symlink()):
@@ -85,6 +93,9 @@ class LeafRunner:
                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
         targets = {k: d / "inputs" / "artifacts" / k for k in arts}
         self.place(arts, targets)
+        if slice_spec is not None:   # the slice exactly as run (for re-running it in a kernel)
+            import dataclasses
+            (d / "slice.json").write_text(json.dumps(dataclasses.asdict(slice_spec)))
         staging = d / ".outputs"
         call = OPCall(step=n["display_name"], parameters=params,
                       artifacts={k: str(targets[k]) if a is not None else None
@@ -106,7 +117,8 @@ class LeafRunner:
 
     async def run_script_leaf(self, tmpl: ScriptOPTemplate, n: Dict[str, Any], d: Path,
                               params: Dict[str, str], arts: Dict[str, Optional[Art]],
-                              scope: Dict[str, Any], timeout: Optional[float]) -> Result:
+                              scope: Dict[str, Any], timeout: Optional[float],
+                              slice_spec: Any = None) -> Result:
         fs = d / "fs"
         workdir = d / "workdir"
         workdir.mkdir()
@@ -130,6 +142,7 @@ class LeafRunner:
         args = [_remap_paths(render(a, local), fs, tmpl) if remap else render(a, local)
                 for a in tmpl.args]
         env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
+        env.update(leaf_env(d, slice_spec))
         if script:
             (d / "script").write_text(script)
         async with self.processes:
@@ -168,22 +181,42 @@ class LeafRunner:
                 out_arts[k] = None
         os.replace(staging, d / "outputs")
         if code != 0:
-            return Result("Failed", _exit_message(code), out_params, out_arts, result,
-                          exit_code=str(code))
+            return Result("Failed", _exit_message(code, d / "termination-log"), out_params,
+                          out_arts, result, exit_code=str(code))
         if errors:
             return Result("Error", "; ".join(errors), out_params, out_arts, result,
                           exit_code=str(code))
         return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
 
 
-def _exit_message(code: int) -> str:
+def leaf_env(d: Path, slice_spec: Any) -> Dict[str, str]:
+    """What a script leaf may use from the engine (executors' rendered templates do): its
+    slice (or, for a merged loop, every slice), a termination-log file whose text joins the
+    failure message (as Kubernetes' terminationMessagePath does), and its step directory."""
+    import dataclasses
+    import json
+    env = {"DFLOW_NB_STEP_DIR": str(d), "DFLOW_NB_TERMINATION_LOG": str(d / "termination-log")}
+    if isinstance(slice_spec, list):
+        env["DFLOW_NB_SLICES"] = json.dumps([dataclasses.asdict(s) for s in slice_spec])
+    elif slice_spec is not None:
+        env["DFLOW_NB_SLICE"] = json.dumps(dataclasses.asdict(slice_spec))
+    return env
+
+
+def _exit_message(code: int, termination_log: Optional[Path] = None) -> str:
     if code < 0:
         import signal
         try:
-            return f"Error (killed by {signal.Signals(-code).name})"
+            message = f"Error (killed by {signal.Signals(-code).name})"
         except ValueError:
-            return f"Error (killed by signal {-code})"
-    return f"Error (exit code {code})"
+            message = f"Error (killed by signal {-code})"
+    else:
+        message = f"Error (exit code {code})"
+    if termination_log is not None and termination_log.is_file():
+        text = termination_log.read_text(errors="replace").strip()
+        if text:
+            message = f"{message}: {text[:1024]}"
+    return message
 
 
 def _mapped(fs: Path, path: str) -> Path:

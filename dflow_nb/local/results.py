@@ -20,6 +20,7 @@ class Art:
     """An artifact on the local filesystem: one path, or several merged in order (loops)."""
 
     parts: Tuple[str, ...]
+    select: Optional[Tuple[int, ...]] = None   # only these items (a slice of a fan-out)
 
     def __str__(self) -> str:
         return self.parts[0] if len(self.parts) == 1 else json.dumps(list(self.parts))
@@ -36,6 +37,7 @@ class Result:
     node_id: str = ""
     continue_ok: bool = False   # failed, but the step had continueOn for this phase
     children_phases: Optional[List[str]] = None   # loops: each item's phase
+    outbound: List[str] = field(default_factory=list)   # node ids a next step hangs under
 
     @property
     def ok(self) -> bool:

@@ -198,6 +198,9 @@ def _add_call_step(op: Any, container: Any, kwargs: Dict[str, Any],
 def op_source(op: Any) -> Optional[str]:
     """The source of an OP class or function, when Python can find it (for shipping to Argo)."""
     target = getattr(op, "func", None) or (op if inspect.isclass(op) else type(op))
+    cell = getattr(target, "__dflow_source__", None) or getattr(op, "__dflow_source__", None)
+    if cell:   # defined by %%dflow op: the whole cell, imports included
+        return cell
     try:
         return inspect.getsource(target)
     except (OSError, TypeError):

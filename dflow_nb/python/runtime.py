@@ -31,6 +31,12 @@ class SliceSpec:
     output_artifact: List[str] = field(default_factory=list)
     pool_size: Optional[int] = None
     create_dir: bool = False
+    order: Union[int, List[int], None] = None   # global slice numbers when ``index`` is local
+
+    @property
+    def position(self) -> Union[int, List[int]]:
+        """Where this slice's outputs go in the stacked result (its global slice number)."""
+        return self.index if self.order is None else self.order
 
 
 @dataclass
@@ -174,12 +180,12 @@ def run_op(op: Any, call: OPCall) -> Dict[str, str]:
     if sl is None:
         params = _execute_one(op, call, None, [])
     elif not isinstance(sl.index, list):
-        params = _execute_one(op, call, sl.index, [sl.index])
+        params = _execute_one(op, call, sl.index, [sl.position])
     elif not sl.pool_size:
         # A group without a pool: one execute() over lists, as Dflow does.
-        params = _execute_one(op, call, sl.index, sl.index[:1])
+        params = _execute_one(op, call, sl.index, sl.position[:1])
     else:
-        jobs = [(op, call, i, [i]) for i in sl.index]
+        jobs = [(op, call, i, [o]) for i, o in zip(sl.index, sl.position)]
         if sl.pool_size and sl.pool_size != 1 and len(jobs) > 1:
             workers = None if sl.pool_size == -1 else sl.pool_size
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -210,9 +216,9 @@ def _write_parameters(op: Any, call: OPCall, params: Dict[str, Any]) -> Dict[str
                                     f"{key!r}: a group of {len(sl.index)} slices must return a "
                                     f"list of {len(sl.index)} values, returned {values!r}")
                 params[key] = [{"dflow_list_item": v, "order": i}
-                               for v, i in zip(values, sl.index)]
+                               for v, i in zip(values, sl.position)]
             else:
-                params[key] = [{"dflow_list_item": params[key], "order": sl.index}]
+                params[key] = [{"dflow_list_item": params[key], "order": sl.position}]
     for key, value in params.items():
         text = format_parameter(value, f"OP {name}, output {key!r}")
         (root / key).write_text(text)

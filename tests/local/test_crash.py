@@ -72,7 +72,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     kills = 0
     last_pid = None
     while kills < KILLS:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:               # wait for a fresh engine to own the run
             row = reader.workflow(wf.id)
             if row["phase"] == "Running" and row["engine_pid"] not in (None, last_pid):
@@ -81,7 +81,11 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
             assert time.monotonic() < deadline, "the engine did not start"
             time.sleep(0.02)
         last_pid = row["engine_pid"]
-        time.sleep(rng.uniform(0.05, 0.6))
+        claimed = row["heartbeat"]
+        while not _working_since(reader.path, wf.id, claimed):   # kill mid-work, not at start-up
+            assert time.monotonic() < deadline + 30, "the engine started no step"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
         os.kill(last_pid, signal.SIGKILL)
         kills += 1
         _wait_dead(last_pid)
@@ -104,6 +108,16 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
     assert any(done for _, done in checkpoints), "no kill happened after progress"
     db = sqlite3.connect(Path(wf.workdir).resolve() / DB_NAME)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _working_since(db_path, wf_id, since):
+    """Whether the engine has started a step since it claimed the run."""
+    db = sqlite3.connect(db_path)
+    try:
+        return db.execute("SELECT 1 FROM nodes WHERE wf=? AND type='Pod' AND started_at>=? "
+                          "LIMIT 1", (wf_id, since)).fetchone() is not None
+    finally:
+        db.close()
 
 
 def _wait_dead(pid):

@@ -1,0 +1,50 @@
+"""Live view cost on a 10,000-slice run: Python time per refresh and bytes sent to the browser.
+
+Run: ``.venv/bin/python benchmarks/widget.py [slices] [changes-per-refresh]``. The target
+(issue 5): <= 100 ms per refresh on the Python side, picture < 500 KB.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+from dflow_nb.notebook.display import bundle_from
+from dflow_nb.notebook.synthetic import SyntheticRun
+from dflow_nb.notebook.widgets import LiveView
+
+
+def main(slices: int = 10_000, per_refresh: int = 500) -> dict:
+    run = SyntheticRun(slices, fail_every=97)
+    view = LiveView(run)
+    t0 = time.perf_counter()
+    view.refresh()
+    first_ms = (time.perf_counter() - t0) * 1000
+    times = []
+    states_bytes = []
+    while True:
+        run.advance(per_refresh)
+        t = time.perf_counter()
+        done = view.refresh()
+        times.append((time.perf_counter() - t) * 1000)
+        states_bytes.append(len(json.dumps(view.dag.states)))
+        if done:
+            break
+    bundle = bundle_from(view.record, view.model)
+    result = {
+        "slices": slices, "changes_per_refresh": per_refresh, "refreshes": len(times),
+        "first_refresh_ms": round(first_ms, 1),
+        "refresh_ms_median": round(statistics.median(times), 2),
+        "refresh_ms_max": round(max(times), 2),
+        "svg_bytes": len(view.dag.svg),
+        "states_bytes_max": max(states_bytes),
+        "table_bytes": len(view.table.value),
+        "bundle_bytes": len(json.dumps(bundle)),
+    }
+    return result
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    print(json.dumps(main(*args), indent=2))

@@ -1,0 +1,326 @@
+"""Argo Workflows behind the Backend protocol: ``Workflow`` runs on a cluster unchanged.
+
+Submit compiles the model (``compile.compile_workflow``) and creates it through the REST client;
+queries read the Workflow object and map ``status.nodes`` into the same StepRecords the local
+engine writes (``status.py``), so every face works on both. Actions (retry, resubmit, stop,
+suspend, resume, terminate, delete) and logs go straight to the matching Argo Server calls.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from ..errors import StepNotFound, WorkflowNotFound
+from ..records import StepRecord, WorkflowRecord
+from .client import ArgoClient, LogEntry, Parameters
+from .errors import ArgoConnectionError, ArgoServerError, ArgoStreamError, ArgoTimeout, ArgoTLSError
+from .status import fingerprint, pod_name, step_records, workflow_record
+
+DONE_PHASES = ("Succeeded", "Failed", "Error")
+UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"  # compile.UPLOADS_ANNOTATION
+# What a summary needs: everything but the (possibly huge) node map and the spec.
+SUMMARY_FIELDS = ("-status.nodes,status.storedTemplates,status.storedWorkflowTemplateSpec,"
+                  "spec.templates")
+NODES_FIELDS = "metadata.name,metadata.namespace,metadata.annotations,status.nodes"
+LIST_FIELDS = ("metadata,items.metadata.name,items.metadata.generateName,items.metadata.uid,"
+               "items.metadata.creationTimestamp,items.status.phase,items.status.message,"
+               "items.status.startedAt,items.status.finishedAt")
+WATCH_FIELDS = ("result.type,result.object.metadata.name,result.object.metadata.resourceVersion,"
+                "result.object.status.phase")
+
+
+class ArgoBackend:
+    """Runs workflows on an Argo Server; reads them back as records."""
+
+    def __init__(self, host: Optional[str] = None, token: Optional[str] = None,
+                 namespace: Optional[str] = None, *, client: Optional[ArgoClient] = None,
+                 poll_interval: float = 1.0, storage: Any = None,
+                 **client_options: Any) -> None:
+        if client is None:
+            from ..config import config
+            client_options.setdefault("verify", config.get("argo_verify", True))
+            client_options.setdefault("ca_bundle", config.get("argo_ca"))
+            client = ArgoClient(host, token, namespace, **client_options)
+        self.client = client
+        self.namespace = client.namespace
+        self.poll_interval = poll_interval
+        self.storage = storage
+        self.uids: Dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._seen: Dict[str, Dict[str, Tuple[str, int]]] = {}
+        self._counter: Dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"ArgoBackend({self.client!r})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("ArgoBackend is not picklable (it holds a token)")
+
+    # -- submitting -----------------------------------------------------------------------------
+    def compile(self, workflow: Any, reuse: Optional[Dict[str, StepRecord]] = None
+                ) -> Dict[str, Any]:
+        """The Argo manifest of a workflow model (the compiler's, with reused steps if any)."""
+        try:
+            from .compile import compile_workflow
+        except ImportError:
+            raise NotImplementedError("compiling workflows for Argo is not available in this "
+                                      "version of dflow_nb (dflow_nb.argo.compile is missing); "
+                                      "submit a manifest with submit_manifest()") from None
+        if reuse:
+            if "reuse_step" not in inspect.signature(compile_workflow).parameters:
+                raise NotImplementedError("submit(reuse_step=...) is not supported on Argo yet")
+            return compile_workflow(workflow, reuse_step=list(reuse.values()))
+        return compile_workflow(workflow)
+
+    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
+        """Compile and create; an Argo run always goes on without this process (``detach``
+        changes nothing)."""
+        manifest = self.compile(workflow, reuse)
+        return self.submit_manifest(manifest, namespace=getattr(workflow, "namespace", None))
+
+    def upload_pending(self, manifest: Dict[str, Any]) -> List[str]:
+        """Upload what the compiler listed in the uploads annotation (``{key: [local paths]}``)
+        as one tar.gz per key, before the workflow that downloads it exists. Package keys
+        (``.../packages/...``) are wrapped in one top directory: Argo renames a single top
+        entry to the artifact path, and the script puts the packages *inside* it on sys.path."""
+        annotations = (manifest.get("metadata") or {}).get("annotations") or {}
+        raw = annotations.get(UPLOADS_ANNOTATION)
+        if not raw:
+            return []
+        from ..storage import ArchiveEntry, client_from_config, pack_tgz
+        storage = self.storage if self.storage is not None else client_from_config()
+        uploads: Dict[str, List[str]] = json.loads(raw)
+        with tempfile.TemporaryDirectory(prefix="dflow-nb-upload-") as tmp:
+            for i, (key, paths) in enumerate(sorted(uploads.items())):
+                top = "dflow_python_packages/" if "/packages/" in f"/{key}" else ""
+                entries = [ArchiveEntry(top + Path(p).name, source=Path(p)) for p in paths]
+                tgz = pack_tgz(entries, Path(tmp) / f"upload-{i}.tgz")
+                storage.upload(key, str(tgz))
+        return sorted(uploads)
+
+    def submit_manifest(self, manifest: Dict[str, Any], namespace: Optional[str] = None) -> str:
+        """Create a workflow from a manifest dict; returns its name (the run's id)."""
+        self.upload_pending(manifest)
+        created = self.client.create(manifest, namespace=namespace)
+        meta = created.get("metadata") or {}
+        wf_id, uid = meta.get("name", ""), meta.get("uid", "")
+        self.uids[wf_id] = uid
+        print("Workflow has been submitted (ID: %s, UID: %s)" % (wf_id, uid))
+        ns = meta.get("namespace") or namespace or self.namespace
+        print(f"Workflow link: {self.client.host}/workflows/{ns}/{wf_id}")
+        return wf_id
+
+    # -- waiting --------------------------------------------------------------------------------
+    def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
+        """Block until the run ends: watch the workflow's events, re-reading it whenever the
+        stream ends or breaks (Argo times watches out)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            head = self.client.get(wf_id, fields="metadata.resourceVersion,status.phase")
+            phase = (head.get("status") or {}).get("phase") or "Pending"
+            if phase in DONE_PHASES:
+                return phase
+            remaining = self._remaining(deadline, wf_id, phase, timeout)
+            version = (head.get("metadata") or {}).get("resourceVersion")
+            seen_any = False
+            try:
+                for event in self.client.watch(wf_id, resource_version=version,
+                                               fields=WATCH_FIELDS,
+                                               read_timeout=min(remaining, 60.0)):
+                    seen_any = True
+                    if event.type == "DELETED":
+                        raise WorkflowNotFound(f"workflow {wf_id!r} was deleted while waiting")
+                    if event.phase in DONE_PHASES:
+                        return event.phase
+                    self._remaining(deadline, wf_id, event.phase, timeout)
+            except ArgoTLSError:
+                raise
+            except (ArgoTimeout, ArgoConnectionError, ArgoStreamError, ArgoServerError):
+                seen_any = False
+            if not seen_any:
+                self._remaining(deadline, wf_id, phase, timeout)
+                time.sleep(min(self.poll_interval, max(0.0, self._left(deadline))))
+
+    @staticmethod
+    def _left(deadline: Optional[float]) -> float:
+        return float("inf") if deadline is None else deadline - time.monotonic()
+
+    def _remaining(self, deadline: Optional[float], wf_id: str, phase: str,
+                   timeout: Optional[float]) -> float:
+        left = self._left(deadline)
+        if left <= 0:
+            raise TimeoutError(f"workflow {wf_id} still {phase} after {timeout}s")
+        return left
+
+    # -- reading --------------------------------------------------------------------------------
+    def get(self, wf_id: str, fields: Optional[str] = None) -> Dict[str, Any]:
+        """The Workflow object as Argo returns it (for faces that want the raw manifest)."""
+        return self.client.get(wf_id, fields=fields)
+
+    def workflow(self, wf_id: str) -> WorkflowRecord:
+        return workflow_record(self.client.get(wf_id, fields=SUMMARY_FIELDS))
+
+    def nodes(self, wf_id: str, key: Optional[str] = None,
+              since_seq: Optional[int] = None) -> List[StepRecord]:
+        """The run's nodes; ``seq`` numbers changes as this backend observed them, so
+        ``since_seq`` returns what changed since an earlier call."""
+        wf = self.client.get(wf_id, fields=NODES_FIELDS)
+        raw = (wf.get("status") or {}).get("nodes") or {}
+        records = step_records(wf)
+        with self._lock:
+            seen = self._seen.setdefault(wf_id, {})
+            counter = self._counter.get(wf_id, 0)
+            for r in records:
+                fp = fingerprint(raw.get(r.id) or {})
+                old = seen.get(r.id)
+                if old is None or old[0] != fp:
+                    counter += 1
+                    seen[r.id] = (fp, counter)
+                r.seq = seen[r.id][1]
+            self._counter[wf_id] = counter
+        records.sort(key=lambda r: r.seq)
+        return [r for r in records
+                if (key is None or r.key == key) and (since_seq is None or r.seq > since_seq)]
+
+    def list(self) -> List[WorkflowRecord]:
+        items = self.client.list(fields=LIST_FIELDS).get("items") or []
+        records = [workflow_record(wf) for wf in items]
+        records.sort(key=lambda r: r.createdAt or 0.0, reverse=True)
+        return records
+
+    def spec(self, wf_id: str) -> Any:
+        """The Workflow model of a run, loaded back from its manifest."""
+        from .load import load_workflow
+        wf = self.client.get(wf_id, fields="apiVersion,kind,metadata,spec")
+        return load_workflow({"apiVersion": wf.get("apiVersion", "argoproj.io/v1alpha1"),
+                              "kind": wf.get("kind", "Workflow"),
+                              "metadata": _authored(wf.get("metadata") or {}),
+                              "spec": wf.get("spec") or {}})
+
+    # -- acting ---------------------------------------------------------------------------------
+    def terminate(self, wf_id: str) -> None:
+        self.client.terminate(wf_id)
+
+    def request(self, wf_id: str, action: str) -> None:
+        """``stop`` (exit handlers run), ``suspend``, ``resume`` or ``terminate``."""
+        calls = {"stop": self.client.stop, "suspend": self.client.suspend,
+                 "resume": self.client.resume, "terminate": self.client.terminate}
+        if action not in calls:
+            raise ValueError(f"unknown action {action!r}; expected one of {sorted(calls)}")
+        calls[action](wf_id)
+
+    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+        """Go on: a suspended run is resumed; a Failed/Error run re-runs what did not succeed
+        in place (Argo's retry: same id, succeeded steps kept). On Argo the run's own spec is
+        used; a changed ``workflow`` model is not applied (resubmit for that)."""
+        rec = self.workflow(wf_id)
+        if rec.phase in ("Failed", "Error"):
+            self.client.retry(wf_id)
+        elif rec.phase in ("Pending", "Running") and rec.message == "suspended":
+            self.client.resume(wf_id)
+
+    def stop(self, wf_id: str, message: Optional[str] = None) -> None:
+        self.client.stop(wf_id, message=message)
+
+    def suspend(self, wf_id: str) -> None:
+        self.client.suspend(wf_id)
+
+    def resume_node(self, wf_id: str, node_field_selector: str) -> None:
+        """Resume one suspend node (``displayName=approve``)."""
+        self.client.resume(wf_id, node_field_selector=node_field_selector)
+
+    def retry(self, wf_id: str, step_id: Optional[str] = None, restart_successful: bool = False,
+              parameters: Parameters = None) -> None:
+        """Re-run the failed steps (``step_id``: re-run from that node, as ``argo retry
+        --node-field-selector id=...``)."""
+        self.client.retry(wf_id, restart_successful=restart_successful or step_id is not None,
+                          node_field_selector=f"id={step_id}" if step_id else None,
+                          parameters=parameters)
+
+    def resubmit(self, wf_id: str, memoized: bool = False, parameters: Parameters = None) -> str:
+        """A new run from this one's spec; returns the new run's id."""
+        created = self.client.resubmit(wf_id, memoized=memoized, parameters=parameters)
+        meta = created.get("metadata") or {}
+        self.uids[meta.get("name", "")] = meta.get("uid", "")
+        print("Workflow has been submitted (ID: %s, UID: %s)" % (meta.get("name"), meta.get("uid")))
+        return meta.get("name", "")
+
+    def delete(self, wf_id: str) -> None:
+        self.client.delete(wf_id)
+
+    # -- logs -----------------------------------------------------------------------------------
+    def _pods(self, wf_id: str, step_id: Optional[str]) -> Tuple[Optional[List[str]],
+                                                                  Dict[str, str]]:
+        """Pods to read (None = all of the workflow) and a pod -> display name map."""
+        wf = self.client.get(wf_id, fields=NODES_FIELDS)
+        nodes = (wf.get("status") or {}).get("nodes") or {}
+        labels = {pod_name(wf, n): n.get("displayName") or n.get("name", "")
+                  for n in nodes.values() if n.get("type") == "Pod"}
+        if step_id is None:
+            return None, labels
+        start = nodes.get(step_id) or next(
+            (n for n in nodes.values() if step_id in (n.get("name"), n.get("displayName"))), None)
+        if start is None:
+            raise StepNotFound(f"workflow {wf_id} has no step {step_id!r}")
+        pods, todo, seen = [], [start], set()
+        while todo:
+            n = todo.pop(0)
+            if n.get("id") in seen:
+                continue
+            seen.add(n.get("id"))
+            if n.get("type") == "Pod":
+                pods.append(pod_name(wf, n))
+            elif n.get("type") in ("Steps", "DAG", "StepGroup", "TaskGroup", "Retry"):
+                todo.extend(c for c in nodes.values()
+                            if c.get("boundaryID") == n.get("id") or c.get("id") in
+                            (n.get("children") or []) and n.get("type") in
+                            ("Retry", "StepGroup", "TaskGroup"))
+        return pods, labels
+
+    def logs(self, wf_id: str, step_id: Optional[str] = None, *, tail: Optional[int] = None,
+             grep: Optional[str] = None, container: str = "main") -> str:
+        """The logs of one step (its pods), or of the whole run with each line prefixed by the
+        step's display name."""
+        pods, labels = self._pods(wf_id, step_id)
+        lines: List[str] = []
+        for pod in (pods if pods is not None else [None]):
+            for entry in self.client.logs(wf_id, pod_name=pod, container=container,
+                                          tail_lines=tail, grep=grep):
+                lines.append(entry.content if pods is not None and len(pods) == 1 else
+                             f"{labels.get(entry.pod_name, entry.pod_name)}: {entry.content}")
+        return "\n".join(lines)
+
+    def follow_logs(self, wf_id: str, step_id: Optional[str] = None, *,
+                    grep: Optional[str] = None, container: str = "main") -> Iterator[LogEntry]:
+        """Log lines as they are written, until the step's pods (or the run's) end."""
+        pods, _ = self._pods(wf_id, step_id)
+        if pods is not None and len(pods) != 1:
+            for pod in pods:
+                yield from self.client.logs(wf_id, pod_name=pod, container=container,
+                                            follow=True, grep=grep)
+            return
+        yield from self.client.logs(wf_id, pod_name=pods[0] if pods else None,
+                                    container=container, follow=True, grep=grep)
+
+
+def _authored(meta: Dict[str, Any]) -> Dict[str, Any]:
+    """The metadata a user wrote: without what the server and controller added (uid, times,
+    ``workflows.argoproj.io/*`` labels), and by ``generateName`` so a new run gets a new name."""
+    out: Dict[str, Any] = {}
+    if meta.get("generateName"):
+        out["generateName"] = meta["generateName"]
+    elif meta.get("name"):
+        out["name"] = meta["name"]
+    if meta.get("namespace"):
+        out["namespace"] = meta["namespace"]
+    for kind in ("labels", "annotations"):
+        kept = {k: v for k, v in (meta.get(kind) or {}).items()
+                if not k.startswith("workflows.argoproj.io/")}
+        if kept:
+            out[kind] = kept
+    return out

@@ -1,0 +1,1054 @@
+"""The model as an Argo Workflow manifest (plain dicts that validate against Argo's schema).
+
+One small function per Argo object: ``_template`` (leaf/steps/dag), ``_inputs``/``_outputs``,
+``_step`` (a WorkflowStep or DAGTask), ``_arguments``. Design decisions (the README of this
+backend):
+
+- Images: every leaf gets ``image`` (the schema requires it): the template's, else
+  ``DEFAULT_PYTHON_IMAGE`` for Python templates and ``DEFAULT_SHELL_IMAGE`` for shell/others.
+- Python OPs are script templates running the text of ``dflow_nb.argo.script`` (OP shipped by
+  import, inline source or pickle; parameters passed base64-encoded). ``python_packages``,
+  ``upload_packages`` and (with ``upload_dflow``) dflow_nb itself become the optional input
+  artifact ``dflow_python_packages`` with a key-only S3 default; the local paths to upload are
+  listed in the annotation ``UPLOADS_ANNOTATION`` ({key: [paths]}) for the backend to upload
+  before it submits. Local artifacts (``upload_artifact`` without S3) are listed the same way.
+- Loops stay compact: a literal ``with_param`` list is one JSON string; sliced steps without an
+  explicit loop get ``withSequence.count`` (literal lists) or a ``withParam`` range expression
+  (references); the list itself is one parameter and each slice picks its element in the
+  script from the ``dflow_slice`` argument (``{"index": {{item}}, ...}``, a SliceSpec).
+- Sliced output artifacts: each slice saves (archive none) under one key-only S3 prefix
+  ``{{workflow.name}}/dflow-slices/<template>/<step>/<artifact>`` that consumers read whole
+  (Argo does not aggregate artifacts of loops).
+- ``continue_on_num_success``/``continue_on_success_ratio``: the looped step gets
+  ``continueOn.failed`` and every template output gains ``dflow_success_tag`` (valueFrom
+  default "1", so only Succeeded children carry it into the aggregate); a check step
+  ``<step>-check-success`` runs right after it (Steps: next group; DAG: a task that dependents
+  wait for) and fails unless enough children succeeded.
+- Keys: templates of keyed steps get input ``dflow_key`` (default ""), the step passes its key.
+- Memoization: ``memoize_key`` on a template becomes Argo ``memoize`` (ConfigMap cache
+  ``MEMO_CONFIGMAP``). ``reuse_step`` adds ``memoize`` keyed by ``dflow_key`` to the templates
+  of keyed steps; ``reuse_cache_configmap`` builds the cache ConfigMap the backend must apply
+  (with the Kubernetes API) so the controller finds the reused outputs as memoization hits.
+- DAG dependencies: explicit ``depends`` as given; explicit ``dependencies`` lists stay legacy
+  ``dependencies``; inferred ones become ``depends: "a && b"`` (a bare name is
+  Succeeded||Skipped||Daemoned, as the local engine treats it) unless the task or one of its
+  dependencies has continueOn, where the legacy list keeps Argo's continueOn semantics.
+- Fields the model does not know (kept by the loader in ``argo_extra``) are emitted unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..config import config
+from ..dag import DAG, _bare
+from ..errors import ValidationError
+from ..executor import executor_for
+from ..io import UNSET, InputArtifact, InputParameter, OutputArtifact, OutputParameter, _IO
+from ..references import ArgoSequence, ArgoVar, path_expr
+from ..step import Step, Task, encode_parameter
+from ..steps import Steps
+from ..templates import ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate
+from . import schema
+
+DEFAULT_PYTHON_IMAGE = "python:3.11"
+DEFAULT_SHELL_IMAGE = "alpine:3"
+MEMO_CONFIGMAP = "dflow-nb-memoize"
+REUSE_CONFIGMAP_PREFIX = "dflow-nb-reuse-"
+MEMO_MAX_AGE = "87600h"
+UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"
+SUCCESS_TAG = "dflow_success_tag"
+CHECK_TEMPLATE = "dflow-nb-check-success"
+TMP = "/tmp"
+
+
+@dataclass
+class _State:
+    """What one compilation collects while it walks the model."""
+
+    workflow: Any
+    reuse: bool = False
+    templates: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    objects: Dict[str, Any] = field(default_factory=dict)
+    uploads: Dict[str, List[str]] = field(default_factory=dict)
+    keyed: set = field(default_factory=set)          # template names used by keyed steps
+    unkeyed: set = field(default_factory=set)        # ... and by steps without a key
+    sliced: set = field(default_factory=set)         # Python templates used with slices
+    tagged: set = field(default_factory=set)         # templates needing dflow_success_tag
+    rendered: Dict[Tuple[int, int], Any] = field(default_factory=dict)
+    variants: Dict[Tuple[str, Tuple[str, ...]], str] = field(default_factory=dict)
+    parents: Dict[int, Any] = field(default_factory=dict)  # id(step) -> its Steps/DAG
+
+
+def compile_workflow(workflow: Any, reuse_step: Optional[List[Any]] = None) -> Dict[str, Any]:
+    """The Argo manifest of ``workflow``; raises ValidationError (in the user's terms) for what
+    Argo would reject, and ManifestError if the result breaks Argo's name/size rules."""
+    if workflow.entrypoint is None:
+        raise ValidationError(f"workflow {workflow.name!r}", "has no steps",
+                              expected="wf.add(step) or Workflow(steps=/dag=)", given=None)
+    st = _State(workflow, reuse=bool(reuse_step))
+    roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
+    _scan(st, roots)
+    _emit(st, workflow.entrypoint)
+    if workflow.on_exit is not None:
+        _emit(st, workflow.on_exit)
+    for extra in getattr(workflow, "argo_extra_templates", []) or []:
+        st.templates.setdefault(extra["name"], extra)
+    manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+                "metadata": _metadata(st), "spec": _spec(st)}
+    errs = schema.rule_errors(manifest)
+    if errs:
+        raise schema.ManifestError(errs)
+    return manifest
+
+
+# -- workflow level ----------------------------------------------------------------------------
+def _metadata(st: _State) -> Dict[str, Any]:
+    wf = st.workflow
+    extra = getattr(wf, "argo_extra", {}) or {}
+    meta: Dict[str, Any] = {}
+    if extra.get("fixed_name"):
+        meta["name"] = wf.name
+    else:
+        meta["generateName"] = f"{wf.name}-"
+    if wf.namespace and extra.get("namespace", True):
+        meta["namespace"] = wf.namespace
+    annotations = dict(wf.annotations or {})
+    if st.uploads:
+        annotations[UPLOADS_ANNOTATION] = json.dumps(st.uploads, sort_keys=True)
+    if annotations:
+        meta["annotations"] = annotations
+    if wf.labels:
+        meta["labels"] = dict(wf.labels)
+    return meta
+
+
+def _spec(st: _State) -> Dict[str, Any]:
+    wf = st.workflow
+    spec: Dict[str, Any] = {"entrypoint": wf.entrypoint.name}
+    if wf.parameters:
+        spec["arguments"] = {"parameters": [
+            {"name": k, "value": _text(v)} for k, v in wf.parameters.items()]}
+    if wf.on_exit is not None:
+        spec["onExit"] = wf.on_exit.name
+    if wf.parallelism is not None:
+        spec["parallelism"] = int(wf.parallelism)
+    if wf.pod_gc_strategy:
+        spec["podGC"] = {"strategy": wf.pod_gc_strategy}
+    if wf.image_pull_secrets:
+        secrets = wf.image_pull_secrets if isinstance(wf.image_pull_secrets, list) \
+            else [wf.image_pull_secrets]
+        spec["imagePullSecrets"] = [s if isinstance(s, dict) else {"name": str(s)}
+                                    for s in secrets]
+    if wf.artifact_repo_key:
+        spec["artifactRepositoryRef"] = {"key": wf.artifact_repo_key}
+    spec.update(getattr(wf, "argo_extra_spec", {}) or {})
+    spec["templates"] = list(st.templates.values())
+    return spec
+
+
+def _text(value: Any) -> str:
+    """A literal or reference as Argo parameter text."""
+    if isinstance(value, ArgoVar):
+        return str(value)
+    encoded = encode_parameter(value)
+    return str(encoded) if isinstance(encoded, ArgoVar) else encoded
+
+
+# -- the pre-scan: facts about how templates are used ------------------------------------------
+def _scan(st: _State, roots: List[Any]) -> None:
+    seen: set = set()
+    stack = list(roots)
+    while stack:
+        t = stack.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if isinstance(t, (Steps, DAG)):
+            for s in t.children():
+                st.parents[id(s)] = t
+                tmpl = _step_template(st, s)
+                (st.keyed if s.key is not None else st.unkeyed).add(tmpl.name)
+                if _is_python(tmpl) and s.slices is not None:
+                    st.sliced.add(tmpl.name)
+                if _needs_check(s):
+                    st.tagged.add(tmpl.name)
+                stack.append(tmpl)
+                for hook in (s.hooks or {}).values():
+                    ht = _hook_template(hook)
+                    if ht is not None:
+                        stack.append(ht)
+
+
+def _is_python(tmpl: Any) -> bool:
+    from ..python.python_op_template import PythonOPTemplate
+    return isinstance(tmpl, PythonOPTemplate)
+
+
+def _needs_check(step: Step) -> bool:
+    return step.continue_on_num_success is not None or step.continue_on_success_ratio is not None
+
+
+def _step_template(st: _State, step: Step) -> Any:
+    """The template a step really runs: its executor (or the workflow context) may rewrite it."""
+    tmpl = step.template
+    if not tmpl.is_leaf:
+        return tmpl
+    executor = executor_for(step, st.workflow)
+    if executor is None:
+        return tmpl
+    key = (id(tmpl), id(executor))
+    if key not in st.rendered:
+        rendered = executor.render(tmpl)
+        if rendered is not tmpl and rendered.name == tmpl.name:
+            rendered.name = f"{tmpl.name}-{_digest(repr(type(executor)) + str(id(executor)))[:5]}"
+        st.rendered[key] = rendered
+    return st.rendered[key]
+
+
+def _hook_template(hook: Any) -> Any:
+    if isinstance(hook, Step):
+        return hook.template
+    if isinstance(hook, dict):
+        return hook.get("template") if not isinstance(hook.get("template"), str) else None
+    return hook if hasattr(hook, "inputs") else None
+
+
+# -- templates ---------------------------------------------------------------------------------
+def _emit(st: _State, tmpl: Any) -> str:
+    """Emit ``tmpl`` (once) and return its name; two different objects may not share a name."""
+    name = tmpl.name
+    prev = st.objects.get(name)
+    if prev is tmpl:
+        return name
+    if prev is not None:
+        raise ValidationError(f"template {name!r}", "two different templates share a name",
+                              expected="unique template names", given=name)
+    st.objects[name] = tmpl
+    st.templates[name] = {}  # reserve the slot (recursion, and entrypoint first)
+    if isinstance(tmpl, Steps):
+        body = _steps_template(st, tmpl)
+    elif isinstance(tmpl, DAG):
+        body = _dag_template(st, tmpl)
+    else:
+        body = _leaf_template(st, tmpl)
+    st.templates[name] = body
+    return name
+
+
+def _common(st: _State, tmpl: Any) -> Dict[str, Any]:
+    t: Dict[str, Any] = {"name": tmpl.name}
+    inputs = _inputs(st, tmpl)
+    if inputs:
+        t["inputs"] = inputs
+    outputs = _outputs(st, tmpl)
+    if outputs:
+        t["outputs"] = outputs
+    meta = {}
+    if getattr(tmpl, "annotations", None):
+        meta["annotations"] = dict(tmpl.annotations)
+    if getattr(tmpl, "labels", None):
+        meta["labels"] = dict(tmpl.labels)
+    if meta:
+        t["metadata"] = meta
+    memo = _memoize(st, tmpl)
+    if memo:
+        t["memoize"] = memo
+    return t
+
+
+def _memoize(st: _State, tmpl: Any) -> Optional[Dict[str, Any]]:
+    if getattr(tmpl, "memoize_key", None):
+        return {"key": str(tmpl.memoize_key), "maxAge": MEMO_MAX_AGE,
+                "cache": {"configMap": {"name": MEMO_CONFIGMAP}}}
+    if st.reuse and tmpl.name in st.keyed and tmpl.name not in st.unkeyed:
+        return {"key": "{{inputs.parameters.dflow_key}}", "maxAge": MEMO_MAX_AGE,
+                "cache": {"configMap": {"name": reuse_configmap_name(st.workflow.name)}}}
+    return None
+
+
+def _steps_template(st: _State, tmpl: Steps) -> Dict[str, Any]:
+    if not tmpl.steps:
+        raise ValidationError(f"Steps {tmpl.name!r}", "is empty", expected="at least one step")
+    t = _common(st, tmpl)
+    groups: List[List[Dict[str, Any]]] = []
+    for group in tmpl.steps:
+        groups.append([_step(st, s, tmpl) for s in group])
+        checks = [_check_step(st, s, "steps") for s in group if _needs_check(s)]
+        if checks:
+            groups.append(checks)
+    t["steps"] = groups
+    if tmpl.parallelism is not None:
+        t["parallelism"] = int(tmpl.parallelism)
+    if getattr(tmpl, "fail_fast", None) is not None:
+        t["failFast"] = bool(tmpl.fail_fast)
+    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    return t
+
+
+def _dag_template(st: _State, tmpl: DAG) -> Dict[str, Any]:
+    if not tmpl.tasks:
+        raise ValidationError(f"DAG {tmpl.name!r}", "is empty", expected="at least one task")
+    tmpl.ordered()  # unknown dependencies and cycles are build errors
+    t = _common(st, tmpl)
+    by_name = {x.name: x for x in tmpl.tasks}
+    checked = {x.name for x in tmpl.tasks if _needs_check(x)}
+    tasks = []
+    for task in tmpl.tasks:
+        d = _step(st, task, tmpl)
+        d.update(_task_dependencies(task, by_name, checked))
+        tasks.append(d)
+        if task.name in checked:
+            tasks.append(_check_step(st, task, "tasks"))
+    dag: Dict[str, Any] = {"tasks": tasks}
+    if not tmpl.fail_fast:
+        dag["failFast"] = False
+    if getattr(tmpl, "target", None):
+        dag["target"] = tmpl.target
+    t["dag"] = dag
+    if tmpl.parallelism is not None:
+        t["parallelism"] = int(tmpl.parallelism)
+    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    return t
+
+
+def _continues(task: Task) -> bool:
+    return bool(task.continue_on_failed or task.continue_on_error or _needs_check(task))
+
+
+def _task_dependencies(task: Task, by_name: Dict[str, Task], checked: set) -> Dict[str, Any]:
+    def target(name: str) -> str:
+        return f"{name}-check-success" if name in checked else name
+
+    if task.depends is not None:
+        return {"depends": task.depends}
+    deps = task.dependencies
+    if not deps:
+        return {}
+    if task.explicit_dependencies is not None and all(_bare(d) and "." not in d for d in deps):
+        return {"dependencies": [target(d.strip("() ")) for d in deps]}
+    names = [d.strip("() ") for d in deps if _bare(d) and "." not in d]
+    if len(names) == len(deps) and (_continues(task) or any(
+            _continues(by_name[n]) for n in names if n in by_name and n not in checked)):
+        return {"dependencies": [target(n) for n in names]}
+    parts = []
+    for d in deps:
+        d = d.strip()
+        if _bare(d):
+            inner = d.strip("() ")
+            name, _, prop = inner.partition(".")
+            parts.append(f"{target(name)}.{prop}" if prop else target(name))
+        else:
+            parts.append(f"({d})")
+    return {"depends": " && ".join(parts)}
+
+
+# -- leaves ------------------------------------------------------------------------------------
+def _leaf_template(st: _State, tmpl: ScriptOPTemplate) -> Dict[str, Any]:
+    t = _common(st, tmpl)
+    python = _is_python(tmpl)
+    image = tmpl.image or (DEFAULT_PYTHON_IMAGE if python or isinstance(
+        tmpl, PythonScriptOPTemplate) or (tmpl.command[:1] and "python" in tmpl.command[0])
+        else DEFAULT_SHELL_IMAGE)
+    body: Dict[str, Any] = {"image": image}
+    if tmpl.command:
+        body["command"] = list(tmpl.command)
+    if isinstance(tmpl, ContainerOPTemplate):
+        if tmpl.args:
+            body["args"] = [str(a) for a in tmpl.args]
+    else:
+        if tmpl.args:
+            body["args"] = [str(a) for a in tmpl.args]
+        body["source"] = _python_source(st, tmpl) if python else (tmpl.script or "")
+    if tmpl.image_pull_policy:
+        body["imagePullPolicy"] = tmpl.image_pull_policy
+    if tmpl.working_dir:
+        body["workingDir"] = tmpl.working_dir
+    env = _env(tmpl)
+    if env:
+        body["env"] = env
+    resources = {}
+    if tmpl.requests:
+        resources["requests"] = {k: str(v) for k, v in tmpl.requests.items()}
+    if tmpl.limits:
+        resources["limits"] = {k: str(v) for k, v in tmpl.limits.items()}
+    if resources:
+        body["resources"] = resources
+    if tmpl.mounts:
+        body["volumeMounts"] = [_plain(m) for m in tmpl.mounts]
+    body.update(getattr(tmpl, "argo_extra_body", {}) or {})
+    if body.get("image") is None:
+        body["image"] = image
+    t["container" if isinstance(tmpl, ContainerOPTemplate) else "script"] = body
+    if tmpl.node_selector:
+        t["nodeSelector"] = dict(tmpl.node_selector)
+    if tmpl.tolerations:
+        t["tolerations"] = [_plain(x) for x in tmpl.tolerations]
+    if tmpl.affinity:
+        t["affinity"] = _plain(tmpl.affinity)
+    if tmpl.volumes:
+        t["volumes"] = [_plain(v) for v in tmpl.volumes]
+    if tmpl.init_containers:
+        t["initContainers"] = [_plain(c) for c in tmpl.init_containers]
+    if tmpl.sidecars:
+        t["sidecars"] = [_plain(c) for c in tmpl.sidecars]
+    if tmpl.timeout is not None and tmpl.timeout != "":
+        t["timeout"] = f"{tmpl.timeout}s" if isinstance(tmpl.timeout, (int, float)) \
+            else str(tmpl.timeout)
+    if tmpl.active_deadline_seconds is not None:
+        t["activeDeadlineSeconds"] = str(tmpl.active_deadline_seconds)
+    if tmpl.retry_strategy:
+        t["retryStrategy"] = _retry(tmpl.retry_strategy)
+    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    return t
+
+
+def _plain(obj: Any) -> Any:
+    """Kubernetes objects given as dicts, or as client objects with ``to_dict``."""
+    if isinstance(obj, dict):
+        return obj
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        return to_dict()
+    raise ValidationError("template", "a Kubernetes object must be a dict",
+                          expected="a dict (e.g. {'name': 'data', 'emptyDir': {}})", given=obj)
+
+
+def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:
+    out = dict(strategy)
+    if "limit" in out and out["limit"] is not None:
+        out["limit"] = str(out["limit"])
+    backoff = out.get("backoff")
+    if isinstance(backoff, dict):
+        out["backoff"] = {k: str(v) if k in ("duration", "factor", "cap", "maxDuration") else v
+                          for k, v in backoff.items()}
+    return out
+
+
+_SECRET_WORDS = ("secret", "password", "token", "access_key", "secret_key")
+
+
+def _env(tmpl: Any) -> List[Dict[str, Any]]:
+    out = []
+    for name, value in (tmpl.envs or {}).items():
+        where = f"template {tmpl.name!r}, env {name!r}"
+        if isinstance(value, dict):
+            source = value.get("valueFrom", value)
+            out.append({"name": name, "valueFrom": source})
+            continue
+        to_env = getattr(value, "to_env", None)
+        if callable(to_env):
+            out.append({"name": name, **to_env()})
+            continue
+        if not isinstance(value, (str, int, float, bool)):
+            raise ValidationError(where, "unsupported env value",
+                                  expected="a string, or {'secretKeyRef': {...}}", given=value)
+        if any(w in name.lower() for w in _SECRET_WORDS) and "{{" not in str(value):
+            raise ValidationError(where, "looks like a credential: it would be stored in the "
+                                  "manifest in clear text",
+                                  expected="{'secretKeyRef': {'name': ..., 'key': ...}}",
+                                  given="<hidden>")
+        out.append({"name": name, "value": str(value).lower() if isinstance(value, bool)
+                    else str(value)})
+    return out
+
+
+def _python_source(st: _State, tmpl: Any) -> str:
+    from .script import python_op_script
+    params = [k for k, p in tmpl.inputs.parameters.items()
+              if not p.save_as_artifact and not k.startswith("dflow_")]
+    return python_op_script(tmpl.op, params, has_key=tmpl.name in st.keyed,
+                            has_slice=tmpl.name in st.sliced, tmp_root=tmpl.tmp_root,
+                            pre_script=tmpl.pre_script, post_script=tmpl.post_script)
+
+
+def _packages(tmpl: Any) -> List[str]:
+    from ..python.python_op_template import _UPLOADED
+    paths = list(tmpl.python_packages) + list(_UPLOADED)
+    if tmpl.upload_dflow:
+        paths.append(str(Path(__file__).resolve().parents[1]))
+    return sorted({os.path.abspath(str(p)) for p in paths})
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _upload_key(st: _State, kind: str, paths: List[str]) -> str:
+    key = f"dflow-nb/{kind}/{_digest(json.dumps(paths))[:16]}"
+    st.uploads[key] = paths
+    return key
+
+
+# -- inputs and outputs ------------------------------------------------------------------------
+def _type_description(p: Any) -> Optional[str]:
+    if getattr(p, "description", None):
+        return p.description
+    if p.type is None:
+        return None
+    from ..typing_checks import describe_type
+    return json.dumps({"type": "str" if p.type is str else describe_type(p.type)})
+
+
+def _inputs(st: _State, tmpl: Any) -> Dict[str, Any]:
+    params: List[Dict[str, Any]] = []
+    arts: List[Dict[str, Any]] = []
+    root = getattr(tmpl, "tmp_root", TMP)
+    for name, p in tmpl.inputs.parameters.items():
+        if p.save_as_artifact:
+            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}",
+                                 "path": p.path or f"{root}/inputs/parameters/{name}"}
+            if p.has_value:
+                a["raw"] = {"data": _text(p.value)}
+            arts.append(a)
+            continue
+        d: Dict[str, Any] = {"name": name}
+        if p.has_value:
+            d["value"] = _text(p.value)
+        if p.enum:
+            d["enum"] = [str(e) for e in p.enum]
+        desc = _type_description(p)
+        if desc:
+            d["description"] = desc
+        d.update(getattr(p, "argo_extra", {}) or {})
+        params.append(d)
+    names = {p["name"] for p in params}
+    if tmpl.name in st.keyed and "dflow_key" not in names:
+        params.append({"name": "dflow_key", "value": ""})
+    if tmpl.name in st.sliced and "dflow_slice" not in names:
+        params.append({"name": "dflow_slice", "value": ""})
+    for name, a in tmpl.inputs.artifacts.items():
+        arts.append(_input_artifact(st, tmpl, name, a))
+    if _is_python(tmpl):
+        packages = _packages(tmpl)
+        if packages:
+            arts.append({"name": "dflow_python_packages",
+                         "path": f"{root}/inputs/artifacts/dflow_python_packages",
+                         "optional": True, "s3": {"key": _upload_key(st, "packages", packages)}})
+    out: Dict[str, Any] = {}
+    if params:
+        out["parameters"] = params
+    if arts:
+        out["artifacts"] = arts
+    return out
+
+
+def _input_artifact(st: _State, tmpl: Any, name: str, a: InputArtifact) -> Dict[str, Any]:
+    d: Dict[str, Any] = {"name": name}
+    if a.path:
+        d["path"] = a.path
+    elif tmpl.is_leaf:
+        d["path"] = f"{TMP}/inputs/artifacts/{name}"
+    if a.optional:
+        d["optional"] = True
+    if a.mode is not None:
+        d["mode"] = int(a.mode)
+    if a.sub_path:
+        d["subPath"] = a.sub_path
+    if a.archive not in ("default", None) or a.archive is None:
+        d["archive"] = _archive(a.archive)
+    if a.source is not None:
+        d.update(_artifact_source(st, a.source, f"template {tmpl.name!r}, input artifact "
+                                  f"{name!r}", allow_refs=False))
+    d.update(getattr(a, "argo_extra", {}) or {})
+    return d
+
+
+def _archive(mode: Any) -> Dict[str, Any]:
+    if mode is None:
+        return {"none": {}}
+    if mode == "tar":
+        return {"tar": {}}
+    if mode == "zip":
+        return {"zip": {}}
+    if isinstance(mode, dict):
+        return mode
+    raise ValidationError("artifact", "unsupported archive", expected="'tar', 'zip' or None",
+                          given=mode)
+
+
+def _outputs(st: _State, tmpl: Any) -> Dict[str, Any]:
+    params: List[Dict[str, Any]] = []
+    arts: List[Dict[str, Any]] = []
+    root = getattr(tmpl, "tmp_root", TMP)
+    for name, p in tmpl.outputs.parameters.items():
+        if p.save_as_artifact:
+            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
+            if p.value_from_path:
+                a["path"] = p.value_from_path
+            elif p.value_from_parameter is not None:
+                a["from"] = _bigpar_tag(p.value_from_parameter)
+            if p.global_name:
+                a["globalName"] = p.global_name
+            arts.append(a)
+            continue
+        params.append(_output_parameter(name, p))
+    if tmpl.name in st.tagged and tmpl.is_leaf:
+        params.append({"name": SUCCESS_TAG, "valueFrom": {
+            "path": f"{root}/outputs/parameters/{SUCCESS_TAG}", "default": "1"}})
+    for name, a in tmpl.outputs.artifacts.items():
+        arts.append(_output_artifact(st, tmpl, name, a))
+    out: Dict[str, Any] = {}
+    if params:
+        out["parameters"] = params
+    if arts:
+        out["artifacts"] = arts
+    return out
+
+
+def _bigpar_tag(ref: Any) -> str:
+    if isinstance(ref, _IO) and ref.tag:
+        parts = ref.tag.split(".")
+        parts[-2] = "artifacts"
+        parts[-1] = "dflow_bigpar_" + parts[-1]
+        return "{{" + ".".join(parts) + "}}"
+    return str(ref)
+
+
+def _output_parameter(name: str, p: OutputParameter) -> Dict[str, Any]:
+    d: Dict[str, Any] = {"name": name}
+    vf: Dict[str, Any] = {}
+    if p.value_from_path:
+        vf["path"] = p.value_from_path
+    if p.value_from_parameter is not None:
+        vf["parameter"] = str(p.value_from_parameter)
+    if p.value_from_expression is not None:
+        e = p.value_from_expression
+        vf["expression"] = e.expr if isinstance(e, ArgoVar) else str(e)
+    if p.has_default:
+        vf["default"] = _text(p.default)
+    vf.update(getattr(p, "argo_extra_value_from", {}) or {})
+    if vf:
+        d["valueFrom"] = vf
+    if p.value is not UNSET and p.value is not None:
+        d["value"] = _text(p.value)
+    if p.global_name:
+        d["globalName"] = p.global_name
+    desc = _type_description(p)
+    if desc:
+        d["description"] = desc
+    if not vf and "value" not in d:
+        raise ValidationError(f"output parameter {name!r}", "is not specified",
+                              expected="value_from_path, value_from_parameter, "
+                              "value_from_expression or a default", given=None)
+    return d
+
+
+def _output_artifact(st: _State, tmpl: Any, name: str, a: OutputArtifact) -> Dict[str, Any]:
+    d: Dict[str, Any] = {"name": name}
+    if a.path:
+        d["path"] = a.path
+    if a._from is not None:
+        d["from"] = str(a._from)
+    if a.from_expression is not None:
+        e = a.from_expression
+        d["fromExpression"] = e.expr if isinstance(e, ArgoVar) else str(e)
+    if a.global_name:
+        d["globalName"] = a.global_name
+    if a.optional:
+        d["optional"] = True
+    if a.archive != "default" and tmpl.is_leaf:
+        d["archive"] = _archive(a.archive)
+    elif a.archive == "default" and tmpl.is_leaf and config.get("archive_mode") is None:
+        d["archive"] = {"none": {}}
+    saves = a.save if isinstance(a.save, list) else [a.save] if a.save is not None else []
+    for s in saves:
+        key = getattr(s, "key", None)
+        if key:
+            d["s3"] = {"key": str(key)}
+    if not any(k in d for k in ("path", "from", "fromExpression")) and not a.optional:
+        raise ValidationError(f"template {tmpl.name!r}, output artifact {name!r}",
+                              "is not specified", expected="path, _from or from_expression",
+                              given=None)
+    d.update(getattr(a, "argo_extra", {}) or {})
+    return d
+
+
+# -- artifact sources --------------------------------------------------------------------------
+def _artifact_source(st: _State, source: Any, where: str, allow_refs: bool = True
+                     ) -> Dict[str, Any]:
+    """One artifact location: a reference (``from``), an expression, S3, raw text or local files
+    (which the backend uploads: see UPLOADS_ANNOTATION)."""
+    raw = getattr(source, "argo_location", None)
+    if isinstance(raw, dict):
+        return dict(raw)
+    if isinstance(source, _IO) or (isinstance(source, ArgoVar) and source.tag):
+        if not allow_refs:
+            raise ValidationError(where, "a template default cannot refer to a step",
+                                  given=str(source))
+        d = {"from": str(source)}
+        sub = getattr(source, "sub_path", None)
+        if isinstance(sub, str) and sub and isinstance(source, _IO) and source.step is not None:
+            d["subPath"] = sub
+        return d
+    if isinstance(source, ArgoVar):
+        return {"fromExpression": source.expr}
+    if isinstance(source, str) and source.startswith("{{") and source.endswith("}}"):
+        inner = source[2:-2].strip()
+        return {"fromExpression": inner[1:].strip()} if inner.startswith("=") \
+            else {"from": source}
+    if type(source).__name__ == "S3Artifact":
+        return {"s3": {"key": str(source.key)}}
+    local = getattr(source, "local_path", None)
+    if local is not None or isinstance(source, (str, Path)):
+        paths = [local] if isinstance(local, (str, Path)) else list(local) if local else \
+            [source]
+        paths = [os.path.abspath(str(p)) for p in paths]
+        return {"s3": {"key": _upload_key(st, "upload", paths)}}
+    raise ValidationError(where, "cannot be used as an artifact on Argo",
+                          expected="a step output, an S3Artifact or upload_artifact(...)",
+                          given=source)
+
+
+# -- steps and tasks ---------------------------------------------------------------------------
+def _step(st: _State, step: Step, parent: Any) -> Dict[str, Any]:
+    tmpl = _step_template(st, step)
+    where = f"{step.scope_kind[:-1]} {step.name!r} of {parent.name!r}"
+    name = _emit(st, tmpl)
+    sliced_arts = _sliced_output_artifacts(step, tmpl)
+    if sliced_arts:
+        name = _sliced_variant(st, tmpl, sliced_arts)
+    d: Dict[str, Any] = {"name": step.name, "template": name}
+    args = _arguments(st, step, tmpl, parent, where)
+    if args:
+        d["arguments"] = args
+    if step.when is not None and not (isinstance(step.when, str) and step.when == ""):
+        d["when"] = str(step.when) if isinstance(step.when, ArgoVar) else \
+            ("true" if step.when else "false") if isinstance(step.when, bool) else str(step.when)
+    d.update(_loop(step, tmpl, where))
+    cont: Dict[str, bool] = {}
+    if step.continue_on_failed or _needs_check(step):
+        cont["failed"] = True
+    if step.continue_on_error:
+        cont["error"] = True
+    if cont:
+        d["continueOn"] = cont
+    hooks = _hooks(st, step, where)
+    if hooks:
+        d["hooks"] = hooks
+    if step.parallelism is not None:
+        raise ValidationError(where, "parallelism on a single step is not supported on Argo",
+                              expected="parallelism= on its Steps/DAG template or on the "
+                              "Workflow", given=step.parallelism)
+    d.update(getattr(step, "argo_extra", {}) or {})
+    return d
+
+
+def _hooks(st: _State, step: Step, where: str) -> Dict[str, Any]:
+    out = {}
+    for hname, hook in (step.hooks or {}).items():
+        if isinstance(hook, dict) and isinstance(hook.get("template"), str):
+            out[hname] = hook
+            continue
+        if isinstance(hook, Step):
+            h: Dict[str, Any] = {"template": _emit(st, hook.template)}
+            args = _arguments(st, hook, hook.template, None, f"{where}, hook {hname!r}")
+            if args:
+                h["arguments"] = args
+            if hook.when is not None:
+                h["expression"] = hook.when.expr if isinstance(hook.when, ArgoVar) \
+                    else str(hook.when)
+        elif isinstance(hook, dict):
+            h = {"template": _emit(st, hook["template"])}
+            if hook.get("expression"):
+                h["expression"] = str(hook["expression"])
+        else:
+            h = {"template": _emit(st, hook)}
+        out[hname] = h
+    return out
+
+
+def _arguments(st: _State, step: Step, tmpl: Any, parent: Any, where: str) -> Dict[str, Any]:
+    params: List[Dict[str, Any]] = []
+    arts: List[Dict[str, Any]] = []
+    for name, value in step.parameters.items():
+        decl = tmpl.inputs.parameters[name] if name in tmpl.inputs.parameters else None
+        if decl is not None and decl.save_as_artifact:
+            arts.append({"name": f"dflow_bigpar_{name}", **_bigpar_argument(value)})
+            continue
+        params.append({"name": name, "value": _text(value)})
+    if step.key is not None and tmpl.name in st.keyed:
+        at = next((i for i, p in enumerate(params) if p["name"].startswith("dflow_")),
+                  len(params))
+        params.insert(at, {"name": "dflow_key", "value": str(step.key)})
+    if step.slices is not None and _is_python(tmpl):
+        params.append({"name": "dflow_slice", "value": _slice_argument(step)})
+    for name, source in step.artifacts.items():
+        src = _sliced_source(st, source)
+        if src is None:
+            src = _artifact_source(st, source, f"{where}, artifact {name!r}")
+        arts.append({"name": name, **src,
+                     **(getattr(step, "argo_extra_artifacts", {}) or {}).get(name, {})})
+    if _sliced_output_artifacts(step, tmpl):
+        params.append({"name": "dflow_artifact_key", "value": _slice_key(parent, step)})
+    out: Dict[str, Any] = {}
+    if params:
+        out["parameters"] = params
+    if arts:
+        out["artifacts"] = arts
+    return out
+
+
+def _bigpar_argument(value: Any) -> Dict[str, Any]:
+    if isinstance(value, (InputParameter, OutputParameter)) and value.save_as_artifact:
+        return {"from": _bigpar_tag(value)}
+    if isinstance(value, ArgoVar):
+        raise ValidationError("big parameter", "a BigParameter takes a literal or another "
+                              "BigParameter", given=str(value))
+    return {"raw": {"data": _text(value)}}
+
+
+# -- loops and slices --------------------------------------------------------------------------
+def _loop(step: Step, tmpl: Any, where: str) -> Dict[str, Any]:
+    sl = step.slices if _is_python(tmpl) else None
+    group = getattr(sl, "group_size", None)
+    if step.with_items is not None:
+        if group:
+            return {"withSequence": {"count": str(math.ceil(len(step.with_items) / group))}}
+        return {"withItems": list(step.with_items)}
+    if step.with_param is not None:
+        wp = step.with_param
+        if group:
+            n = _length_expr(wp, where)
+            return {"withParam": "{{=toJson(sprig.untilStep(0, int(ceil(float(%s) / %d)), 1))}}"
+                    % (n, group)}
+        if isinstance(wp, (list, tuple)):
+            return {"withParam": json.dumps(list(wp), separators=(",", ":"))}
+        return {"withParam": str(wp)}
+    if step.with_sequence is not None:
+        if group:
+            n = _sequence_length(step.with_sequence)
+            return {"withParam": "{{=toJson(sprig.untilStep(0, int(ceil(float(%s) / %d)), 1))}}"
+                    % (n, group)}
+        return {"withSequence": step.with_sequence.to_dict()}
+    if sl is None:
+        return {}
+    n = _slice_count(step, where)
+    if n is None:
+        return {}
+    if isinstance(n, int):
+        return {"withSequence": {"count": str(math.ceil(n / group) if group else n)}}
+    if group:
+        return {"withParam": "{{=toJson(sprig.untilStep(0, int(ceil(float(%s) / %d)), 1))}}"
+                % (n, group)}
+    return {"withParam": "{{=toJson(sprig.untilStep(0, %s, 1))}}" % n}
+
+
+def _as_expr(value: Any, where: str) -> str:
+    if isinstance(value, ArgoVar):
+        return value.expr
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1:
+            inner = text[2:-2].strip()
+            return inner[1:].strip() if inner.startswith("=") else path_expr(inner.split("."))
+    raise ValidationError(where, "cannot count the items of this value on Argo",
+                          expected="a list literal or a reference", given=value)
+
+
+def _length_expr(value: Any, where: str) -> str:
+    if isinstance(value, (list, tuple)):
+        return str(len(value))
+    return f"len(sprig.fromJson({_as_expr(value, where)}))"
+
+
+def _sequence_length(seq: ArgoSequence) -> str:
+    def e(v: Any) -> str:
+        return f"asInt({v.expr})" if isinstance(v, ArgoVar) else str(int(v))
+    if seq.count is not None:
+        return e(seq.count)
+    start = e(seq.start) if seq.start is not None else "0"
+    return f"(abs({e(seq.end)} - {start}) + 1)"
+
+
+def _slice_count(step: Step, where: str) -> Any:
+    """How many slices a sliced step without a loop has: an int, or an expression."""
+    sl = step.slices
+    if sl.input_parameter:
+        first = step.parameters.get(sl.input_parameter[0])
+        if first is None:
+            raise ValidationError(where, f"sliced input parameter {sl.input_parameter[0]!r} "
+                                  "has no argument", expected="a list", given=None)
+        if isinstance(first, (list, tuple)):
+            return len(first)
+        if isinstance(first, str) and "{{" not in first:
+            try:
+                return len(json.loads(first))
+            except ValueError:
+                raise ValidationError(where, "a sliced input parameter must be a list",
+                                      given=first) from None
+        return _length_expr(first, where)
+    if sl.input_artifact:
+        raise ValidationError(where, "slicing an input artifact needs an explicit loop on Argo",
+                              expected="with_param=argo_range(n) or with_sequence=...",
+                              given=sl.input_artifact)
+    return None
+
+
+def _slice_argument(step: Step) -> str:
+    """The ``dflow_slice`` argument: a SliceSpec as JSON whose index Argo fills per item."""
+    sl = step.slices
+    index = sl.slices if not sl.group_size else "{{item}}"
+    spec: Dict[str, Any] = {"index": "@@INDEX@@", "input_parameter": sl.input_parameter,
+                            "input_artifact": sl.input_artifact,
+                            "output_parameter": sl.output_parameter,
+                            "output_artifact": sl.output_artifact, "pool_size": sl.pool_size,
+                            "create_dir": sl.create_dir}
+    if sl.group_size:
+        spec["group"] = {"size": sl.group_size, "shuffle": bool(sl.shuffle),
+                         "seed": sl.random_seed, "n": "@@N@@"}
+    text = json.dumps(spec, separators=(",", ":")).replace('"@@INDEX@@"', index)
+    return text.replace('"@@N@@"', _group_total(step)) if sl.group_size else text
+
+
+def _group_total(step: Step) -> str:
+    where = f"step {step.name!r}"
+    if step.with_items is not None:
+        return str(len(step.with_items))
+    if step.with_param is not None:
+        return "{{=%s}}" % _length_expr(step.with_param, where)
+    if step.with_sequence is not None:
+        return "{{=%s}}" % _sequence_length(step.with_sequence)
+    n = _slice_count(step, where)
+    return str(n) if isinstance(n, int) else "{{=%s}}" % n
+
+
+def _sliced_output_artifacts(step: Step, tmpl: Any) -> List[str]:
+    sl = step.slices
+    if sl is None or not _is_python(tmpl):
+        return []
+    return list(sl.output_artifact or [])
+
+
+def _slice_key(parent: Any, step: Step) -> str:
+    return "{{workflow.name}}/dflow-slices/%s/%s" % (parent.name if parent is not None else "-",
+                                                    step.name)
+
+
+def _sliced_variant(st: _State, tmpl: Any, names: List[str]) -> str:
+    """A copy of the template whose listed output artifacts all slices save under one prefix."""
+    key = (tmpl.name, tuple(sorted(names)))
+    if key in st.variants:
+        return st.variants[key]
+    base = json.loads(json.dumps(st.templates[tmpl.name]))
+    vname = f"{tmpl.name}-sliced" if not any(k[0] == tmpl.name for k in st.variants) else \
+        f"{tmpl.name}-sliced{len(st.variants)}"
+    base["name"] = vname
+    params = base.setdefault("inputs", {}).setdefault("parameters", [])
+    params.append({"name": "dflow_artifact_key", "value": ""})
+    for a in base.get("outputs", {}).get("artifacts", []):
+        if a["name"] in names:
+            a["archive"] = {"none": {}}
+            a["s3"] = {"key": "{{inputs.parameters.dflow_artifact_key}}/" + a["name"]}
+    st.templates[vname] = base
+    st.objects[vname] = base
+    st.variants[key] = vname
+    return vname
+
+
+def _sliced_source(st: _State, source: Any) -> Optional[Dict[str, Any]]:
+    """A consumer of a sliced step's output artifact reads the merged prefix."""
+    if not isinstance(source, OutputArtifact) or source.step is None:
+        return None
+    producer = source.step
+    if source.name not in _sliced_output_artifacts(producer, producer.template):
+        return None
+    return {"s3": {"key": _slice_key(st.parents.get(id(producer)), producer) + "/" +
+                   source.name}}
+
+
+# -- continue_on_num_success / success_ratio ---------------------------------------------------
+def _check_step(st: _State, step: Step, kind: str) -> Dict[str, Any]:
+    if CHECK_TEMPLATE not in st.templates:
+        st.templates[CHECK_TEMPLATE] = _check_template()
+        st.objects[CHECK_TEMPLATE] = st.templates[CHECK_TEMPLATE]
+    ref = path_expr((kind, step.name, "outputs", "parameters", SUCCESS_TAG))
+    status = path_expr((kind, step.name, "status"))
+    looped = step.with_param is not None or step.with_items is not None or \
+        step.with_sequence is not None or step.slices is not None
+    ok = f"len(sprig.fromJson({ref} ?? '[]'))" if looped else \
+        f"({status} == 'Succeeded' ? 1 : 0)"
+    total = _total(step) if looped else "1"
+    params = [{"name": "succeeded", "value": "{{=%s}}" % ok},
+              {"name": "total", "value": total if total.isdigit() else "{{=%s}}" % total}]
+    if step.continue_on_num_success is not None:
+        params.append({"name": "num", "value": str(int(step.continue_on_num_success))})
+    else:
+        params.append({"name": "ratio", "value": repr(float(step.continue_on_success_ratio))})
+    d: Dict[str, Any] = {"name": f"{step.name}-check-success", "template": CHECK_TEMPLATE,
+                         "arguments": {"parameters": params}}
+    if kind == "tasks":
+        d["depends"] = f"({step.name}.Succeeded || {step.name}.Failed || {step.name}.Errored)"
+    return d
+
+
+def _total(step: Step) -> str:
+    where = f"step {step.name!r}"
+    if step.with_items is not None:
+        return str(len(step.with_items))
+    if step.with_param is not None:
+        return _length_expr(step.with_param, where)
+    if step.with_sequence is not None:
+        return _sequence_length(step.with_sequence)
+    n = _slice_count(step, where)
+    if n is None:
+        return "1"
+    if isinstance(n, int):
+        g = step.slices.group_size
+        return str(math.ceil(n / g) if g else n)
+    return n
+
+
+def _check_template() -> Dict[str, Any]:
+    source = ("import math, sys\n"
+              "ok, total = int('{{inputs.parameters.succeeded}}'), "
+              "int('{{inputs.parameters.total}}')\n"
+              "num, ratio = '{{inputs.parameters.num}}', '{{inputs.parameters.ratio}}'\n"
+              "need = int(num) if num else math.ceil(float(ratio) * total)\n"
+              "print(f'{ok} of {total} succeeded, {need} needed')\n"
+              "sys.exit(0 if ok >= need else 1)\n")
+    return {"name": CHECK_TEMPLATE,
+            "inputs": {"parameters": [{"name": "succeeded"}, {"name": "total"},
+                                      {"name": "num", "value": ""},
+                                      {"name": "ratio", "value": ""}]},
+            "script": {"image": config.get("util_image") or DEFAULT_PYTHON_IMAGE,
+                       "command": ["python3"], "source": source}}
+
+
+# -- reuse_step --------------------------------------------------------------------------------
+def reuse_configmap_name(workflow_name: str) -> str:
+    return (REUSE_CONFIGMAP_PREFIX + workflow_name)[:63].rstrip("-")
+
+
+def reuse_cache_configmap(workflow_name: str, records: List[Any],
+                          namespace: Optional[str] = None) -> Dict[str, Any]:
+    """The memoization cache ConfigMap that makes Argo reuse ``records`` (keyed steps) as hits.
+
+    Entries follow Argo's cache format (``nodeID``, ``outputs``, timestamps); the backend applies
+    it through the Kubernetes API before submitting the manifest compiled with ``reuse_step``.
+    """
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data = {}
+    for r in records:
+        if not getattr(r, "key", None):
+            continue
+        outputs = dict(getattr(r, "raw_outputs", None) or {})
+        data[r.key] = json.dumps({"nodeID": getattr(r, "id", ""), "outputs": outputs,
+                                  "creationTimestamp": now, "lastHitTimestamp": now})
+    meta: Dict[str, Any] = {"name": reuse_configmap_name(workflow_name),
+                            "labels": {"workflows.argoproj.io/configmap-type": "Cache"}}
+    if namespace:
+        meta["namespace"] = namespace
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+
+
+def uploads_of(manifest: Dict[str, Any]) -> Dict[str, List[str]]:
+    """Local paths the backend must upload (S3 key -> paths) before submitting ``manifest``."""
+    text = (manifest.get("metadata", {}).get("annotations") or {}).get(UPLOADS_ANNOTATION)
+    return json.loads(text) if text else {}

@@ -1,0 +1,388 @@
+"""An Argo manifest back into the model, so the local engine can run it and it compiles again.
+
+Template kinds: ``script`` -> ShellOPTemplate (sh/bash), PythonScriptOPTemplate (python) or
+ScriptOPTemplate (any other interpreter); ``container`` -> ContainerOPTemplate; ``steps`` and
+``dag`` -> Steps and DAG with Step/Task objects. Argo fields the model has no slot for are kept
+verbatim in ``argo_extra`` dicts (on templates, script bodies, steps, artifacts and the
+workflow) so ``compile_workflow(load_workflow(m))`` gives ``m`` back. Normalisations (what does
+not survive a round trip byte for byte): integers in IntOrString fields become strings; a
+template input's ``default`` becomes ``value``; templates nobody references are kept in
+``argo_extra_templates`` but come after the reachable ones; key order is not kept.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from ..config import config
+from ..dag import DAG
+from ..errors import ValidationError
+from ..io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
+from ..references import ArgoSequence, ArgoVar
+from ..step import Step, Task
+from ..steps import Steps
+from ..templates import (ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate,
+                         ShellOPTemplate)
+
+_TYPES = {"str": str, "int": int, "float": float, "bool": bool, "dict": dict, "list": list}
+_LEAF_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "script", "container",
+              "nodeSelector", "tolerations", "affinity", "volumes", "initContainers",
+              "sidecars", "timeout", "activeDeadlineSeconds", "retryStrategy"}
+_BODY_KEYS = {"image", "command", "args", "source", "imagePullPolicy", "workingDir", "env",
+              "resources", "volumeMounts"}
+_STEP_KEYS = {"name", "template", "arguments", "when", "withItems", "withParam",
+              "withSequence", "continueOn", "hooks", "depends", "dependencies"}
+_CONTAINER_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "steps", "dag",
+                   "parallelism", "failFast"}
+_SPEC_KEYS = {"entrypoint", "templates", "arguments", "onExit", "parallelism", "podGC",
+              "imagePullSecrets", "artifactRepositoryRef"}
+
+
+class RawData:
+    """An Argo ``raw`` artifact: text that becomes a file where the step reads it."""
+
+    def __init__(self, data: str) -> None:
+        self.data = data
+        self.argo_location = {"raw": {"data": data}}
+
+    @property
+    def local_path(self) -> str:
+        """The text as a file in the local artifact store (written once, by content)."""
+        root = Path(config["debug_workdir"]).resolve() / "upload" / "raw"
+        path = root / hashlib.sha1(self.data.encode()).hexdigest()[:16]
+        if not path.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.data)
+        return str(path)
+
+    def __repr__(self) -> str:
+        return f"RawData({self.data[:40]!r})"
+
+
+class Location:
+    """Any other Argo artifact location (s3, http, git...): kept for the manifest; the local
+    engine can only use it when it names local files (S3 keys are local paths locally)."""
+
+    def __init__(self, location: Dict[str, Any]) -> None:
+        self.argo_location = location
+        s3 = location.get("s3") or {}
+        self.key = s3.get("key")
+
+    @property
+    def local_path(self) -> Optional[str]:
+        return self.key
+
+    def __repr__(self) -> str:
+        return f"Location({self.argo_location!r})"
+
+
+_LOCATIONS = ("s3", "raw", "http", "git", "gcs", "oss", "hdfs", "azure", "artifactory",
+              "plugin")
+
+
+def load_workflow(manifest: Dict[str, Any]) -> Any:
+    """A Workflow model from an Argo Workflow manifest; errors name the template and field."""
+    from ..workflow import Workflow
+    if not isinstance(manifest, dict) or manifest.get("kind", "Workflow") != "Workflow":
+        raise ValidationError("manifest", "not an Argo Workflow", expected="kind: Workflow",
+                              given=(manifest or {}).get("kind") if isinstance(manifest, dict)
+                              else type(manifest).__name__)
+    meta = manifest.get("metadata") or {}
+    spec = manifest.get("spec") or {}
+    if not spec.get("entrypoint"):
+        raise ValidationError("manifest", "spec.entrypoint is missing",
+                              expected="the name of a template", given=None)
+    loader = _Loader(spec.get("templates") or [])
+    fixed = "name" in meta
+    name = meta.get("name") or (meta.get("generateName") or "workflow").rstrip("-")
+    entry = loader.template(spec["entrypoint"], "spec.entrypoint")
+    if not isinstance(entry, (Steps, DAG)):
+        wrapper = Steps(f"{name}-entry")  # a leaf entrypoint: run it as the only step
+        wrapper.add(Step(entry.name, entry))
+        entry = wrapper
+        loader.wrapped = True
+    on_exit = loader.template(spec["onExit"], "spec.onExit") if spec.get("onExit") else None
+    params = {}
+    for p in (spec.get("arguments") or {}).get("parameters") or []:
+        params[p["name"]] = str(p.get("value", p.get("default", "")))
+    annotations = dict(meta.get("annotations") or {})
+    wf = Workflow(name=name, steps=entry if isinstance(entry, Steps) else None,
+                  dag=entry if isinstance(entry, DAG) else None,
+                  namespace=meta.get("namespace"), annotations=annotations,
+                  labels=dict(meta.get("labels") or {}), parallelism=spec.get("parallelism"),
+                  pod_gc_strategy=(spec.get("podGC") or {}).get("strategy"),
+                  image_pull_secrets=spec.get("imagePullSecrets"),
+                  artifact_repo_key=(spec.get("artifactRepositoryRef") or {}).get("key"),
+                  parameters=params, on_exit=on_exit)
+    wf.argo_extra = {"fixed_name": fixed, "namespace": "namespace" in meta}
+    wf.argo_extra_spec = {k: v for k, v in spec.items() if k not in _SPEC_KEYS}
+    if "arguments" in spec and set(spec["arguments"]) - {"parameters"}:
+        wf.argo_extra_spec["arguments"] = spec["arguments"]
+    wf.argo_extra_templates = [t for t in spec.get("templates") or []
+                               if t.get("name") not in loader.built]
+    return wf
+
+
+class _Loader:
+    def __init__(self, templates: List[Dict[str, Any]]) -> None:
+        self.raw: Dict[str, Dict[str, Any]] = {}
+        for t in templates:
+            if not t.get("name"):
+                raise ValidationError("spec.templates", "a template has no name", given=t)
+            self.raw[t["name"]] = t
+        self.built: Dict[str, Any] = {}
+        self.wrapped = False
+
+    def template(self, name: str, where: str) -> Any:
+        if name in self.built:
+            return self.built[name]
+        t = self.raw.get(name)
+        if t is None:
+            raise ValidationError(where, f"refers to template {name!r}, which is not defined",
+                                  expected=f"one of {sorted(self.raw)}", given=name)
+        if "steps" in t:
+            obj = self._container(t, Steps)
+        elif "dag" in t:
+            obj = self._container(t, DAG)
+        elif "script" in t or "container" in t:
+            obj = self._leaf(t)
+        else:
+            kind = [k for k in t if k not in ("name", "inputs", "outputs", "metadata")]
+            raise ValidationError(f"template {name!r}", "this template kind cannot run locally "
+                                  "and is not modelled", expected="script, container, steps or "
+                                  "dag", given=kind)
+        return obj
+
+    # -- templates ---------------------------------------------------------------------------
+    def _io(self, t: Dict[str, Any]) -> Dict[str, Any]:
+        meta = t.get("metadata") or {}
+        return {"inputs": _inputs(t), "outputs": _outputs(t),
+                "annotations": dict(meta.get("annotations") or {}),
+                "labels": dict(meta.get("labels") or {}),
+                "memoize_key": (t.get("memoize") or {}).get("key")}
+
+    def _container(self, t: Dict[str, Any], cls: type) -> Any:
+        io = self._io(t)
+        kw: Dict[str, Any] = {"parallelism": t.get("parallelism")}
+        if cls is Steps:
+            kw["fail_fast"] = t.get("failFast")
+        else:
+            dag = t["dag"]
+            kw["fail_fast"] = dag.get("failFast", True)
+            kw["target"] = dag.get("target")
+        obj = cls(name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
+                  annotations=io["annotations"], labels=io["labels"], **kw)
+        obj.memoize_key = io["memoize_key"]
+        obj.argo_extra = {k: v for k, v in t.items() if k not in _CONTAINER_KEYS}
+        if "memoize" in t and not _is_default_memo(t["memoize"]):
+            obj.argo_extra["memoize"] = t["memoize"]
+            obj.memoize_key = None
+        if cls is DAG:
+            extra_dag = {k: v for k, v in t["dag"].items()
+                         if k not in ("tasks", "failFast", "target")}
+            if extra_dag:
+                raise ValidationError(f"DAG {t['name']!r}", "unsupported dag fields",
+                                      given=sorted(extra_dag))
+        self.built[t["name"]] = obj
+        if cls is Steps:
+            for i, group in enumerate(t["steps"] or []):
+                obj.add([self._step(s, Step, f"template {t['name']!r}, step group {i}")
+                         for s in group])
+        else:
+            for task in t["dag"].get("tasks") or []:
+                obj.add(self._step(task, Task, f"DAG {t['name']!r}"))
+        return obj
+
+    def _leaf(self, t: Dict[str, Any]) -> Any:
+        io = self._io(t)
+        container = "container" in t
+        body = t["container" if container else "script"]
+        command = list(body.get("command") or [])
+        if container:
+            cls: type = ContainerOPTemplate
+        elif command and Path(command[0]).name in ("sh", "bash", "ash", "zsh", "dash"):
+            cls = ShellOPTemplate
+        elif command and Path(command[0]).name.startswith("python"):
+            cls = PythonScriptOPTemplate
+        else:
+            cls = ScriptOPTemplate
+        resources = body.get("resources") or {}
+        env: Dict[str, Any] = {}
+        for e in body.get("env") or []:
+            env[e["name"]] = e["valueFrom"] if "valueFrom" in e else e.get("value", "")
+        tmpl = cls(name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
+                   image=body.get("image"), command=command,
+                   script=None if container else body.get("source", ""),
+                   args=list(body.get("args") or []), volumes=list(t.get("volumes") or []),
+                   mounts=list(body.get("volumeMounts") or []),
+                   timeout=t.get("timeout"), retry_strategy=t.get("retryStrategy"),
+                   memoize_key=io["memoize_key"],
+                   image_pull_policy=body.get("imagePullPolicy"),
+                   annotations=io["annotations"], labels=io["labels"],
+                   node_selector=t.get("nodeSelector"), tolerations=t.get("tolerations"),
+                   affinity=t.get("affinity"), requests=resources.get("requests"),
+                   limits=resources.get("limits"), envs=env,
+                   init_containers=t.get("initContainers"), sidecars=t.get("sidecars"),
+                   active_deadline_seconds=t.get("activeDeadlineSeconds"),
+                   working_dir=body.get("workingDir"))
+        if not command:
+            tmpl.command = []
+        tmpl.argo_extra = {k: v for k, v in t.items() if k not in _LEAF_KEYS}
+        if "memoize" in t and not _is_default_memo(t["memoize"]):
+            tmpl.argo_extra["memoize"] = t["memoize"]
+            tmpl.memoize_key = None
+        tmpl.argo_extra_body = {k: v for k, v in body.items() if k not in _BODY_KEYS}
+        self.built[t["name"]] = tmpl
+        return tmpl
+
+    # -- steps and tasks ---------------------------------------------------------------------
+    def _step(self, s: Dict[str, Any], cls: type, where: str) -> Step:
+        name = s.get("name")
+        where = f"{where}, {cls.__name__.lower()} {name!r}"
+        if not s.get("template"):
+            raise ValidationError(where, "no template (templateRef and inline templates are "
+                                  "not supported)", given=sorted(s))
+        tmpl = self.template(s["template"], where)
+        args = s.get("arguments") or {}
+        params = {p["name"]: str(p.get("value", "")) for p in args.get("parameters") or []}
+        arts = {a["name"]: _artifact_argument(a) for a in args.get("artifacts") or []}
+        key = params.pop("dflow_key", None) if "dflow_key" in tmpl.inputs.parameters else None
+        kw: Dict[str, Any] = {"parameters": params, "artifacts": arts, "when": s.get("when"),
+                              "key": key}
+        if "withItems" in s:
+            kw["with_items"] = list(s["withItems"])
+        if "withParam" in s:
+            kw["with_param"] = str(s["withParam"])
+        if "withSequence" in s:
+            kw["with_sequence"] = ArgoSequence.from_dict(s["withSequence"])
+        cont = s.get("continueOn") or {}
+        kw["continue_on_failed"] = bool(cont.get("failed"))
+        kw["continue_on_error"] = bool(cont.get("error"))
+        if s.get("hooks"):
+            kw["hooks"] = {k: dict(v) for k, v in s["hooks"].items()}
+        if cls is Task:
+            if "depends" in s:
+                kw["depends"] = s["depends"]
+            elif "dependencies" in s:
+                kw["dependencies"] = list(s["dependencies"])
+            else:
+                kw["dependencies"] = []
+        from .. import context
+        saved = context._stack[:]  # a manifest loaded inside a ``with`` block adds nothing
+        context._stack.clear()
+        try:
+            step = cls(name, tmpl, **kw)
+        finally:
+            context._stack[:] = saved
+        step.argo_extra = {k: v for k, v in s.items() if k not in _STEP_KEYS}
+        step.argo_extra_artifacts = {
+            a["name"]: {k: v for k, v in a.items()
+                        if k not in ("name", "from", "fromExpression") and k not in _LOCATIONS}
+            for a in args.get("artifacts") or []}
+        return step
+
+
+def _is_default_memo(memo: Dict[str, Any]) -> bool:
+    from .compile import MEMO_CONFIGMAP, MEMO_MAX_AGE
+    return set(memo) == {"key", "maxAge", "cache"} and memo["maxAge"] == MEMO_MAX_AGE and \
+        memo["cache"] == {"configMap": {"name": MEMO_CONFIGMAP}}
+
+
+def _type_of(description: Optional[str]) -> Any:
+    if not description or not description.startswith("{"):
+        return None
+    import json
+    try:
+        return _TYPES.get(json.loads(description).get("type"))
+    except (ValueError, AttributeError):
+        return None
+
+
+def _inputs(t: Dict[str, Any]) -> Inputs:
+    inputs = Inputs()
+    raw = t.get("inputs") or {}
+    for p in raw.get("parameters") or []:
+        kw: Dict[str, Any] = {"description": p.get("description"), "enum": p.get("enum")}
+        if "value" in p or "default" in p:
+            kw["value"] = str(p.get("value", p.get("default")))
+        inputs.parameters[p["name"]] = InputParameter(**kw)  # values are Argo text: no type
+        extra = {k: v for k, v in p.items()
+                 if k not in ("name", "value", "default", "description", "enum")}
+        if extra:
+            inputs.parameters[p["name"]].argo_extra = extra
+    for a in raw.get("artifacts") or []:
+        location = {k: v for k, v in a.items() if k in _LOCATIONS}
+        art = InputArtifact(path=a.get("path"), optional=bool(a.get("optional")),
+                            mode=a.get("mode"), sub_path=a.get("subPath"),
+                            archive=_archive_mode(a.get("archive")),
+                            source=_location(location) if location else None)
+        art.argo_extra = {k: v for k, v in a.items()
+                          if k not in ("name", "path", "optional", "mode", "subPath", "archive")
+                          and k not in _LOCATIONS}
+        inputs.artifacts[a["name"]] = art
+    return inputs
+
+
+def _outputs(t: Dict[str, Any]) -> Outputs:
+    outputs = Outputs()
+    raw = t.get("outputs") or {}
+    for p in raw.get("parameters") or []:
+        vf = p.get("valueFrom") or {}
+        kw: Dict[str, Any] = {"value_from_path": vf.get("path"),
+                              "value_from_parameter": vf.get("parameter"),
+                              "global_name": p.get("globalName"),
+                              "description": p.get("description"),
+                              "type": _type_of(p.get("description"))}
+        if "expression" in vf:
+            kw["value_from_expression"] = ArgoVar(vf["expression"], is_str=False)
+        if "default" in vf:
+            kw["default"] = str(vf["default"])
+        if "value" in p:
+            kw["value"] = str(p["value"])
+        outputs.parameters[p["name"]] = OutputParameter(**kw)
+        extra_vf = {k: v for k, v in vf.items()
+                    if k not in ("path", "parameter", "expression", "default")}
+        if extra_vf:
+            outputs.parameters[p["name"]].argo_extra_value_from = extra_vf
+    for a in raw.get("artifacts") or []:
+        fe = a.get("fromExpression")
+        art = OutputArtifact(path=a.get("path"), _from=a.get("from"),
+                             from_expression=ArgoVar(fe, is_str=False) if fe else None,
+                             global_name=a.get("globalName"), optional=bool(a.get("optional")),
+                             archive=_archive_mode(a.get("archive")))
+        art.argo_extra = {k: v for k, v in a.items()
+                          if k not in ("name", "path", "from", "fromExpression", "globalName",
+                                       "optional", "archive")}
+        outputs.artifacts[a["name"]] = art
+    return outputs
+
+
+def _archive_mode(archive: Optional[Dict[str, Any]]) -> Any:
+    if archive is None:
+        return "default"
+    if "none" in archive:
+        return None
+    if archive == {"tar": {}}:
+        return "tar"
+    if archive == {"zip": {}}:
+        return "zip"
+    return archive
+
+
+def _location(location: Dict[str, Any]) -> Any:
+    if set(location) == {"raw"}:
+        return RawData(str(location["raw"].get("data", "")))
+    return Location(location)
+
+
+def _artifact_argument(a: Dict[str, Any]) -> Any:
+    if "from" in a:
+        return a["from"]
+    if "fromExpression" in a:
+        return ArgoVar(a["fromExpression"], is_str=False)
+    location = {k: v for k, v in a.items() if k in _LOCATIONS}
+    if location:
+        return _location(location)
+    raise ValidationError(f"artifact argument {a.get('name')!r}", "has no source",
+                          expected="from, fromExpression, s3, raw...", given=a)

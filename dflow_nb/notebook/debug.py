@@ -1,0 +1,175 @@
+"""``%dflow debug WF STEP``: re-run one Python OP step inside the kernel with its recorded inputs.
+
+The OP runs through ``dflow_nb.python.runtime.run_op`` (the very code path the engine's workers
+use), in this process, so its exception surfaces with a real traceback, ``%debug`` opens at the
+failing line and breakpoints work. Inputs are the step's recorded ones: parameter texts from
+``<step dir>/inputs/parameters/<name>`` and the artifacts the engine placed under
+``<step dir>/inputs/artifacts/<name>``. It writes only below ``<step dir>/debug/``.
+
+The OP comes from the stored workflow model (``LocalBackend.spec``) or the Workflow object the
+notebook built; a sliced step gets the slice index its node name records.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from ..python.runtime import OPCall, SliceSpec, run_op
+from .graph import loop_base
+
+
+_SLICE = re.compile(r"^(?P<base>.*)\((?P<j>\d+):(?P<desc>.*)\)(\(\d+\))?$", re.S)
+
+
+class DebugError(LookupError):
+    """The step cannot be re-run here (no Python OP, no recorded inputs, no stored model)."""
+
+
+def stored_model(workflow: Any) -> Any:
+    """The Workflow model a run started from: the notebook's own object if it has templates,
+    else the copy the engine stored (``backend.spec``)."""
+    if getattr(workflow, "entrypoint", None) is not None:
+        return workflow
+    getter = getattr(workflow, "model", None)
+    if callable(getter):
+        return getter()
+    backend = getattr(workflow, "backend", None)
+    spec = getattr(backend, "spec", None)
+    try:
+        if callable(spec):
+            return spec(workflow.id)
+        from ..local.backend import LocalBackend
+        return LocalBackend(workflow.workdir).spec(workflow.id)
+    except LookupError as exc:
+        raise DebugError(str(exc)) from None
+    except NotImplementedError:
+        raise DebugError("this engine does not keep the run's model yet (re-running a step on "
+                         "Argo needs its inputs from S3: not available yet)") from None
+
+
+def _walk(container: Any, seen: set) -> Iterator[Any]:
+    """Every Step/Task of a model, nested templates included."""
+    if container is None or id(container) in seen:
+        return
+    seen.add(id(container))
+    kids: List[Any] = []
+    if hasattr(container, "steps"):
+        kids = [s for group in container.steps for s in group]
+    elif hasattr(container, "tasks"):
+        kids = list(container.tasks)
+    for step in kids:
+        yield step
+        tmpl = getattr(step, "template", None)
+        if tmpl is not None and not getattr(tmpl, "is_leaf", True):
+            yield from _walk(tmpl, seen)
+
+
+def find_step(model: Any, step: Any) -> Tuple[Any, Any]:
+    """The model's Step and template behind a record (matched by template name)."""
+    seen: set = set()
+    roots = [model.entrypoint, getattr(model, "on_exit", None)]
+    fallback = None
+    for root in roots:
+        for s in _walk(root, seen):
+            if getattr(s.template, "name", None) == step.templateName:
+                base = loop_base(step.displayName)
+                names = {step.displayName, base[0] if base else None}
+                if s.name in names:
+                    return s, s.template
+                fallback = fallback or (s, s.template)
+    if fallback is None:
+        raise DebugError(f"template {step.templateName!r} of step {step.displayName!r} is not "
+                         "in the stored workflow model")
+    return fallback
+
+
+def leaf_of(workflow: Any, step: Any) -> Any:
+    """The record that ran: the step itself, or the last attempt under a Retry node."""
+    if step.dir:
+        return step
+    tried = [n for n in workflow.query_nodes() if n.parentID == step.id and n.dir]
+    if not tried:
+        raise DebugError(f"step {step.displayName!r} ({step.type}) has no local step directory: "
+                         "name a step that ran here (a Pod); re-running an Argo step with its "
+                         "inputs from S3 is not available yet")
+    return sorted(tried, key=lambda n: (n.startedAt or 0, n.seq))[-1]
+
+
+def recorded_parameters(step: Any) -> Dict[str, str]:
+    """Parameter texts as the step received them."""
+    root = Path(step.dir) / "inputs" / "parameters"
+    if root.is_dir():
+        return {p.name: p.read_text() for p in sorted(root.iterdir()) if p.is_file()}
+    return {k: p.raw if p.raw is not None else p.value for k, p in step.inputs.parameters.items()}
+
+
+def slice_spec(step_obj: Any, record: Any, params: Dict[str, str]) -> Optional[SliceSpec]:
+    """The slice a loop item ran (index from its node name ``name(j:item)``)."""
+    recorded = Path(record.dir or ".") / "slice.json"
+    if recorded.is_file():   # the engine records the exact slice it ran
+        return SliceSpec(**json.loads(recorded.read_text()))
+    sl = getattr(step_obj, "slices", None)
+    if sl is None:
+        return None
+    m = _SLICE.match(record.displayName)
+    if m is None:
+        return None
+    if getattr(sl, "shuffle", False):
+        raise DebugError("this step's slices are shuffled; its slice cannot be re-run exactly")
+    j, desc = int(m.group("j")), m.group("desc")
+    index: Any = j
+    if sl.slices == "{{item}}":
+        try:
+            index = int(json.loads(desc))
+        except (ValueError, TypeError):
+            index = j
+    if sl.group_size:
+        g = sl.group_size
+        size = None
+        for name in sl.input_parameter:
+            try:
+                size = len(json.loads(params.get(name, "")))
+                break
+            except (ValueError, TypeError):
+                continue
+        index = [i for i in range(j * g, (j + 1) * g) if size is None or i < size]
+    return SliceSpec(index=index, input_parameter=sl.input_parameter,
+                     input_artifact=sl.input_artifact, output_parameter=sl.output_parameter,
+                     output_artifact=sl.output_artifact, pool_size=None,
+                     create_dir=sl.create_dir)
+
+
+def prepare(workflow: Any, step: Any) -> Tuple[Any, OPCall]:
+    """The OP and the call that re-runs ``step`` as it ran (nothing runs yet)."""
+    record = leaf_of(workflow, step)
+    model = stored_model(workflow)
+    step_obj, tmpl = find_step(model, record)
+    op = getattr(tmpl, "op", None)
+    if op is None:
+        raise DebugError(f"step {record.displayName!r} runs a {type(tmpl).__name__}, not a "
+                         f"Python OP; its script and log are in {record.dir}")
+    params = recorded_parameters(record)
+    arts: Dict[str, Optional[str]] = {}
+    for name in tmpl.inputs.artifacts:
+        placed = Path(record.dir) / "inputs" / "artifacts" / name
+        arts[name] = str(placed) if placed.exists() else None
+    scratch = Path(record.dir) / "debug"
+    shutil.rmtree(scratch, ignore_errors=True)
+    call = OPCall(step=record.displayName, parameters=params, artifacts=arts,
+                  workdir=str(scratch / "workdir"), outputs=str(scratch / "outputs"),
+                  slice=slice_spec(step_obj, record, params), key=record.key,
+                  workflow_name=workflow.id)
+    return op, call
+
+
+def rerun(op: Any, call: OPCall) -> Dict[str, str]:
+    """Run the OP here; its exceptions propagate untouched (``%debug`` works on them)."""
+    cwd = os.getcwd()
+    try:
+        return run_op(op, call)
+    finally:
+        os.chdir(cwd)

@@ -1,0 +1,196 @@
+"""Static display bundles of a run and of a step: the lasting record in a notebook.
+
+``Workflow._repr_mimebundle_`` and ``StepRecord._repr_mimebundle_`` call ``workflow_bundle`` and
+``step_bundle``; the live view puts the same bundle in its cell when a run ends, so a saved,
+untrusted or exported notebook (nbconvert, GitHub) still shows the run.
+
+The bundle (a dict of MIME type -> data):
+
+``application/vnd.dflow-nb.workflow+json`` (the JupyterLab renderer draws this one)::
+
+    {"version": 1,
+     "workflow": {"id", "name", "phase", "message", "startedAt", "finishedAt"},
+     "nodes": [{"id", "name", "displayName", "type", "phase", "parent", "children": [ids],
+                "message", "startedAt", "finishedAt", "progress", "key",
+                "group": null | {"count": n, "phases": {"Succeeded": k, ...}}}],
+     "edges": [[from_id, to_id], ...],
+     "svg": "<svg ...>" | null}
+
+  Times are epoch seconds (float) or null. ``type`` is Argo's node type (Pod, Steps, DAG,
+  StepGroup, TaskGroup, Retry, Skipped, ...) or ``Group``: a fan-out of more than ``threshold``
+  loop items under one parent collapsed into one node (its ``progress`` is ``done/count``, its
+  ``phase`` is Running while any item runs, else Failed/Error if any failed, else Succeeded).
+  ``nodes`` are the drawn nodes only (items of a group and what hangs below them are left out);
+  ``edges`` link drawn nodes; ``parent`` is the drawn node above (a group for nested loops).
+  ``svg`` is the laid-out picture (``dot`` when installed, else the pure-Python layout), the same
+  markup as the ``image/svg+xml`` entry: node ``<g class="dn-node" data-id=ID>``.
+
+``image/svg+xml``: that picture. ``text/html``: a summary (phase counts, the picture as an
+``<img>`` data URI, the failed/running steps) with no script and no style element, so untrusted
+and sanitising front ends show it. ``text/plain``: one line per run.
+
+Metadata (``bundle_metadata()``): ``{"application/vnd.dflow-nb.workflow+json": {"safe": true}}``
+marks the custom type as plain data (no code runs from it) for renderers that ask.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from html import escape
+from typing import Any, Dict, List, Optional, Sequence
+
+from .graph import FAILED, GraphModel
+from .svg import color, render_svg
+from .tables import short
+
+MIME = "application/vnd.dflow-nb.workflow+json"
+VERSION = 1
+HTML_ROWS = 20
+
+
+def bundle_metadata() -> Dict[str, Any]:
+    """Display metadata to send with a bundle (``display(data, metadata=..., raw=True)``)."""
+    return {MIME: {"safe": True, "version": VERSION}}
+
+
+def model_of(workflow: Any, threshold: Optional[int] = None) -> GraphModel:
+    """A graph model filled with every node of a submitted workflow."""
+    model = GraphModel(workflow.id) if threshold is None else GraphModel(workflow.id, threshold)
+    model.apply(workflow.query_nodes())
+    return model
+
+
+def graph_payload(model: GraphModel) -> Dict[str, Any]:
+    """Drawn nodes and edges in the bundle's shape."""
+    ids, edges = model.structure()
+    return {"nodes": [model.node(i) for i in ids], "edges": [[a, b] for a, b in edges]}
+
+
+def workflow_bundle(workflow: Any) -> Dict[str, Any]:
+    """The static bundle of a workflow (a one-line text if it has no run or cannot be read)."""
+    if not getattr(workflow, "id", None):
+        text = f"Workflow {workflow.name!r} (not submitted)"
+        return {"text/plain": text, "text/html": f"<p>{escape(text)}</p>"}
+    try:
+        record = workflow.query()
+        model = model_of(workflow)
+    except Exception as exc:  # a display must never raise: say what went wrong in one line
+        text = f"Workflow {workflow.id}: cannot be read ({type(exc).__name__}: {exc})"
+        return {"text/plain": text}
+    return bundle_from(record, model)
+
+
+def bundle_from(record: Any, model: GraphModel) -> Dict[str, Any]:
+    """The bundle of a run from its record and an up-to-date model (the live view has both)."""
+    payload = graph_payload(model)
+    svg = render_svg(payload["nodes"], [tuple(e) for e in payload["edges"]]) \
+        if payload["nodes"] else None
+    data = {"version": VERSION,
+            "workflow": {"id": record.id, "name": record.name, "phase": record.phase,
+                         "message": record.message, "startedAt": record.startedAt,
+                         "finishedAt": record.finishedAt},
+            **payload, "svg": svg}
+    bundle: Dict[str, Any] = {MIME: data, "text/plain": plain_summary(record, model),
+                              "text/html": html_summary(record, model, svg)}
+    if svg:
+        bundle["image/svg+xml"] = svg
+    return bundle
+
+
+def phase_counts(model: GraphModel) -> Dict[str, int]:
+    """Work steps (Pods) per phase."""
+    counts: Dict[str, int] = {}
+    for phase, ids in model.by_phase.items():
+        k = sum(1 for i in ids if model.recs[i].type == "Pod")
+        if k:
+            counts[phase] = k
+    return counts
+
+
+def _counts_text(counts: Dict[str, int]) -> str:
+    total = sum(counts.values())
+    inner = ", ".join(f"{v} {k}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return f"{total} steps" + (f": {inner}" if inner else "")
+
+
+def plain_summary(record: Any, model: GraphModel) -> str:
+    text = f"Workflow {record.name} ({record.id}): {record.phase} — {_counts_text(phase_counts(model))}"
+    if record.message:
+        text += f"\n  {record.message}"
+    for i in model.leaves(FAILED)[:5]:
+        r = model.recs[i]
+        text += f"\n  {r.phase}: {r.displayName}: {short(r.message or '', 100)}"
+    return text
+
+
+def _duration(record: Any) -> str:
+    if record.startedAt is None:
+        return ""
+    end = record.finishedAt
+    return f"{end - record.startedAt:.1f}s" if end is not None else "running"
+
+
+def html_summary(record: Any, model: GraphModel, svg: Optional[str]) -> str:
+    """Static HTML: no script, no style element, inline attributes only."""
+    counts = phase_counts(model)
+    badges = " ".join(
+        f'<span style="background:{color(k)};color:#fff;padding:1px 6px;border-radius:8px">'
+        f"{v} {escape(k)}</span>" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+    started = _dt.datetime.fromtimestamp(record.startedAt).strftime("%Y-%m-%d %H:%M:%S") \
+        if record.startedAt else ""
+    parts = [f'<div class="dflow-nb-workflow"><p><b>{escape(record.name)}</b> '
+             f"<code>{escape(record.id)}</code> "
+             f'<span style="color:{color(record.phase)};font-weight:bold">'
+             f"{escape(record.phase)}</span> {escape(_duration(record))} "
+             f"{escape(started)}</p>"]
+    if record.message:
+        parts.append(f"<p>{escape(record.message)}</p>")
+    parts.append(f"<p>{badges}</p>")
+    if svg:
+        uri = base64.b64encode(svg.encode()).decode()
+        parts.append(f'<img alt="workflow graph" src="data:image/svg+xml;base64,{uri}"/>')
+    rows = _notable(model)
+    if rows:
+        parts.append("<table><thead><tr><th>step</th><th>key</th><th>phase</th><th>message</th>"
+                     "</tr></thead><tbody>")
+        for r in rows:
+            parts.append(f"<tr><td>{escape(r.displayName)}</td><td>{escape(r.key or '')}</td>"
+                         f'<td style="color:{color(r.phase)}">{escape(r.phase)}</td>'
+                         f"<td>{escape(short(r.message or '', 120))}</td></tr>")
+        parts.append("</tbody></table>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _notable(model: GraphModel) -> List[Any]:
+    ids = model.leaves(FAILED + ("Running",))[:HTML_ROWS]
+    return [model.recs[i] for i in ids]
+
+
+def step_bundle(step: Any) -> Dict[str, Any]:
+    """A step record: one line of text, and an HTML card with its inputs and outputs."""
+    head = f"{step.type} {step.displayName} [{step.phase}]"
+    if step.key:
+        head += f" key={step.key}"
+    lines = [head]
+    if step.message:
+        lines.append(f"  message: {step.message}")
+    rows: List[Sequence[str]] = []
+    for side, io in (("input", step.inputs), ("output", step.outputs)):
+        for k, p in io.parameters.items():
+            rows.append((side, "parameter", k, short(p.value, 200)))
+            lines.append(f"  {side} {k} = {short(p.value, 80)}")
+        for k, a in io.artifacts.items():
+            rows.append((side, "artifact", k, short(a.local_path, 200)))
+            lines.append(f"  {side} artifact {k}: {short(a.local_path, 80)}")
+    html = [f'<div class="dflow-nb-step"><p><b>{escape(step.displayName)}</b> '
+            f'<span style="color:{color(step.phase)};font-weight:bold">{escape(step.phase)}</span>'
+            f"{' key <code>' + escape(step.key) + '</code>' if step.key else ''}</p>"]
+    if step.message:
+        html.append(f"<p>{escape(step.message)}</p>")
+    if rows:
+        html.append("<table><tbody>" + "".join(
+            f"<tr><td>{escape(a)}</td><td>{escape(b)}</td><td><code>{escape(c)}</code></td>"
+            f"<td>{escape(str(d))}</td></tr>" for a, b, c, d in rows) + "</tbody></table>")
+    html.append("</div>")
+    return {"text/plain": "\n".join(lines), "text/html": "".join(html)}

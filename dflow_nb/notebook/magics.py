@@ -1,0 +1,429 @@
+"""``%load_ext dflow_nb``: the ``%dflow`` line magics and ``%%dflow`` cell magics.
+
+Every command reads and acts through ``Workflow`` only, so it works the same on the local engine
+and on Argo. A mistake (unknown workflow or step, a bad option, a lost connection) is a one-line
+``UsageError`` in the cell, never a traceback wall; the one traceback on purpose is the OP's own
+exception under ``%dflow debug``.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shlex
+from typing import Any, Dict, Iterator, List, Optional
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from ..config import config, set_config
+from ..errors import DflowNbError, StepNotFound
+from ..workflow import Workflow, query_workflows
+
+HELP = """Dflow from notebook cells (load with ``%load_ext dflow_nb``).
+
+Cell magics
+  %%dflow op
+      Run the cell and keep its source on every OP it defines (``__dflow_source__`` on the OP
+      class, and on the function of an ``@OP.function``), so notebook-defined OPs ship to Argo
+      as source.
+  %%dflow submit [--name N] [--wait] [--reuse WF:KEY1,KEY2] [--argo | --local]
+      Run the cell, submit the Workflow it builds (or follow the one it submitted) and show the
+      live view. --wait blocks until the run ends; --reuse reuses those keyed steps of run WF.
+
+Line magics (WF: a run id, or the name of a Workflow variable; "-" or nothing: the last run)
+  %dflow mode [local|argo]               show or set where runs go
+  %dflow config [KEY=VALUE ...] [--token-env VAR]
+                                         show or set config (host, namespace, ...); the Argo
+                                         token is read from environment variable VAR, never typed
+  %dflow list [--phase P]                runs as a DataFrame
+  %dflow watch [WF] [--wait]             the live view of a run
+  %dflow steps [WF] [--phase P] [--key K] [--name N]
+                                         steps as a DataFrame
+  %dflow logs WF STEP [--tail N] [--grep PATTERN]
+                                         a step's log (STEP: key, name, loop item or node id)
+  %dflow debug WF STEP                   re-run a Python OP step in this kernel with its recorded
+                                         inputs: its exception surfaces here, %debug works
+  %dflow retry|resubmit|stop|terminate|suspend|resume [WF]
+                                         act on a run
+  %dflow reuse [WF]                      tick steps of a finished run, edit outputs, resubmit
+  %dflow yaml [WF]                       the Argo manifest
+  %dflow help                            this text
+"""
+
+ACTIONS = ("retry", "resubmit", "stop", "terminate", "suspend", "resume")
+SHOWN_CONFIG = ("mode", "host", "namespace", "token", "k8s_api_server", "debug_workdir")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option as a one-line UsageError instead of exiting."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> _Parser:
+    top = _Parser(prog="%dflow", add_help=False)
+    sub = top.add_subparsers(dest="command", parser_class=_Parser)
+    sub.add_parser("help", add_help=False)
+    p = sub.add_parser("mode", add_help=False)
+    p.add_argument("mode", nargs="?", choices=("local", "argo"))
+    p = sub.add_parser("config", add_help=False)
+    p.add_argument("settings", nargs="*")
+    p.add_argument("--token-env")
+    p = sub.add_parser("list", add_help=False)
+    p.add_argument("--phase")
+    p = sub.add_parser("watch", add_help=False)
+    p.add_argument("wf", nargs="?")
+    p.add_argument("--wait", action="store_true")
+    p.add_argument("--threshold", type=int)
+    p = sub.add_parser("steps", add_help=False)
+    p.add_argument("wf", nargs="?")
+    p.add_argument("--phase")
+    p.add_argument("--key")
+    p.add_argument("--name")
+    for name in ("logs", "debug"):
+        p = sub.add_parser(name, add_help=False)
+        p.add_argument("wf")
+        p.add_argument("step")
+        if name == "logs":
+            p.add_argument("--tail", type=int)
+            p.add_argument("--grep")
+    for name in ACTIONS + ("reuse", "yaml"):
+        p = sub.add_parser(name, add_help=False)
+        p.add_argument("wf", nargs="?")
+    p = sub.add_parser("op", add_help=False)
+    p = sub.add_parser("submit", add_help=False)
+    p.add_argument("--name")
+    p.add_argument("--wait", action="store_true")
+    p.add_argument("--reuse")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--argo", action="store_true")
+    where.add_argument("--local", action="store_true")
+    return top
+
+
+@contextlib.contextmanager
+def one_line_errors(what: str = "") -> Iterator[None]:
+    """Turn the errors a user causes (or a lost connection) into one line in the cell."""
+    try:
+        yield
+    except UsageError:
+        raise
+    except (DflowNbError, LookupError, ValueError, NotImplementedError, TimeoutError,
+            ConnectionError, OSError) as exc:
+        raise UsageError(_one_line(exc, what)) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith(("httpx", "httpcore")):
+            raise UsageError(f"lost connection: {_one_line(exc, what)}") from None
+        raise
+
+
+def _one_line(exc: BaseException, what: str) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, KeyError) and exc.args:
+        text = str(exc.args[0])
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        text = f"lost connection ({type(exc).__name__}: {text})"
+    return f"{what}: {text}" if what else text
+
+
+@contextlib.contextmanager
+def _mode(local: bool, argo: bool) -> Iterator[None]:
+    """Run a submit against the engine the options name, whatever the config says."""
+    if not (local or argo):
+        yield
+        return
+    saved = config["mode"]
+    if argo and not config["host"]:
+        raise UsageError("--argo needs an Argo server: %dflow config host=https://HOST:2746")
+    config["mode"] = "debug" if local else "default"
+    try:
+        yield
+    finally:
+        config["mode"] = saved
+
+
+def _coerce(key: str, raw: str) -> Any:
+    current = config.get(key)
+    if isinstance(current, bool):
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(raw)
+    if current is None and raw.lower() in ("none", "null", ""):
+        return None
+    return raw
+
+
+@magics_class
+class DflowMagics(Magics):
+    """The ``%dflow`` magics; remembers the runs it submitted so ``-`` means the last one."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.parser = _parser()
+        self.runs: Dict[str, Workflow] = {}
+        self.last: Optional[Workflow] = None
+        self.views: List[Any] = []
+
+    @line_cell_magic
+    def dflow(self, line: str = "", cell: Optional[str] = None) -> Any:
+        args = self.parser.parse_args(shlex.split(line)) if line.strip() else None
+        command = getattr(args, "command", None)
+        if cell is not None:
+            if command == "op":
+                return self.cell_op(cell)
+            if command == "submit":
+                return self.cell_submit(cell, args)
+            raise UsageError("%%dflow takes 'op' or 'submit' (see %dflow help)")
+        if command in (None, "help"):
+            print(HELP)
+            return None
+        if command in ("op", "submit"):
+            raise UsageError(f"%dflow {command} is a cell magic: start the cell with %%dflow {command}")
+        return getattr(self, "cmd_" + command)(args)
+
+    dflow.__doc__ = HELP
+
+    # -- resolving names -----------------------------------------------------------------------
+    def workflow(self, ref: Optional[str], submitted: bool = True) -> Workflow:
+        """A run by id, by the name of a Workflow variable, or the last one ("-"/nothing)."""
+        if ref in (None, "-"):
+            if self.last is None:
+                raise UsageError("no run yet in this session: name one (%dflow list shows them)")
+            return self.last
+        value = self.shell.user_ns.get(ref) if ref.isidentifier() else None
+        if isinstance(value, Workflow):
+            if submitted and not value.id:
+                raise UsageError(f"workflow {ref!r} has not been submitted")
+            return value
+        wf = self.runs.get(ref) or Workflow(id=ref)
+        with one_line_errors():
+            wf.query()
+        return wf
+
+    def steps_of(self, wf: Workflow, ref: str) -> List[Any]:
+        """Steps named by key, node id, or name (a loop's name matches all its items)."""
+        with one_line_errors():
+            for query in ({"key": ref}, {"id": ref}, {"name": ref}):
+                found = wf.query_step(**query)
+                if found:
+                    return found
+            known = sorted({s.key or s.displayName for s in wf.query_step()})
+        shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
+        raise UsageError(f"workflow {wf.id} has no step named or keyed {ref!r} (steps: {shown})")
+
+    # -- cells ---------------------------------------------------------------------------------
+    def _exec(self, cell: str) -> Dict[str, Any]:
+        """Run cell code in the user namespace; returns the names it (re)bound."""
+        ns = self.shell.user_ns
+        before = {k: id(v) for k, v in ns.items()}
+        code = self.shell.transform_cell(cell)
+        filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=cell)
+        exec(compile(code, filename, "exec"), self.shell.user_global_ns, ns)
+        return {k: v for k, v in ns.items() if before.get(k) != id(v) and not k.startswith("_")}
+
+    def cell_op(self, cell: str) -> None:
+        from ..python.op import OP
+        bound = self._exec(cell)
+        made = []
+        for name, value in bound.items():
+            if isinstance(value, type) and issubclass(value, OP) and value is not OP:
+                value.__dflow_source__ = cell
+                made.append(f"{name} (class)")
+            elif isinstance(value, OP):
+                type(value).__dflow_source__ = cell
+                func = getattr(value, "func", None)
+                if func is not None:
+                    func.__dflow_source__ = cell
+                made.append(f"{name} (function)")
+        if not made:
+            raise UsageError("this cell defined no OP (a subclass of dflow_nb.python.OP or an "
+                             "@OP.function)")
+        print(f"OP{'s' if len(made) > 1 else ''} defined, source kept: {', '.join(made)}")
+
+    def cell_submit(self, cell: str, args: argparse.Namespace) -> None:
+        bound = self._exec(cell)
+        built = [v for v in bound.values() if isinstance(v, Workflow)]
+        if not built:
+            raise UsageError("this cell built no Workflow (assign it to a variable)")
+        if len(built) > 1:
+            names = ", ".join(k for k, v in bound.items() if isinstance(v, Workflow))
+            raise UsageError(f"this cell built {len(built)} workflows ({names}); submit one per cell")
+        wf = built[0]
+        if wf.id:
+            if args.reuse or args.name or args.argo or args.local:
+                raise UsageError("the cell already submitted its workflow: drop the submit "
+                                 "options, or don't submit inside the cell")
+        else:
+            reuse = self._reuse_steps(args.reuse) if args.reuse else None
+            with one_line_errors("submit"):
+                if args.name:
+                    from ..names import check_workflow_name
+                    wf.name = check_workflow_name(args.name)
+                with _mode(args.local, args.argo):
+                    wf._backend = None
+                    wf.submit(reuse_step=reuse, wait=False)
+        self._remember(wf)
+        self._watch(wf, args.wait)
+
+    def _reuse_steps(self, spec: str) -> List[Any]:
+        wf_ref, sep, keys = spec.partition(":")
+        if not sep or not keys:
+            raise UsageError("--reuse takes WF:KEY1,KEY2 (a run and the keys of steps to reuse)")
+        old = self.workflow(wf_ref)
+        wanted = [k for k in keys.split(",") if k]
+        with one_line_errors("--reuse"):
+            found = old.query_step(key=wanted)
+        missing = sorted(set(wanted) - {s.key for s in found})
+        if missing:
+            raise UsageError(f"--reuse: run {old.id} has no step keyed {', '.join(missing)}")
+        return found
+
+    def _remember(self, wf: Workflow) -> None:
+        self.runs[wf.id] = wf
+        self.last = wf
+
+    def _watch(self, wf: Workflow, wait: bool, threshold: Optional[int] = None) -> Any:
+        from .widgets import LiveView
+        view = LiveView(wf) if threshold is None else LiveView(wf, threshold)
+        view.show(live=not wait)
+        self.views.append(view)
+        if wait:
+            view.follow()
+        return view
+
+    # -- line commands -------------------------------------------------------------------------
+    def cmd_mode(self, args: argparse.Namespace) -> None:
+        if args.mode == "local":
+            config["mode"] = "debug"
+        elif args.mode == "argo":
+            if not config["host"]:
+                raise UsageError("argo mode needs an Argo server: %dflow config host=https://HOST:2746")
+            config["mode"] = "default"
+        local = config["mode"] == "debug" or not config["host"]
+        print(f"mode: {'local' if local else 'argo'}"
+              + ("" if local else f" ({config['host']}, namespace {config['namespace']})"))
+
+    def cmd_config(self, args: argparse.Namespace) -> None:
+        for item in args.settings:
+            key, sep, raw = item.partition("=")
+            if not sep:
+                raise UsageError(f"%dflow config: {item!r} is not KEY=VALUE")
+            if key == "token":
+                raise UsageError("never type a token into a cell: %dflow config --token-env VAR "
+                                 "reads it from the environment")
+            with one_line_errors("config"):
+                set_config(**{key: _coerce(key, raw)})
+        if args.token_env:
+            token = os.environ.get(args.token_env)
+            if not token:
+                raise UsageError(f"environment variable {args.token_env} is not set")
+            config["token"] = token
+        for key in SHOWN_CONFIG:
+            value = config.get(key)
+            if key == "token":
+                value = "(set)" if value else "(not set)"
+            print(f"{key}: {value}")
+
+    def cmd_list(self, args: argparse.Namespace) -> Any:
+        from .tables import workflows_frame
+        with one_line_errors("list"):
+            records = query_workflows()
+        if args.phase:
+            records = [r for r in records if r.phase == args.phase]
+        return workflows_frame(records)
+
+    def cmd_watch(self, args: argparse.Namespace) -> None:
+        wf = self.workflow(args.wf)
+        self._remember(wf)
+        self._watch(wf, args.wait, args.threshold)
+
+    def cmd_steps(self, args: argparse.Namespace) -> Any:
+        from .tables import steps_frame
+        wf = self.workflow(args.wf)
+        with one_line_errors("steps"):
+            steps = wf.query_step(phase=args.phase, key=args.key, name=args.name)
+        return steps_frame(steps)
+
+    def cmd_logs(self, args: argparse.Namespace) -> None:
+        from .debug import leaf_of
+        from .logs import read_log
+        wf = self.workflow(args.wf)
+        steps = self.steps_of(wf, args.step)
+        with one_line_errors("logs"):
+            leaves = [leaf_of(wf, s) if not s.dir else s for s in steps
+                      if s.dir or s.type == "Retry"]
+            if not leaves:
+                raise StepNotFound(f"{args.step!r} ran no container, so it has no log")
+            for s in leaves:
+                text = read_log(wf, s, tail=args.tail, grep=args.grep)
+                if len(leaves) > 1:
+                    print(f"==> {s.displayName} [{s.phase}] <==")
+                print(text)
+
+    def cmd_debug(self, args: argparse.Namespace) -> Any:
+        from .debug import prepare, rerun
+        wf = self.workflow(args.wf)
+        steps = [s for s in self.steps_of(wf, args.step) if s.type in ("Pod", "Retry")]
+        failed = [s for s in steps if s.phase in ("Failed", "Error")]
+        pick = failed[:1] or (steps if len(steps) == 1 else [])
+        if not pick:
+            names = ", ".join(s.displayName for s in steps[:8]) or "none that ran"
+            raise UsageError(f"{args.step!r} matches {len(steps)} steps and none failed; name "
+                             f"one: {names}")
+        with one_line_errors("debug"):
+            op, call = prepare(wf, pick[0])
+        shown = ", ".join(f"{k}={v if len(v) < 60 else v[:57] + '...'}"
+                          for k, v in call.parameters.items())
+        where = f" (slice {call.slice.position})" if call.slice is not None else ""
+        print(f"re-running {call.step} of {wf.id}{where} in this kernel with its recorded inputs"
+              + (f": {shown}" if shown else ""))
+        outputs = rerun(op, call)
+        print(f"{call.step} ran without error here; outputs in {os.path.dirname(call.workdir)}")
+        return outputs
+
+    def cmd_reuse(self, args: argparse.Namespace) -> Any:
+        from .reuse import ReuseWidget
+        wf = self.workflow(args.wf)
+        with one_line_errors("reuse"):
+            phase = wf.query_status()
+            if phase in ("Pending", "Running"):
+                raise ValueError(f"run {wf.id} is still {phase}; reuse works on ended runs")
+            return ReuseWidget(wf)
+
+    def cmd_yaml(self, args: argparse.Namespace) -> None:
+        from .debug import stored_model
+        wf = self.workflow(args.wf, submitted=False)
+        with one_line_errors("yaml"):
+            model = stored_model(wf) if wf.id else wf
+        try:
+            text = model.to_yaml()
+        except Exception as exc:  # the compiler is young: say why in one line
+            raise UsageError(f"yaml: {_one_line(exc, type(exc).__name__)}") from None
+        print(text)
+
+    def _act(self, args: argparse.Namespace) -> Any:
+        wf = self.workflow(args.wf)
+        action = args.command
+        method = getattr(wf, action, None)
+        if method is None:
+            raise UsageError(f"{action} is not available yet in this version of dflow_nb")
+        with one_line_errors(action):
+            result = method()
+        print(f"{action}: {wf.id}")
+        if action in ("retry", "resubmit", "resume"):
+            target = wf
+            new_id = getattr(result, "id", None)
+            if new_id and new_id != wf.id:
+                target = result if isinstance(result, Workflow) else Workflow(id=new_id)
+            self._remember(target)
+            self._watch(target, wait=False)
+        return None
+
+    cmd_retry = cmd_resubmit = cmd_stop = cmd_terminate = cmd_suspend = cmd_resume = _act
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register ``%dflow``/``%%dflow`` (``%load_ext dflow_nb``)."""
+    ipython.register_magics(DflowMagics(ipython))

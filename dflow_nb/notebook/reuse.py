@@ -1,0 +1,116 @@
+"""Interactive reuse: pick keyed steps of a finished or failed run, edit their outputs, resubmit.
+
+One row per keyed step: a tick box (ticked for Succeeded steps), its phase, a text box per output
+parameter (its Argo text: JSON for typed values) and per output artifact (a path). Resubmitting
+applies the edits with ``StepRecord.modify_output_parameter/artifact`` and submits the run's model
+again with ``reuse_step=`` the ticked records; the new run opens live below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any, Dict, List, Optional
+
+import ipywidgets as widgets
+
+from .debug import stored_model
+from .svg import color
+
+
+@dataclass
+class ReuseRow:
+    """The controls of one keyed step."""
+
+    step: Any
+    use: widgets.Checkbox
+    params: Dict[str, widgets.Text] = field(default_factory=dict)
+    artifacts: Dict[str, widgets.Text] = field(default_factory=dict)
+
+
+def _param_text(p: Any) -> str:
+    return p.raw if p.raw is not None else str(p.value)
+
+
+def _art_text(a: Any) -> str:
+    paths = a.paths
+    return paths[0] if len(paths) == 1 else ",".join(paths)
+
+
+class ReuseWidget:
+    """The reuse form over one run; ``resubmit()`` does what the button does, for scripts."""
+
+    def __init__(self, workflow: Any, show_live: bool = True) -> None:
+        self.workflow = workflow
+        self.show_live = show_live
+        self.rows: Dict[str, ReuseRow] = {}
+        self.new_workflow: Any = None
+        boxes: List[Any] = []
+        for step in workflow.query_step():
+            if not step.key or step.key in self.rows:
+                continue
+            row = ReuseRow(step, widgets.Checkbox(value=step.phase == "Succeeded",
+                                                  description=step.key, indent=False))
+            line: List[Any] = [row.use, widgets.HTML(
+                f'<span style="color:{color(step.phase)}">{escape(step.phase)}</span> '
+                f"{escape(step.displayName)}")]
+            for k, p in step.outputs.parameters.items():
+                row.params[k] = widgets.Text(value=_param_text(p), description=k)
+                line.append(row.params[k])
+            for k, a in step.outputs.artifacts.items():
+                row.artifacts[k] = widgets.Text(value=_art_text(a), description=f"{k} (path)")
+                line.append(row.artifacts[k])
+            self.rows[step.key] = row
+            boxes.append(widgets.HBox(line))
+        self.button = widgets.Button(description="Resubmit", icon="refresh",
+                                     button_style="primary")
+        self.button.on_click(lambda _b: self._clicked())
+        self.note = widgets.HTML()
+        self.out = widgets.Output()
+        title = widgets.HTML(f"<b>Reuse steps of {escape(workflow.id)}</b> — tick the steps to "
+                             f"keep, edit their outputs, resubmit ({len(self.rows)} keyed steps)")
+        self.widget = widgets.VBox([title, *boxes, widgets.HBox([self.button, self.note]),
+                                    self.out])
+
+    def selected(self) -> List[Any]:
+        """The ticked step records with the edits applied."""
+        out = []
+        for row in self.rows.values():
+            if not row.use.value:
+                continue
+            step = row.step
+            for k, box in row.params.items():
+                if box.value != _param_text(step.outputs.parameters[k]):
+                    step.modify_output_parameter(k, box.value)
+            for k, box in row.artifacts.items():
+                if box.value != _art_text(step.outputs.artifacts[k]):
+                    paths = [p for p in box.value.split(",") if p]
+                    step.modify_output_artifact(k, paths[0] if len(paths) == 1 else paths)
+            out.append(step)
+        return out
+
+    def resubmit(self, wait: Optional[bool] = None) -> Any:
+        """Submit the run's model again, reusing the ticked steps; returns the new Workflow."""
+        model = stored_model(self.workflow)
+        if model is self.workflow:   # never re-point the user's object at a new run
+            import copy
+            model = copy.copy(model)
+            model._backend = None
+        model.submit(reuse_step=self.selected(), wait=wait)
+        self.new_workflow = model
+        return model
+
+    def _clicked(self) -> None:
+        try:
+            new = self.resubmit(wait=False)
+        except Exception as exc:  # the form stays; the reason is one line
+            self.note.value = f"<b>resubmit failed:</b> {escape(str(exc))}"
+            return
+        self.note.value = f"resubmitted as <code>{escape(new.id)}</code>"
+        if self.show_live:
+            from .widgets import LiveView
+            with self.out:
+                LiveView(new).show()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+        display(self.widget)

@@ -1,0 +1,298 @@
+"""The live view of a run: DAG coloured by phase, step table, log pane, action buttons.
+
+It is fed only by ``Workflow.query()`` and incremental ``Workflow.query_nodes(since_seq=...)``,
+so a local run and an Argo run look the same. Per refresh only what changed travels to the
+browser: the DAG picture is re-sent when the drawn structure changes (a new step, a fan-out
+collapsing), otherwise only the small per-node ``states`` dict; the table shows failed, running
+and recently changed steps, never all 10,000. A failing query turns the view "disconnected" and
+polling backs off until a query succeeds again. When the run ends, the cell gets the static
+bundle of ``display.py`` (the lasting record).
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from html import escape
+from pathlib import Path
+from typing import Any, Deque, Dict, List, Optional
+
+import anywidget
+import ipywidgets as widgets
+import traitlets
+
+from .display import bundle_from, bundle_metadata, phase_counts
+from .graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel
+from .logs import log_signature, read_log
+from .svg import color, node_size, render_svg
+from .layout import layout
+
+STATIC = Path(__file__).parent / "static"
+ENDED = ("Succeeded", "Failed", "Error")
+
+
+class DagWidget(anywidget.AnyWidget):
+    """The DAG picture and per-node states; the front end repaints and reports clicks."""
+
+    _esm = STATIC / "dag.js"
+    _css = STATIC / "dag.css"
+    svg = traitlets.Unicode("").tag(sync=True)
+    states = traitlets.Dict({}).tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Unicode("connecting").tag(sync=True)
+
+
+def _table_html(rows: List[Any], total: int) -> str:
+    """A compact step table (hand-built: 60 rows cost well under a millisecond)."""
+    head = "".join(f"<th>{h}</th>" for h in ("step", "key", "phase", "time", "progress",
+                                            "message"))
+    body = []
+    for r in rows:
+        took = "" if r.startedAt is None else \
+            f"{(r.finishedAt or time.time()) - r.startedAt:.1f}s"
+        body.append(f"<tr><td>{escape(r.displayName)}</td><td>{escape(r.key or '')}</td>"
+                    f'<td style="color:{color(r.phase)};font-weight:bold">{escape(r.phase)}</td>'
+                    f"<td>{took}</td><td>{escape(r.progress or '')}</td>"
+                    f"<td>{escape((r.message or '')[:160])}</td></tr>")
+    note = f"<caption>{len(rows)} of {total} steps: failed, running, latest</caption>" \
+        if total > len(rows) else ""
+    return (f'<table class="dflow-nb-steps">{note}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+class LiveView:
+    """A run followed live; display it in a cell (or call ``refresh()`` yourself)."""
+
+    def __init__(self, workflow: Any, threshold: int = DEFAULT_THRESHOLD, interval: float = 0.5,
+                 table_rows: int = 60, log_lines: int = 200) -> None:
+        self.workflow = workflow
+        self.model = GraphModel(workflow.id, threshold)
+        self.interval = interval
+        self.table_rows = table_rows
+        self.log_lines = log_lines
+        self.record: Any = None
+        self.connected = True
+        self.failures = 0
+        self.finished = False
+        self.last_refresh_ms = 0.0
+        self._recent: Deque[str] = deque(maxlen=table_rows)
+        self._drawn_version = -1
+        self._log_key: Any = None
+        self._handle: Any = None
+        self._thread: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+        self._lock = threading.RLock()
+        self.dag = DagWidget()
+        self.header = widgets.HTML()
+        self.table = widgets.HTML()
+        self.log = widgets.HTML(value="<i>click a step to follow its log</i>")
+        self.note = widgets.HTML()
+        self.buttons = {name: widgets.Button(description=name.capitalize(), icon=icon,
+                                             button_style=style)
+                        for name, icon, style in (("terminate", "stop", "danger"),
+                                                  ("retry", "redo", "warning"),
+                                                  ("resubmit", "refresh", ""))}
+        for name, button in self.buttons.items():
+            button.on_click(lambda _b, n=name: self.act(n))
+        self.out = widgets.Output()
+        self.dag.observe(lambda _c: self._update_log(force=True), names="selected")
+        self.widget = widgets.VBox([
+            self.header, self.dag, widgets.HBox(list(self.buttons.values())), self.note,
+            widgets.HBox([self.table, self.log]), self.out])
+
+    # -- reading -------------------------------------------------------------------------------
+    def refresh(self) -> bool:
+        """One incremental update; True once the run has ended and everything is shown."""
+        with self._lock:
+            t0 = time.perf_counter()
+            try:
+                record = self.workflow.query()
+                recs = self.workflow.query_nodes(since_seq=self.model.cursor)
+            except Exception as exc:  # any failure to read is shown, then retried
+                self._set_disconnected(exc)
+                return False
+            if not self.connected or self.dag.status != "connected":
+                self.connected, self.failures = True, 0
+                self.dag.status = "connected"
+            self.record = record
+            changed = self.model.apply(recs)
+            for r in recs:
+                if r.type == "Pod":
+                    self._recent.appendleft(r.id)
+            self._push(changed, bool(recs))
+            self.finished = record.phase in ENDED
+            if self.finished:
+                self._finish()
+            self.last_refresh_ms = (time.perf_counter() - t0) * 1000
+            return self.finished
+
+    def _push(self, changed: Any, any_news: bool) -> None:
+        ids, edges = self.model.structure()
+        if self.model.version != self._drawn_version:
+            nodes = [self.model.node(i) for i in ids]
+            lay = layout(ids, {n["id"]: node_size(n) for n in nodes}, edges)
+            self.dag.svg = render_svg(nodes, edges, lay)
+            self._drawn_version = self.model.version
+            self.dag.states = {i: self.model.state(i) for i in ids}
+        elif changed:
+            states = dict(self.dag.states)
+            for i in changed:
+                if i in states:
+                    states[i] = self.model.state(i)
+            self.dag.states = states
+        self._update_header()
+        if any_news:
+            self._update_table()
+        self._update_log()
+
+    def _set_disconnected(self, exc: Exception) -> None:
+        self.connected = False
+        self.failures += 1
+        text = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        self.dag.status = f"disconnected ({text}); retrying"
+
+    def _update_header(self) -> None:
+        r = self.record
+        counts = phase_counts(self.model)
+        badges = " ".join(f'<span style="color:{color(k)}">{v} {escape(k)}</span>'
+                          for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        took = "" if r.startedAt is None else f"{(r.finishedAt or time.time()) - r.startedAt:.1f}s"
+        value = (f"<b>{escape(r.name)}</b> <code>{escape(r.id)}</code> "
+                 f'<b style="color:{color(r.phase)}">{escape(r.phase)}</b> {took} · {badges}')
+        if r.message:
+            value += f"<br/>{escape(r.message)}"
+        if value != self.header.value:
+            self.header.value = value
+
+    def _update_table(self) -> None:
+        m = self.model
+        picked: List[str] = []
+        seen = set()
+        for i in list(m.leaves(FAILED)) + list(m.leaves(("Running",))) + list(self._recent):
+            if i not in seen:
+                seen.add(i)
+                picked.append(i)
+            if len(picked) >= self.table_rows:
+                break
+        total = sum(len(v) for v in m.by_phase.values())
+        self.table.value = _table_html([m.recs[i] for i in picked], total)
+
+    def selected_step(self) -> Any:
+        """The record the log pane follows: the clicked node, or for a group its first failed,
+        else running, else latest item."""
+        sel = self.dag.selected
+        if not sel:
+            return None
+        items = self.model.bucket_items(sel)
+        if len(items) > 1:
+            recs = [self.model.recs[i] for i in items]
+            for want in (FAILED, ("Running",), FINISHED):
+                hits = [r for r in recs if r.phase in want]
+                if hits:
+                    return hits[0] if want != FINISHED else hits[-1]
+        return self.model.recs.get(items[0]) if items else None
+
+    def _update_log(self, force: bool = False) -> None:
+        step = self.selected_step()
+        if step is None:
+            return
+        key = (step.id, step.phase, log_signature(step))
+        if not force and key == self._log_key:
+            return
+        self._log_key = key
+        try:
+            text = read_log(self.workflow, step, tail=self.log_lines)
+        except Exception as exc:
+            text = f"(log unavailable: {exc})"
+        self.log.value = (f"<b>{escape(step.displayName)}</b> {escape(step.phase)}"
+                          f"<pre style=\"max-height:300px;overflow:auto\">{escape(text)}</pre>")
+
+    def select(self, step_id: str) -> None:
+        """Follow this node's log (what a click in the DAG does)."""
+        self.dag.selected = step_id
+
+    def _finish(self) -> None:
+        self.dag.status = f"finished: {self.record.phase}"
+        for name in ("terminate",):
+            self.buttons[name].disabled = True
+        if self._handle is not None:
+            self._handle.update(bundle_from(self.record, self.model),
+                                metadata=bundle_metadata(), raw=True)
+
+    def bundle(self) -> Dict[str, Any]:
+        """The static bundle of the run as this view last saw it."""
+        if self.record is None:
+            self.refresh()
+        return bundle_from(self.record, self.model)
+
+    # -- following -----------------------------------------------------------------------------
+    def _pause(self) -> float:
+        if self.connected:
+            return self.interval
+        return min(10.0, self.interval * 2 ** min(self.failures, 5))
+
+    def follow(self, timeout: Optional[float] = None) -> bool:
+        """Refresh until the run ends (or ``timeout`` seconds); True when it ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self.refresh():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            if self._stop.wait(self._pause()):
+                return False
+        return True
+
+    def start(self) -> None:
+        """Follow the run from a background thread (the notebook stays usable)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.follow, name=f"dflow-nb-{self.model.workflow_id}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def show(self, live: bool = True) -> None:
+        """Display the view and a placeholder that becomes the lasting record when the run ends."""
+        from IPython.display import display
+        if self.record is None:
+            self.refresh()
+        display(self.widget)
+        placeholder = {"text/plain": f"Workflow {self.model.workflow_id}: "
+                                     f"{self.record.phase if self.record else 'connecting'}…"}
+        self._handle = display(placeholder, raw=True, display_id=True)
+        if self.finished:
+            self._finish()
+        elif live:
+            self.start()
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    # -- acting --------------------------------------------------------------------------------
+    def act(self, action: str) -> None:
+        """Run a button's action through Workflow; say in one line what happened."""
+        method = getattr(self.workflow, action, None)
+        if method is None:
+            self.note.value = f"<i>{escape(action)} is not available yet for this engine</i>"
+            return
+        try:
+            result = method()
+        except Exception as exc:
+            self.note.value = f"<b>{escape(action)} failed:</b> {escape(str(exc))}"
+            return
+        self.note.value = f"<i>{escape(action)}: done</i>"
+        if action == "resubmit":
+            new_id = getattr(result, "id", None)
+            if new_id and new_id != self.model.workflow_id:
+                from ..workflow import Workflow
+                target = result if hasattr(result, "query_nodes") else \
+                    Workflow(id=new_id, workdir=getattr(self.workflow, "workdir", None))
+                with self.out:
+                    LiveView(target, self.model.threshold, self.interval).show()
+                return
+        if action in ("retry", "resubmit"):
+            self.finished = False
+            self.buttons["terminate"].disabled = False
+            self.start()
