@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from .catalog import CATALOG_DIR, _relative, copy_path, load_input, read_catalog, save_output
+from .catalog import CATALOG_DIR, copy_path, load_input, plan_items, read_catalog, save_output
 from .config import config, s3_config
 from .storage import (ArchiveEntry, KeyNotFound, StorageClient, client_from_config, download_tree,
                       join_key, pack_tgz, read_members, s3_mode, safe_extract, upload_tree)
@@ -247,41 +247,7 @@ def _remote_key(artifact: Any) -> Optional[str]:
 
 def _plan(value: Any, cwd: Path) -> Tuple[List[Dict[str, Any]], List[Tuple[str, Path]]]:
     """Catalog items and (relative path, source) pairs, in the catalog's order (as save_output)."""
-    items: List[Dict[str, Any]] = []
-    files: List[Tuple[str, Path]] = []
-
-    def add(v: Any, position: int, key: Any = None) -> None:
-        item: Dict[str, Any] = {"order": [position]}
-        if key is not None:
-            item["key"] = key
-        if v is None:
-            item["path"] = None
-        else:
-            src = Path(v)
-            if not (src.exists() or src.is_symlink()):
-                raise FileNotFoundError(f"upload_artifact: {str(v)!r} does not exist")
-            rel = _relative(src, cwd).as_posix()
-            item["path"] = rel
-            files.append((rel, src))
-        items.append(item)
-
-    if isinstance(value, dict):
-        counter = [0]
-
-        def walk(d: Dict[str, Any], keys: List[str]) -> None:
-            for k, v in d.items():
-                if isinstance(v, dict):
-                    walk(v, keys + [k])
-                else:
-                    counter[0] += 1
-                    add(v, counter[0], keys + [k] if keys else k)
-        walk(value, [])
-    elif isinstance(value, (list, tuple, set)):
-        for i, v in enumerate(sorted(value, key=str) if isinstance(value, set) else value):
-            add(v, i)
-    else:
-        add(value, 0)
-    return items, files
+    return plan_items(value, cwd, what="upload_artifact:")
 
 
 def _upload_remote(path: Any, archive: Optional[str], client: StorageClient) -> "S3Artifact":

@@ -75,14 +75,12 @@ def copy_path(src: Path, dst: Path, method: str = "copy") -> None:
         shutil.copy2(src, dst)
 
 
-def save_output(value: Any, root: Path, cwd: Path, order: Sequence[int] = (),
-                prefix: str = "") -> None:
-    """Copy what an OP returned for an artifact into ``root`` and catalog it.
-
-    ``prefix`` puts the files in a sub-directory (a slice's own directory with create_dir).
-    """
-    root.mkdir(parents=True, exist_ok=True)
+def plan_items(value: Any, cwd: Path, order: Sequence[int] = (), prefix: str = "",
+               what: str = "the OP returned") -> "tuple[List[Dict[str, Any]], List[tuple]]":
+    """Catalog items for a returned value (a path, a list/set, a dict or nested dict of paths)
+    and the (relative path, source) pairs to copy, in catalog order."""
     items: List[Dict[str, Any]] = []
+    files: List[tuple] = []
 
     def add(v: Any, position: List[int], key: Any = None) -> None:
         item: Dict[str, Any] = {"order": [*order, *position]}
@@ -93,10 +91,10 @@ def save_output(value: Any, root: Path, cwd: Path, order: Sequence[int] = (),
         else:
             src = Path(v)
             if not (src.exists() or src.is_symlink()):
-                raise FileNotFoundError(f"the OP returned {str(v)!r}, which does not exist")
+                raise FileNotFoundError(f"{what} {str(v)!r}, which does not exist")
             rel = Path(prefix) / _relative(src, cwd) if prefix else _relative(src, cwd)
-            copy_path(src, root / rel)
             item["path"] = rel.as_posix()
+            files.append((item["path"], src))
         items.append(item)
 
     if isinstance(value, dict):
@@ -114,6 +112,19 @@ def save_output(value: Any, root: Path, cwd: Path, order: Sequence[int] = (),
             add(v, [i])
     else:
         add(value, [0])
+    return items, files
+
+
+def save_output(value: Any, root: Path, cwd: Path, order: Sequence[int] = (),
+                prefix: str = "") -> None:
+    """Copy what an OP returned for an artifact into ``root`` and catalog it.
+
+    ``prefix`` puts the files in a sub-directory (a slice's own directory with create_dir).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    items, files = plan_items(value, cwd, order, prefix)
+    for rel, src in files:
+        copy_path(src, root / rel)
     write_catalog(root, items)
 
 

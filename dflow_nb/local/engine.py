@@ -51,11 +51,13 @@ class Run:
         self.store = store
         self.pool = pool
         self.processes = processes
+        self.op_slots = asyncio.Semaphore(pool.size)
         self.dirs = StepDirs(wf_dir)
         self.reuse = reuse or {}
         self.prior = prior or {}          # Succeeded nodes of an earlier attempt (resume)
         self.open: Dict[str, Dict[str, Any]] = {}   # started, not finished
         self.upstream: Dict[str, List[str]] = {}     # node name -> ids it follows (groups, tasks)
+        self.fail_fast: Dict[str, asyncio.Event] = {}  # Steps(fail_fast=True) node id -> tripped
         self.gate = asyncio.Event()       # cleared while suspended: no new leaf starts
         self.gate.set()
         self.shutdown: Optional[str] = None   # "Terminate" or "Stop" once asked
@@ -332,6 +334,8 @@ class Run:
     async def run_steps(self, tmpl: Steps, n: Dict[str, Any], scope: Dict[str, Any]) -> Result:
         sem = asyncio.Semaphore(tmpl.parallelism) if tmpl.parallelism else None
         previous: List[str] = []
+        if tmpl.fail_fast:
+            self.fail_fast[n["id"]] = asyncio.Event()
         for i, group in enumerate(tmpl.steps):
             gname = f"{n['name']}[{i}]"
             if previous:
@@ -489,9 +493,40 @@ class Run:
                      template=step.template.name)
             return self.finish(n, self._continue(step, Result("Error", f"{step.name}: {exc}")))
         if items is None:
-            res = await self.call(step, name, step.name, boundary, scope, parent, None, None, sem)
-            return self._continue(step, res)
-        return await self.run_loop(step, name, boundary, scope, parent, items, sem)
+            res = self._continue(step, await self.call(step, name, step.name, boundary, scope,
+                                                       parent, None, None, sem))
+        else:
+            res = await self.run_loop(step, name, boundary, scope, parent, items, sem)
+        if step.hooks:
+            await self.run_hooks(step, name, boundary, scope, res)
+        return res
+
+    async def run_hooks(self, step: Step, name: str, boundary: str, scope: Dict[str, Any],
+                        res: Result) -> None:
+        """Step hooks: ``exit`` runs when the step ends (node ``<step>.onExit``); a named hook
+        runs (node ``<step>.hooks.<name>``) if its expression holds when the step ends."""
+        local = dict(scope)
+        local[f"{step.scope_kind}.{step.name}.status"] = res.phase
+        local["workflow.status"] = "Running"
+        local["workflow.failures"] = json.dumps(self.failures)
+        for hname, hook in step.hooks.items():
+            tmpl, params, arts, expr = _hook_parts(hook)
+            try:
+                if hname != "exit":
+                    if expr is None or not evaluate(
+                            expr.expr if isinstance(expr, ArgoVar) else str(expr), local):
+                        continue
+                hook_name = f"{name}.onExit" if hname == "exit" else f"{name}.hooks.{hname}"
+                values = {k: self.argument(v, local) for k, v in params.items()}
+                files = {k: self.resolve_artifact(v, local) for k, v in arts.items()}
+            except (ExpressionError, StepError) as exc:
+                n = self.make_node(f"{name}.onExit", f"{step.name}.onExit", "Pod",
+                                   boundary=boundary, parent=res.node_id)
+                self.finish(n, Result("Error", f"hook {hname!r}: {exc}"))
+                continue
+            display = f"{step.name}.onExit" if hname == "exit" else f"{step.name}.hooks.{hname}"
+            await self.invoke(tmpl, hook_name, display, boundary, values, files, local,
+                              parent=res.node_id)
 
     @staticmethod
     def _continue(step: Step, res: Result) -> Result:
@@ -674,16 +709,26 @@ class Run:
                 return self._continue(step, self.finish(n, Result("Error", f"{step.name}: {exc}")))
         limit = asyncio.Semaphore(step.parallelism) if step.parallelism else None
 
+        tripped = self.fail_fast.get(boundary)
+
         async def one(j: int, item: Any) -> Result:
+            if limit is None:
+                res = await one_item(j, item)
+            else:
+                async with limit:
+                    res = await one_item(j, item)
+            if tripped is not None and res.phase in FAILED and not res.continue_ok:
+                tripped.set()
+            return res
+
+        async def one_item(j: int, item: Any) -> Result:
+            if tripped is not None and tripped.is_set():   # failFast: start no more items
+                return Result("Omitted", "not started: the template failed fast")
             desc = item_description(item)
             child = f"{name}({j}:{desc})"
             display = f"{step.name}({j}:{desc})"
-            if limit is None:
-                return await self.call(step, child, display, boundary, scope, owner, item,
-                                       specs[j], sem, inputs[j])
-            async with limit:
-                return await self.call(step, child, display, boundary, scope, owner, item,
-                                       specs[j], sem, inputs[j])
+            return await self.call(step, child, display, boundary, scope, owner, item,
+                                   specs[j], sem, inputs[j])
 
         results = list(await asyncio.gather(*(one(j, it) for j, it in enumerate(items))))
         res = self._aggregate(step, items, results)
@@ -833,10 +878,17 @@ class Run:
     async def run_leaf(self, tmpl: Any, n: Dict[str, Any], params: Dict[str, str],
                        arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
                        slice_spec: Optional[SliceSpec]) -> Result:
-        if self.pods is not None:
-            async with self.pods:
-                return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
-        return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
+        """A leaf waits (Pending, unrecorded) for a worker or process slot and, if the
+        workflow limits parallelism, for a pod slot; then it runs."""
+        slots = self.op_slots if isinstance(tmpl, PythonOPTemplate) else self.processes
+        async with slots:
+            tripped = self.fail_fast.get(n["boundary_id"])
+            if tripped is not None and tripped.is_set():   # failFast: start no more pods
+                return Result("Omitted", "not started: the template failed fast")
+            if self.pods is not None:
+                async with self.pods:
+                    return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
+            return await self._leaf(tmpl, n, params, arts, scope, slice_spec)
 
     async def _leaf(self, tmpl: Any, n: Dict[str, Any], params: Dict[str, str],
                     arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
@@ -880,3 +932,14 @@ def _upstream(task: Any) -> List[str]:
             if name not in names:
                 names.append(name)
     return names
+
+
+def _hook_parts(hook: Any) -> Tuple[Any, Dict[str, Any], Dict[str, Any], Any]:
+    """(template, parameters, artifacts, expression) of a hook given as a Step, a dict
+    ``{"template": ..., "parameters": ..., "expression": ...}`` or a bare template."""
+    if isinstance(hook, Step):
+        return hook.template, hook.parameters, hook.artifacts, hook.when
+    if isinstance(hook, dict):
+        return (hook["template"], dict(hook.get("parameters") or {}),
+                dict(hook.get("artifacts") or {}), hook.get("expression"))
+    return hook, {}, {}, None

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from ..catalog import artifact_items, copy_path, slice_items
+from ..executor import declared_roots
 from ..expressions import evaluate, format_value, render
 from ..python.python_op_template import PythonOPTemplate
 from ..python.runtime import OPCall, SliceSpec
@@ -145,9 +146,8 @@ class LeafRunner:
         env.update(leaf_env(d, slice_spec))
         if script:
             (d / "script").write_text(script)
-        async with self.processes:
-            code, result = await run_script(command, script, args, d / "script", workdir, env,
-                                            d / "log.txt", timeout, RESULT_LIMIT)
+        code, result = await run_script(command, script, args, d / "script", workdir, env,
+                                        d / "log.txt", timeout, RESULT_LIMIT)
         out_params: Dict[str, str] = {}
         staging = d / ".outputs"
         (staging / "artifacts").mkdir(parents=True)
@@ -226,15 +226,7 @@ def _mapped(fs: Path, path: str) -> Path:
 
 def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
     """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
-    roots = {"/tmp"}
-    for decl in list(tmpl.inputs.artifacts.values()) + list(tmpl.outputs.artifacts.values()):
-        if decl.path and decl.path.startswith("/") and not decl.path.startswith("/tmp"):
-            roots.add(decl.path)
-    for p in tmpl.outputs.parameters.values():
-        if p.value_from_path and p.value_from_path.startswith("/") and \
-                not p.value_from_path.startswith("/tmp"):
-            roots.add(p.value_from_path)
-    for root in sorted(roots, key=len, reverse=True):
+    for root in declared_roots(tmpl):
         text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
                       lambda m: str(fs) + root, text)
     return text

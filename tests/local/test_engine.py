@@ -285,3 +285,25 @@ def test_dag_depends_expressions_follow_argo():
 def test_depends_and_continue_on_are_exclusive():
     with pytest.raises(ValueError, match="not allowed with depends"):
         Task("t", ECHO, parameters={"msg": 1}, depends="a", continue_on_failed=True)
+
+
+def test_steps_fail_fast_starts_no_more_items():
+    boom = shell("boom", "[ {{inputs.parameters.msg}} -ne 0 ] || exit 1; sleep 0.2",
+                 inputs=["msg"])
+    main = Steps("main", fail_fast=True)
+    main.add(Step("loop", boom, parameters={"msg": "{{item}}"}, with_param=argo_range(40)))
+    wf = Workflow("fail-fast", steps=main)
+    wf.submit()
+    assert wf.query_status() == "Failed"
+    assert len(wf.query_step(name="loop")) < 40       # the rest were never started
+
+
+def test_step_exit_hooks_see_the_step_status():
+    bye = shell("bye", "echo {{inputs.parameters.s}} {{workflow.status}} > /tmp/out",
+                inputs=["s"], outputs=["out"])
+    hook = Step("bye", bye, parameters={"s": "{{steps.boom.status}}"})
+    wf = run(Step("boom", FAIL, continue_on_failed=True, hooks={"exit": hook}),
+             Step("after", ECHO, parameters={"msg": "x"}))
+    (handler,) = [n for n in wf.query_nodes() if n.displayName == "boom.onExit"]
+    assert handler.outputs.parameters["out"].value == "Failed Running"
+    assert wf.query_status() == "Succeeded"
