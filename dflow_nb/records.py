@@ -100,6 +100,25 @@ class IORecord:
         return cls(params, arts, raw.get("result"), raw.get("exitCode"))
 
 
+class LazyIORecord(IORecord):
+    """An IORecord parsed on first use: a full read of 10,000 nodes should not decode every
+    parameter of every node that nobody looks at."""
+
+    def __init__(self, raw: Optional[Dict[str, Any]]) -> None:  # noqa: D107
+        self._raw = raw
+        self._parsed: Optional[IORecord] = None
+
+    def _io(self) -> IORecord:
+        if self._parsed is None:
+            self._parsed = IORecord.from_raw(self._raw)
+        return self._parsed
+
+    parameters = property(lambda self: self._io().parameters)  # type: ignore[assignment]
+    artifacts = property(lambda self: self._io().artifacts)  # type: ignore[assignment]
+    result = property(lambda self: self._io().result)  # type: ignore[assignment]
+    exitCode = property(lambda self: self._io().exitCode)  # type: ignore[assignment]
+
+
 @dataclass
 class StepRecord:
     """One node of a run (Argo's NodeStatus), Dflow ``ArgoStep``-compatible."""
@@ -124,6 +143,7 @@ class StepRecord:
     dir: Optional[str] = None
     seq: int = 0
     dependsOn: List[str] = field(default_factory=list)   # ids this node follows (DAG, groups)
+    executor: Optional[Dict[str, Any]] = None   # where an executor ran it (e.g. Slurm job ids)
     children: Optional[List[str]] = None   # Argo's NodeStatus.children (on full reads)
 
     def __getitem__(self, key: str) -> Any:
@@ -136,10 +156,11 @@ class StepRecord:
                    boundaryID=n.get("boundary_id"), parentID=n.get("parent_id"),
                    message=n.get("message"), startedAt=n.get("started_at"),
                    finishedAt=n.get("finished_at"), key=n.get("key"), progress=n.get("progress"),
-                   inputs=IORecord.from_raw(n.get("inputs")),
-                   outputs=IORecord.from_raw(n.get("outputs")),
+                   inputs=LazyIORecord(n.get("inputs")),
+                   outputs=LazyIORecord(n.get("outputs")),
                    raw_outputs=dict(n.get("outputs") or {}), dir=n.get("dir"),
-                   seq=n.get("seq") or 0, dependsOn=list(n.get("depends_on") or []))
+                   seq=n.get("seq") or 0, dependsOn=list(n.get("depends_on") or []),
+                   executor=n.get("executor"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         from .notebook.display import step_bundle

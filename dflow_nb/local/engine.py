@@ -169,10 +169,13 @@ class Run:
                     try:
                         text = (Path(n["dir"]) / "progress").read_text()
                     except OSError:
-                        continue
+                        text = ""
+                    changed = executor_record(n)
                     if text and progress_seen.get(n["id"]) != text:
                         progress_seen[n["id"]] = text
                         n["progress"] = text
+                        changed = True
+                    if changed:
                         self.save(n)
 
     def control(self, action: str) -> None:
@@ -273,7 +276,10 @@ class Run:
         n["inputs"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()],
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
-        local = {k: v for k, v in scope.items() if k.startswith("workflow.") or k == "retries"}
+        local = dict(self.root_scope)   # workflow.* (globals included), not the caller's steps
+        for k in ("workflow.status", "workflow.failures", "retries"):   # exit handlers, retries
+            if k in scope:
+                local[k] = scope[k]
         local.update({f"inputs.parameters.{k}": v for k, v in params.items()})
         local.update({f"inputs.artifacts.{k}": v for k, v in arts.items()})
         if type_ == "Pod":
@@ -908,6 +914,7 @@ class Run:
         except (StepError, ExpressionError, OSError, ValueError) as exc:
             res = Result("Error", str(exc))
         self.publish_globals(tmpl, res)
+        executor_record(n)
         progress = d / "progress"
         if progress.exists():
             n["progress"] = progress.read_text()
@@ -943,3 +950,16 @@ def _hook_parts(hook: Any) -> Tuple[Any, Dict[str, Any], Dict[str, Any], Any]:
         return (hook["template"], dict(hook.get("parameters") or {}),
                 dict(hook.get("artifacts") or {}), hook.get("expression"))
     return hook, {}, {}, None
+
+
+def executor_record(n: Dict[str, Any]) -> bool:
+    """Copy what an executor reports about a step (``executor.json`` in its directory, e.g.
+    the scheduler's job ids and states) into the node; True if it changed."""
+    try:
+        data = json.loads((Path(n["dir"]) / "executor.json").read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+    if data == n.get("executor"):
+        return False
+    n["executor"] = data
+    return True

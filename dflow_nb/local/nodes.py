@@ -58,4 +58,5 @@ def node(wf: str, name: str, display: str, type_: str, *, template: Any = None,
     return {"id": node_id(wf, name), "name": name, "display_name": display, "type": type_,
             "template": template, "phase": phase, "boundary_id": boundary, "parent_id": parent,
             "message": None, "started_at": None, "finished_at": None, "key": key,
-            "inputs": None, "outputs": None, "progress": None, "dir": None, "depends_on": None}
+            "inputs": None, "outputs": None, "progress": None, "dir": None, "depends_on": None,
+            "executor": None}

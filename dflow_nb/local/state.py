@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS nodes (
     wf TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL,
     type TEXT NOT NULL, template TEXT, phase TEXT NOT NULL, boundary_id TEXT, parent_id TEXT,
     message TEXT, started_at REAL, finished_at REAL, key TEXT, inputs TEXT, outputs TEXT,
-    progress TEXT, dir TEXT, seq INTEGER NOT NULL, depends_on TEXT,
+    progress TEXT, dir TEXT, seq INTEGER NOT NULL, depends_on TEXT, executor TEXT,
     PRIMARY KEY (wf, id)
 );
 CREATE INDEX IF NOT EXISTS nodes_by_key ON nodes (wf, key);
@@ -45,7 +45,7 @@ ACTIONS = ("terminate", "stop", "suspend", "resume")
 
 NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boundary_id",
                 "parent_id", "message", "started_at", "finished_at", "key", "inputs", "outputs",
-                "progress", "dir", "seq", "depends_on")
+                "progress", "dir", "seq", "depends_on", "executor")
 
 DB_NAME = "dflow_nb.db"
 
@@ -234,7 +234,7 @@ class StateReader:
 
 def _row(row: sqlite3.Row) -> Dict[str, Any]:
     out = dict(row)
-    for k in ("inputs", "outputs", "depends_on"):
+    for k in ("inputs", "outputs", "depends_on", "executor"):
         if isinstance(out.get(k), str):
             out[k] = json.loads(out[k])
     out.pop("spec", None)

@@ -85,7 +85,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
         while not _working_since(reader.path, wf.id, claimed):   # kill mid-work, not at start-up
             assert time.monotonic() < deadline + 30, "the engine started no step"
             time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.4))
+        time.sleep(rng.uniform(0.0, 0.3))
         os.kill(last_pid, signal.SIGKILL)
         kills += 1
         _wait_dead(last_pid)
@@ -111,11 +111,12 @@ def test_sigkill_at_random_moments_then_resume(tmp_path):
 
 
 def _working_since(db_path, wf_id, since):
-    """Whether the engine has started a step since it claimed the run."""
+    """Whether the engine has finished a step since it claimed the run (so each kill lands
+    mid-work, after progress, at a random moment)."""
     db = sqlite3.connect(db_path)
     try:
-        return db.execute("SELECT 1 FROM nodes WHERE wf=? AND type='Pod' AND started_at>=? "
-                          "LIMIT 1", (wf_id, since)).fetchone() is not None
+        return db.execute("SELECT 1 FROM nodes WHERE wf=? AND type='Pod' AND finished_at>=? "
+                          "AND phase='Succeeded' LIMIT 1", (wf_id, since)).fetchone() is not None
     finally:
         db.close()
 
