@@ -1052,12 +1052,14 @@ def _compile_binary(node: Binary, lets: frozenset) -> Fn:
     fr = _compile(node.right, lets)
     pos = node.pos
     op = node.op
-    if op in ("&&", "and"):
-        def and_(ctx: _Ctx) -> Any:
+    if op in ("&&", "and", "||", "or"):
+        decisive = op in ("||", "or")   # the left value that settles the answer alone
+
+        def logic(ctx: _Ctx) -> Any:
             a = fl(ctx)
-            if a is False:
-                return False
-            if a is not True:
+            if a is decisive:
+                return decisive
+            if a is not (not decisive):
                 raise ExpressionError(f"{op!r} needs bools, got {type_name(a)} {_show(a)}",
                                       position=pos)
             b = fr(ctx)
@@ -1065,21 +1067,7 @@ def _compile_binary(node: Binary, lets: frozenset) -> Fn:
                 raise ExpressionError(f"{op!r} needs bools, got {type_name(b)} {_show(b)}",
                                       position=pos)
             return b
-        return and_
-    if op in ("||", "or"):
-        def or_(ctx: _Ctx) -> Any:
-            a = fl(ctx)
-            if a is True:
-                return True
-            if a is not False:
-                raise ExpressionError(f"{op!r} needs bools, got {type_name(a)} {_show(a)}",
-                                      position=pos)
-            b = fr(ctx)
-            if type(b) is not bool:
-                raise ExpressionError(f"{op!r} needs bools, got {type_name(b)} {_show(b)}",
-                                      position=pos)
-            return b
-        return or_
+        return logic
     if op == "??":
         def coalesce(ctx: _Ctx) -> Any:
             a = fl(ctx)
