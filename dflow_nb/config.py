@@ -16,6 +16,9 @@ config: dict[str, Any] = {
     "token": None,                   # Argo bearer token; never printed
     "argo_verify": True,             # check the Argo Server's TLS certificate
     "argo_ca": None,                 # a CA bundle for it (path)
+    "k8s_token": None,               # Kubernetes API token (reuse caches); default: token
+    "k8s_verify": None,              # None: as argo_verify
+    "k8s_ca": None,                  # None: as argo_ca
     "k8s_api_server": None,
     "util_image": "python:3.8",
     "util_image_pull_policy": None,

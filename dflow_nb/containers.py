@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .executor import unb64
+from .executor import ARGO_SLICE_ENV, argo_slice, unb64
 
 PULL_TIMEOUT = 300.0
 
@@ -131,7 +131,10 @@ def param_values(names: List[str]) -> Dict[str, str]:
 def slice_arg() -> List[str]:
     """``--slice`` for the OP entry point when the engine runs this step as one slice."""
     text = os.environ.get("DFLOW_NB_SLICE")
-    return ["--slice", text] if text else []
+    if text:
+        return ["--slice", text]
+    argo = os.environ.get(ARGO_SLICE_ENV, "")  # Argo: the compiler's dflow_slice argument
+    return ["--slice", json.dumps(argo_slice(argo))] if argo and "{{" not in argo else []
 
 
 def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:

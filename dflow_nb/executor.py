@@ -146,9 +146,38 @@ def param_envs(template: Any) -> Dict[str, str]:
             for i, k in enumerate(template.inputs.parameters)}
 
 
+def argo_slice(text: str) -> Dict[str, Any]:
+    """The compiler's ``dflow_slice`` argument as SliceSpec fields (a group becomes its
+    list of indices, in the same order as a plain Python OP's pod computes it)."""
+    data = json.loads(text)
+    group = data.pop("group", None)
+    if group:
+        import random
+        order = list(range(int(group["n"])))
+        if group.get("shuffle"):
+            random.Random(group.get("seed", 0)).shuffle(order)
+        k, size = int(data["index"]), int(group["size"])
+        data["index"] = order[k * size:(k + 1) * size]
+    return data
+
+
 def python_literal(value: Any) -> str:
     """A JSON-able value as Python source (paths stay literal strings for the engine to map)."""
     return repr(json.loads(json.dumps(value)))
+
+
+ARGO_SLICE_ENV = "DFLOW_NB_ARGO_SLICE"
+
+
+def wire_argo_slice(rendered: Any) -> None:
+    """Let a rendering of a sliced Python OP take its slice on Argo: the compiler loops over
+    the slices and passes each pod its SliceSpec as the ``dflow_slice`` argument, which the
+    rendered script reads from DFLOW_NB_ARGO_SLICE (the local engine's DFLOW_NB_SLICE wins)."""
+    from .io import InputParameter
+    rendered.envs = dict(rendered.envs or {})
+    rendered.envs[ARGO_SLICE_ENV] = "{{inputs.parameters.dflow_slice}}"
+    rendered.inputs.parameters["dflow_slice"] = InputParameter(value="")
+    rendered.takes_slice = True
 
 
 # -- containers ------------------------------------------------------------------------------
@@ -248,4 +277,6 @@ class ContainerExecutor(Executor):
             active_deadline_seconds=getattr(template, "active_deadline_seconds", None))
         new.init_progress = template.init_progress
         new.rendered_by = self
+        if is_python_op(template) and getattr(template, "slices", None) is not None:
+            wire_argo_slice(new)  # on Argo: one pod per slice, each told its SliceSpec
         return new

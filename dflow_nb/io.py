@@ -210,19 +210,42 @@ class AutonamedDict(MutableMapping[str, Any]):
         return f"{{{', '.join(self._data)}}}"
 
 
-class Inputs:
+class _Declarations:
+    """Parameters and artifacts by name; assigning a plain dict names its entries too."""
+
+    kinds: Tuple[type, type, str] = (object, object, "")
+
+    def __init__(self, parameters: Optional[Dict[str, Any]] = None,
+                 artifacts: Optional[Dict[str, Any]] = None) -> None:
+        self.parameters = parameters  # type: ignore[assignment]
+        self.artifacts = artifacts  # type: ignore[assignment]
+
+    @property
+    def parameters(self) -> AutonamedDict:
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value: Optional[Dict[str, Any]]) -> None:
+        param, _, side = self.kinds
+        self._parameters = AutonamedDict(param, f"{side} parameter", dict(value or {}))
+
+    @property
+    def artifacts(self) -> AutonamedDict:
+        return self._artifacts
+
+    @artifacts.setter
+    def artifacts(self, value: Optional[Dict[str, Any]]) -> None:
+        _, art, side = self.kinds
+        self._artifacts = AutonamedDict(art, f"{side} artifact", dict(value or {}))
+
+
+class Inputs(_Declarations):
     """A template's input parameters and artifacts."""
 
-    def __init__(self, parameters: Optional[Dict[str, InputParameter]] = None,
-                 artifacts: Optional[Dict[str, InputArtifact]] = None) -> None:
-        self.parameters = AutonamedDict(InputParameter, "input parameter", parameters)
-        self.artifacts = AutonamedDict(InputArtifact, "input artifact", artifacts)
+    kinds = (InputParameter, InputArtifact, "input")
 
 
-class Outputs:
+class Outputs(_Declarations):
     """A template's output parameters and artifacts."""
 
-    def __init__(self, parameters: Optional[Dict[str, OutputParameter]] = None,
-                 artifacts: Optional[Dict[str, OutputArtifact]] = None) -> None:
-        self.parameters = AutonamedDict(OutputParameter, "output parameter", parameters)
-        self.artifacts = AutonamedDict(OutputArtifact, "output artifact", artifacts)
+    kinds = (OutputParameter, OutputArtifact, "output")

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
+import ssl
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
-from ..errors import StepNotFound, WorkflowNotFound
+import httpx
+
+from ..errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from ..records import StepRecord, WorkflowRecord
-from .client import ArgoClient, LogEntry, Parameters
+from .client import ArgoClient, LogEntry, Parameters, Token, _BearerAuth
 from .errors import ArgoConnectionError, ArgoServerError, ArgoStreamError, ArgoTimeout, ArgoTLSError
 from .status import fingerprint, pod_name, step_records, workflow_record
 
@@ -34,12 +38,108 @@ WATCH_FIELDS = ("result.type,result.object.metadata.name,result.object.metadata.
                 "result.object.status.phase")
 
 
+class KubernetesError(DflowNbError):
+    """A Kubernetes API call failed (said with the host, the object and what to check)."""
+
+    def __init__(self, message: str, status: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class KubernetesClient:
+    """The few typed Kubernetes API calls the Argo backend needs (Argo's server cannot write
+    ConfigMaps): create or replace a ConfigMap, with a bearer token that is never printed."""
+
+    def __init__(self, host: str, token: Optional[str] = None, *,
+                 verify: Union[bool, str] = True, timeout: float = 30.0,
+                 transport: Optional[httpx.BaseTransport] = None) -> None:
+        self.host = host.rstrip("/")
+        if "://" not in self.host:
+            self.host = "https://" + self.host
+        self._token = Token(token) if token and Token(token) else None
+        tls: Union[bool, ssl.SSLContext] = bool(verify)
+        if isinstance(verify, str):
+            if not os.path.exists(verify):
+                raise KubernetesError(f"the CA bundle {verify!r} for the Kubernetes API at "
+                                      f"{self.host} does not exist")
+            tls = ssl.create_default_context(cafile=verify)
+        self._http = httpx.Client(base_url=self.host, verify=tls, timeout=timeout,
+                                  auth=_BearerAuth(self._token) if self._token else None,
+                                  transport=transport,
+                                  headers={"Accept": "application/json"})
+
+    @classmethod
+    def from_config(cls) -> "KubernetesClient":
+        """From ``config["k8s_api_server"]`` and the token (``k8s_token``, else Argo's ``token``),
+        TLS as ``k8s_verify``/``k8s_ca`` (else Argo's ``argo_verify``/``argo_ca``)."""
+        from ..config import config
+        host = config.get("k8s_api_server")
+        if not host:
+            raise ValidationError(
+                "submit(reuse_step=...) on Argo", "needs the Kubernetes API to write the "
+                "memoization cache that makes Argo reuse the steps, and none is configured",
+                expected='config["k8s_api_server"] = "https://<api server>:6443" and a token '
+                "allowed to create and update ConfigMaps in the namespace", given=None)
+        token = config.get("k8s_token") or config.get("token") or os.environ.get("ARGO_TOKEN")
+        verify = config.get("k8s_verify", config.get("argo_verify", True))
+        ca = config.get("k8s_ca") or config.get("argo_ca")
+        return cls(str(host), token, verify=ca if verify and ca else bool(verify))
+
+    def __repr__(self) -> str:
+        return f"KubernetesClient(host={self.host!r}, token={'<hidden>' if self._token else None})"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("KubernetesClient is not picklable (it holds a token)")
+
+    def close(self) -> None:
+        self._http.close()
+
+    def apply_configmap(self, configmap: Dict[str, Any]) -> Dict[str, Any]:
+        """Create the ConfigMap, or replace it (data and labels) when it already exists."""
+        meta = configmap.get("metadata") or {}
+        ns, name = meta.get("namespace"), meta.get("name")
+        if not ns or not name:
+            raise ValueError("a ConfigMap to apply needs metadata.name and metadata.namespace")
+        base = f"/api/v1/namespaces/{ns}/configmaps"
+        resp = self._call("POST", base, configmap)
+        if resp.status_code == 409:
+            resp = self._call("PUT", f"{base}/{name}", configmap)
+        if resp.status_code >= 400:
+            raise self._error(resp, f"ConfigMap {ns}/{name}")
+        return resp.json()
+
+    def _call(self, method: str, path: str, body: Dict[str, Any]) -> httpx.Response:
+        try:
+            return self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            reason = str(exc) or type(exc).__name__
+            if self._token:
+                reason = self._token.scrub(reason)
+            raise KubernetesError(f"cannot reach the Kubernetes API at {self.host} ({method} "
+                                  f"{path}): {reason}; check config['k8s_api_server']") from None
+
+    def _error(self, resp: httpx.Response, what: str) -> KubernetesError:
+        try:
+            message = str(resp.json().get("message") or "")
+        except ValueError:
+            message = resp.text[:200]
+        if self._token:
+            message = self._token.scrub(message)
+        hint = {401: "the token was rejected (config['k8s_token'] or config['token'])",
+                403: "the token may not write ConfigMaps in this namespace (RBAC)",
+                404: "no such namespace"}.get(resp.status_code, "the API server refused it")
+        return KubernetesError(f"Kubernetes API at {self.host}: {resp.request.method} {what} "
+                               f"failed with {resp.status_code}: {hint}; {message}",
+                               status=resp.status_code)
+
+
 class ArgoBackend:
     """Runs workflows on an Argo Server; reads them back as records."""
 
     def __init__(self, host: Optional[str] = None, token: Optional[str] = None,
                  namespace: Optional[str] = None, *, client: Optional[ArgoClient] = None,
                  poll_interval: float = 1.0, storage: Any = None,
+                 kubernetes: Optional[KubernetesClient] = None,
                  **client_options: Any) -> None:
         if client is None:
             from ..config import config
@@ -50,6 +150,7 @@ class ArgoBackend:
         self.namespace = client.namespace
         self.poll_interval = poll_interval
         self.storage = storage
+        self.kubernetes = kubernetes
         self.uids: Dict[str, str] = {}
         self._lock = threading.Lock()
         self._seen: Dict[str, Dict[str, Tuple[str, int]]] = {}
@@ -80,8 +181,23 @@ class ArgoBackend:
     def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Compile and create; an Argo run always goes on without this process (``detach``
         changes nothing)."""
+        namespace = getattr(workflow, "namespace", None)
+        if not reuse:
+            return self.submit_manifest(self.compile(workflow), namespace=namespace)
+        kube = self.kubernetes or KubernetesClient.from_config()
         manifest = self.compile(workflow, reuse)
-        return self.submit_manifest(manifest, namespace=getattr(workflow, "namespace", None))
+        self.write_reuse_cache(workflow.name, list(reuse.values()), namespace, kube)
+        return self.submit_manifest(manifest, namespace=namespace)
+
+    def write_reuse_cache(self, workflow_name: str, records: List[StepRecord],
+                          namespace: Optional[str] = None,
+                          kube: Optional[KubernetesClient] = None) -> Dict[str, Any]:
+        """Create or replace the memoization cache ConfigMap of ``workflow_name`` holding
+        exactly ``records`` (by key), so the controller finds them as cache hits."""
+        from .compile import reuse_cache_configmap
+        kube = kube or self.kubernetes or KubernetesClient.from_config()
+        cm = reuse_cache_configmap(workflow_name, records, namespace=namespace or self.namespace)
+        return kube.apply_configmap(cm)
 
     def upload_pending(self, manifest: Dict[str, Any]) -> List[str]:
         """Upload what the compiler listed in the uploads annotation (``{key: [local paths]}``)
@@ -92,13 +208,19 @@ class ArgoBackend:
         raw = annotations.get(UPLOADS_ANNOTATION)
         if not raw:
             return []
-        from ..storage import ArchiveEntry, client_from_config, pack_tgz
+        from ..storage import client_from_config, pack_tgz
         storage = self.storage if self.storage is not None else client_from_config()
         uploads: Dict[str, List[str]] = json.loads(raw)
         with tempfile.TemporaryDirectory(prefix="dflow-nb-upload-") as tmp:
             for i, (key, paths) in enumerate(sorted(uploads.items())):
-                top = "dflow_python_packages/" if "/packages/" in f"/{key}" else ""
-                entries = [ArchiveEntry(top + Path(p).name, source=Path(p)) for p in paths]
+                for p in paths:
+                    if not Path(p).exists():
+                        raise FileNotFoundError(f"cannot upload {p!r} for the workflow (S3 key "
+                                                f"{key!r}): it does not exist any more")
+                packages = "/packages/" in f"/{key}"
+                top = "dflow_python_packages/" if packages else ""
+                entries = [e for p in paths for e in _entries(Path(p), top + Path(p).name,
+                                                              skip_caches=packages)]
                 tgz = pack_tgz(entries, Path(tmp) / f"upload-{i}.tgz")
                 storage.upload(key, str(tgz))
         return sorted(uploads)
@@ -306,6 +428,19 @@ class ArgoBackend:
             return
         yield from self.client.logs(wf_id, pod_name=pods[0] if pods else None,
                                     container=container, follow=True, grep=grep)
+
+
+def _entries(path: Path, arcname: str, skip_caches: bool) -> List[Any]:
+    """Archive entries for ``path`` under ``arcname``; packages leave out ``__pycache__``."""
+    from ..storage import ArchiveEntry
+    if not (skip_caches and path.is_dir() and not path.is_symlink()):
+        return [ArchiveEntry(arcname, source=path)]
+    out = []
+    for child in sorted(path.iterdir()):
+        if child.name == "__pycache__" or child.suffix in (".pyc", ".pyo"):
+            continue
+        out.extend(_entries(child, f"{arcname}/{child.name}", skip_caches))
+    return out
 
 
 def _authored(meta: Dict[str, Any]) -> Dict[str, Any]:

@@ -41,6 +41,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -83,6 +84,9 @@ class _State:
     rendered: Dict[Tuple[int, int], Any] = field(default_factory=dict)
     variants: Dict[Tuple[str, Tuple[str, ...]], str] = field(default_factory=dict)
     parents: Dict[int, Any] = field(default_factory=dict)  # id(step) -> its Steps/DAG
+    containers: List[Any] = field(default_factory=list)    # Steps/DAG templates in use
+    big_in: set = field(default_factory=set)   # (id(Steps/DAG), input) inferred BigParameters
+    big_out: set = field(default_factory=set)  # (id(Steps/DAG), output) ...
 
 
 def compile_workflow(workflow: Any, reuse_step: Optional[List[Any]] = None) -> Dict[str, Any]:
@@ -94,6 +98,7 @@ def compile_workflow(workflow: Any, reuse_step: Optional[List[Any]] = None) -> D
     st = _State(workflow, reuse=bool(reuse_step))
     roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
     _scan(st, roots)
+    _infer_big(st)
     _emit(st, workflow.entrypoint)
     if workflow.on_exit is not None:
         _emit(st, workflow.on_exit)
@@ -170,6 +175,7 @@ def _scan(st: _State, roots: List[Any]) -> None:
             continue
         seen.add(id(t))
         if isinstance(t, (Steps, DAG)):
+            st.containers.append(t)
             for s in t.children():
                 st.parents[id(s)] = t
                 tmpl = _step_template(st, s)
@@ -183,6 +189,52 @@ def _scan(st: _State, roots: List[Any]) -> None:
                     ht = _hook_template(hook)
                     if ht is not None:
                         stack.append(ht)
+
+
+def _big_in(st: _State, tmpl: Any, name: str) -> bool:
+    """Whether input parameter ``name`` of ``tmpl`` travels as an artifact (BigParameter)."""
+    decl = tmpl.inputs.parameters[name] if name in tmpl.inputs.parameters else None
+    return bool(decl is not None and decl.save_as_artifact) or (id(tmpl), name) in st.big_in
+
+
+def _big_out(st: _State, tmpl: Any, name: str) -> bool:
+    decl = tmpl.outputs.parameters[name] if name in tmpl.outputs.parameters else None
+    return bool(decl is not None and decl.save_as_artifact) or (id(tmpl), name) in st.big_out
+
+
+def _big_ref(st: _State, value: Any, parent: Any) -> bool:
+    """Whether ``value`` refers to a parameter that travels as an artifact."""
+    if not isinstance(value, (InputParameter, OutputParameter)):
+        return False
+    if value.save_as_artifact:
+        return True
+    if isinstance(value, OutputParameter):
+        return value.step is not None and _big_out(st, value.step.template, value.name)
+    return value.step is None and parent is not None and value.name is not None and \
+        _big_in(st, parent, value.name)
+
+
+def _infer_big(st: _State) -> None:
+    """BigParameters through Steps/DAGs: a container input that feeds a BigParameter, and a
+    container output taken from one, travel as artifacts too (to a fixpoint, for nesting)."""
+    changed = True
+    while changed:
+        changed = False
+        for t in st.containers:
+            for s in t.children():
+                callee = s.template
+                for name, value in s.parameters.items():
+                    if isinstance(value, InputParameter) and value.step is None and \
+                            value.name in t.inputs.parameters and \
+                            _big_in(st, callee, name) and not _big_in(st, t, value.name):
+                        st.big_in.add((id(t), value.name))
+                        changed = True
+            for name, p in t.outputs.parameters.items():
+                src = p.value_from_parameter
+                if isinstance(src, OutputParameter) and src.step is not None and \
+                        _big_out(st, src.step.template, src.name) and not _big_out(st, t, name):
+                    st.big_out.add((id(t), name))
+                    changed = True
 
 
 def _is_python(tmpl: Any) -> bool:
@@ -480,7 +532,11 @@ def _digest(text: str) -> str:
 
 
 def _upload_key(st: _State, kind: str, paths: List[str]) -> str:
-    key = f"dflow-nb/{kind}/{_digest(json.dumps(paths))[:16]}"
+    """The S3 key (under ``s3_config["prefix"]``, as Dflow's uploads) the backend uploads
+    ``paths`` to; one key per distinct list of paths."""
+    from ..config import s3_config
+    prefix = str(s3_config.get("prefix") or "")
+    key = f"{prefix}dflow-nb/{kind}/{_digest(json.dumps(paths))[:16]}"
     st.uploads[key] = paths
     return key
 
@@ -500,9 +556,10 @@ def _inputs(st: _State, tmpl: Any) -> Dict[str, Any]:
     arts: List[Dict[str, Any]] = []
     root = getattr(tmpl, "tmp_root", TMP)
     for name, p in tmpl.inputs.parameters.items():
-        if p.save_as_artifact:
-            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}",
-                                 "path": p.path or f"{root}/inputs/parameters/{name}"}
+        if _big_in(st, tmpl, name):
+            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
+            if tmpl.is_leaf:
+                a["path"] = p.path or f"{root}/inputs/parameters/{name}"
             if p.has_value:
                 a["raw"] = {"data": _text(p.value)}
             arts.append(a)
@@ -577,7 +634,7 @@ def _outputs(st: _State, tmpl: Any) -> Dict[str, Any]:
     arts: List[Dict[str, Any]] = []
     root = getattr(tmpl, "tmp_root", TMP)
     for name, p in tmpl.outputs.parameters.items():
-        if p.save_as_artifact:
+        if _big_out(st, tmpl, name):
             a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
             if p.value_from_path:
                 a["path"] = p.value_from_path
@@ -731,12 +788,112 @@ def _step(st: _State, step: Step, parent: Any) -> Dict[str, Any]:
     hooks = _hooks(st, step, where)
     if hooks:
         d["hooks"] = hooks
-    if step.parallelism is not None:
-        raise ValidationError(where, "parallelism on a single step is not supported on Argo",
-                              expected="parallelism= on its Steps/DAG template or on the "
-                              "Workflow", given=step.parallelism)
     d.update(getattr(step, "argo_extra", {}) or {})
+    if step.parallelism is not None:
+        return _parallel_wrapper(st, step, d, where)
     return d
+
+
+# -- Step(parallelism=...) ---------------------------------------------------------------------
+_LOOP_TAG = re.compile(r"\{\{[^}]*\bitem\b[^}]*\}\}")
+_SCOPED = re.compile(r"\b(steps|tasks|inputs)\.")
+
+
+def _item_only(text: str, where: str) -> bool:
+    """Whether ``text`` uses the loop item (it then stays inside the wrapper); a tag mixing the
+    item with a reference of the outer scope cannot be split and is refused."""
+    if not _LOOP_TAG.search(text):
+        return False
+    if _SCOPED.search(text):
+        raise ValidationError(where, "with parallelism=, a value cannot mix {{item}} with a "
+                              "reference to another step or input",
+                              expected="the reference in its own parameter", given=text)
+    return True
+
+
+def _parallel_wrapper(st: _State, step: Step, inner: Dict[str, Any], where: str
+                      ) -> Dict[str, Any]:
+    """Argo has parallelism on templates only: the looped step runs inside a one-step Steps
+    template with ``parallelism``. Arguments that refer to the outer scope become the wrapper's
+    inputs; what depends on ``{{item}}`` stays inside; the wrapper re-exports the outputs."""
+    wname = f"{step.name}-parallel"
+    n = 1
+    while wname in st.templates:
+        n += 1
+        wname = f"{step.name}-parallel{n}"
+    inner = json.loads(json.dumps(inner))
+    outer: Dict[str, Any] = {"name": step.name, "template": wname}
+    w_params: List[Dict[str, Any]] = []
+    w_arts: List[Dict[str, Any]] = []
+    o_params: List[Dict[str, Any]] = []
+    o_arts: List[Dict[str, Any]] = []
+
+    def lift(name: str, value: str) -> str:
+        w_params.append({"name": name})
+        o_params.append({"name": name, "value": value})
+        return "{{inputs.parameters.%s}}" % name
+
+    args = inner.get("arguments") or {}
+    for p in args.get("parameters") or []:
+        v = str(p.get("value", ""))
+        if "{{" in v and not _item_only(v, f"{where}, parameter {p['name']!r}"):
+            p["value"] = lift(p["name"], v)
+    for a in args.get("artifacts") or []:
+        if "from" in a or "fromExpression" in a:
+            if _item_only(json.dumps({k: v for k, v in a.items() if k != "subPath"}), where):
+                continue
+            o_arts.append({k: v for k, v in a.items() if k != "subPath"})
+            w_arts.append({"name": a["name"]})
+            a.pop("fromExpression", None)
+            a["from"] = "{{inputs.artifacts.%s}}" % a["name"]
+    if isinstance(inner.get("withParam"), str) and "{{" in inner["withParam"] and \
+            not _item_only(inner["withParam"], where):
+        inner["withParam"] = lift("dflow_with_param", inner["withParam"])
+    for k, v in list((inner.get("withSequence") or {}).items()):
+        if isinstance(v, str) and "{{" in v:
+            inner["withSequence"][k] = lift(f"dflow_sequence_{k}", v)
+    if "when" in inner and not _item_only(str(inner["when"]), where):
+        outer["when"] = inner.pop("when")
+    if "when" in inner and _SCOPED.search(str(inner["when"])):
+        raise ValidationError(where, "with parallelism=, when cannot mix {{item}} with a "
+                              "reference", given=inner["when"])
+    if inner.get("continueOn"):
+        outer["continueOn"] = dict(inner["continueOn"])
+    looped = any(k in inner for k in ("withParam", "withItems", "withSequence"))
+    body = st.templates.get(inner["template"]) or {}
+    outs: Dict[str, Any] = {}
+    ref = "{{steps.%s.outputs.%s.%s}}"
+    params = [{"name": p["name"], "valueFrom": {"parameter": ref % (step.name, "parameters",
+                                                                      p["name"])}}
+              for p in (body.get("outputs") or {}).get("parameters") or []]
+    arts = [] if looped else [{"name": a["name"], "from": ref % (step.name, "artifacts", a["name"])}
+                              for a in (body.get("outputs") or {}).get("artifacts") or []]
+    if params:
+        outs["parameters"] = params
+    if arts:
+        outs["artifacts"] = arts
+    wrapper: Dict[str, Any] = {"name": wname}
+    ins: Dict[str, Any] = {}
+    if w_params:
+        ins["parameters"] = w_params
+    if w_arts:
+        ins["artifacts"] = w_arts
+    if ins:
+        wrapper["inputs"] = ins
+    if outs:
+        wrapper["outputs"] = outs
+    wrapper["steps"] = [[inner]]
+    wrapper["parallelism"] = int(step.parallelism)
+    st.templates[wname] = wrapper
+    st.objects[wname] = wrapper
+    o_args: Dict[str, Any] = {}
+    if o_params:
+        o_args["parameters"] = o_params
+    if o_arts:
+        o_args["artifacts"] = o_arts
+    if o_args:
+        outer["arguments"] = o_args
+    return outer
 
 
 def _hooks(st: _State, step: Step, where: str) -> Dict[str, Any]:
@@ -767,10 +924,13 @@ def _arguments(st: _State, step: Step, tmpl: Any, parent: Any, where: str) -> Di
     params: List[Dict[str, Any]] = []
     arts: List[Dict[str, Any]] = []
     for name, value in step.parameters.items():
-        decl = tmpl.inputs.parameters[name] if name in tmpl.inputs.parameters else None
-        if decl is not None and decl.save_as_artifact:
-            arts.append({"name": f"dflow_bigpar_{name}", **_bigpar_argument(value)})
+        if _big_in(st, tmpl, name):
+            arts.append({"name": f"dflow_bigpar_{name}", **_bigpar_argument(st, value, parent)})
             continue
+        if _big_ref(st, value, parent):
+            raise ValidationError(f"{where}, parameter {name!r}", "takes a BigParameter, which "
+                                  "travels as an artifact on Argo, but the input is a plain "
+                                  "parameter", expected="a BigParameter input", given=str(value))
         params.append({"name": name, "value": _text(value)})
     if step.key is not None and tmpl.name in st.keyed:
         at = next((i for i, p in enumerate(params) if p["name"].startswith("dflow_")),
@@ -794,8 +954,8 @@ def _arguments(st: _State, step: Step, tmpl: Any, parent: Any, where: str) -> Di
     return out
 
 
-def _bigpar_argument(value: Any) -> Dict[str, Any]:
-    if isinstance(value, (InputParameter, OutputParameter)) and value.save_as_artifact:
+def _bigpar_argument(st: _State, value: Any, parent: Any) -> Dict[str, Any]:
+    if _big_ref(st, value, parent):
         return {"from": _bigpar_tag(value)}
     if isinstance(value, ArgoVar):
         raise ValidationError("big parameter", "a BigParameter takes a literal or another "
@@ -1038,14 +1198,49 @@ def reuse_cache_configmap(workflow_name: str, records: List[Any],
     for r in records:
         if not getattr(r, "key", None):
             continue
-        outputs = dict(getattr(r, "raw_outputs", None) or {})
-        data[r.key] = json.dumps({"nodeID": getattr(r, "id", ""), "outputs": outputs,
-                                  "creationTimestamp": now, "lastHitTimestamp": now})
+        key = str(r.key)
+        if not _CM_KEY.match(key) or len(key) > 253:
+            raise ValidationError(f"reuse_step, step key {key!r}", "cannot name an entry of "
+                                  "Argo's memoization cache (a ConfigMap key)",
+                                  expected="letters, digits, '-', '_' and '.' only", given=key)
+        data[key] = json.dumps({"nodeID": getattr(r, "id", ""), "outputs": _memo_outputs(r),
+                                "creationTimestamp": now, "lastHitTimestamp": now},
+                               separators=(",", ":"))
     meta: Dict[str, Any] = {"name": reuse_configmap_name(workflow_name),
                             "labels": {"workflows.argoproj.io/configmap-type": "Cache"}}
     if namespace:
         meta["namespace"] = namespace
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": data}
+
+
+_CM_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_LOCATIONS = ("s3", "raw", "http", "git", "artifactory", "hdfs", "oss", "gcs", "azure")
+
+
+def _memo_outputs(record: Any) -> Dict[str, Any]:
+    """A step record's outputs as Argo stores them in a memoization entry: parameters by value,
+    artifacts by repository location (a step that ran locally has none: refused)."""
+    raw = dict(getattr(record, "raw_outputs", None) or {})
+    out: Dict[str, Any] = {}
+    params = [{k: p[k] for k in ("name", "value", "globalName") if k in p}
+              for p in raw.get("parameters") or [] if "value" in p]
+    if params:
+        out["parameters"] = params
+    arts = []
+    for a in raw.get("artifacts") or []:
+        loc = next((k for k in _LOCATIONS if k in a), None)
+        if loc is None:
+            raise ValidationError(f"reuse_step, step {getattr(record, 'displayName', '?')!r}, "
+                                  f"output artifact {a.get('name')!r}", "is not in the artifact "
+                                  "repository, so Argo cannot reuse it",
+                                  expected="a step of an Argo run, or modify_output_artifact("
+                                  "name, S3Artifact(key=...))", given=a.get("path"))
+        arts.append({k: a[k] for k in ("name", "path", loc, "archive", "globalName") if k in a})
+    if arts:
+        out["artifacts"] = arts
+    if raw.get("exitCode") is not None:
+        out["exitCode"] = str(raw["exitCode"])
+    return out
 
 
 def uploads_of(manifest: Dict[str, Any]) -> Dict[str, List[str]]:

@@ -8,6 +8,12 @@ failing line and breakpoints work. Inputs are the step's recorded ones: paramete
 
 The OP comes from the stored workflow model (``LocalBackend.spec``) or the Workflow object the
 notebook built; a sliced step gets the slice index its node name records.
+
+On Argo the step's inputs come from the cluster: parameter texts from the node's recorded
+``inputs`` in ``status.nodes`` (the slice from its ``dflow_slice`` parameter), and input artifacts
+downloaded from the artifact repository by the S3 keys Argo recorded on the node
+(``dflow_nb.storage``), placed as Argo places them (a ``.tgz`` with one top entry becomes the
+artifact). It writes only below ``<debug_workdir>/.dflow-nb-debug/<run>/<node>/``.
 """
 from __future__ import annotations
 
@@ -87,15 +93,25 @@ def find_step(model: Any, step: Any) -> Tuple[Any, Any]:
     return fallback
 
 
+def argo_backend(workflow: Any) -> Any:
+    """The workflow's Argo backend (one that can read raw nodes), or None for a local run."""
+    backend = getattr(workflow, "_backend", None) or getattr(workflow, "backend", None)
+    return backend if callable(getattr(backend, "get", None)) and hasattr(backend, "client") \
+        else None
+
+
 def leaf_of(workflow: Any, step: Any) -> Any:
     """The record that ran: the step itself, or the last attempt under a Retry node."""
     if step.dir:
         return step
-    tried = [n for n in workflow.query_nodes() if n.parentID == step.id and n.dir]
+    on_argo = argo_backend(workflow) is not None
+    if on_argo and step.type == "Pod":
+        return step
+    tried = [n for n in workflow.query_nodes() if n.parentID == step.id
+             and (n.dir or (on_argo and n.type == "Pod"))]
     if not tried:
-        raise DebugError(f"step {step.displayName!r} ({step.type}) has no local step directory: "
-                         "name a step that ran here (a Pod); re-running an Argo step with its "
-                         "inputs from S3 is not available yet")
+        raise DebugError(f"step {step.displayName!r} ({step.type}) ran no container: name a "
+                         "step that ran (a Pod, or its Retry node)")
     return sorted(tried, key=lambda n: (n.startedAt or 0, n.seq))[-1]
 
 
@@ -149,9 +165,15 @@ def prepare(workflow: Any, step: Any) -> Tuple[Any, OPCall]:
     model = stored_model(workflow)
     step_obj, tmpl = find_step(model, record)
     op = getattr(tmpl, "op", None)
+    backend = argo_backend(workflow)
     if op is None:
+        where = f"its script and log are in {record.dir}" if record.dir else \
+            "re-running needs the OP's Python code: name the Workflow variable this notebook " \
+            "built and submitted (a run loaded back from Argo holds only its script)"
         raise DebugError(f"step {record.displayName!r} runs a {type(tmpl).__name__}, not a "
-                         f"Python OP; its script and log are in {record.dir}")
+                         f"Python OP; {where}")
+    if backend is not None:
+        return op, argo_call(workflow, backend, record, tmpl)
     params = recorded_parameters(record)
     arts: Dict[str, Optional[str]] = {}
     for name in tmpl.inputs.artifacts:
@@ -173,3 +195,69 @@ def rerun(op: Any, call: OPCall) -> Dict[str, str]:
         return run_op(op, call)
     finally:
         os.chdir(cwd)
+
+
+def raw_node(backend: Any, wf_id: str, node_id: str) -> Dict[str, Any]:
+    """One node of an Argo run as the server recorded it (inputs with their S3 keys)."""
+    wf = backend.get(wf_id, fields="metadata.name,status.nodes")
+    node = ((wf.get("status") or {}).get("nodes") or {}).get(node_id)
+    if node is None:
+        raise DebugError(f"run {wf_id} has no node {node_id!r} on the Argo server")
+    return node
+
+
+def fetch_artifact(storage: Any, key: str, dest: Path) -> Path:
+    """Place one input artifact as Argo does: a ``.tgz`` is extracted (one top entry becomes
+    ``dest``), a prefix becomes a directory, a single object a file."""
+    from ..storage import download_tree, extract_as_artifact
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if key.endswith((".tgz", ".tar.gz")):
+        tgz = dest.parent / (dest.name + ".download.tgz")
+        storage.download(key, str(tgz))
+        try:
+            return extract_as_artifact(tgz, dest)
+        finally:
+            tgz.unlink(missing_ok=True)
+    download_tree(storage, key, dest)
+    return dest
+
+
+def argo_call(workflow: Any, backend: Any, record: Any, tmpl: Any) -> OPCall:
+    """The call that re-runs an Argo Pod node here: its recorded parameter texts, its input
+    artifacts fetched from S3 by the keys on the node, its slice from ``dflow_slice``."""
+    node = raw_node(backend, workflow.id, record.id)
+    inputs = node.get("inputs") or {}
+    raw = {p["name"]: p.get("value", p.get("default")) for p in inputs.get("parameters") or []}
+    declared = list(tmpl.inputs.parameters)
+    missing = [n for n in declared if raw.get(n) is None]
+    if missing:
+        raise DebugError(f"Argo recorded no value for input parameter(s) {', '.join(missing)} of "
+                         f"{record.displayName!r}")
+    params = {n: str(raw[n]) for n in declared}
+    spec: Optional[SliceSpec] = None
+    if raw.get("dflow_slice"):
+        try:
+            spec = SliceSpec(**json.loads(str(raw["dflow_slice"])))
+        except (ValueError, TypeError) as exc:
+            raise DebugError(f"cannot read the slice Argo recorded ({exc})") from None
+    scratch = Path(workflow.workdir).resolve() / ".dflow-nb-debug" / workflow.id / record.id
+    shutil.rmtree(scratch, ignore_errors=True)
+    recorded = {a["name"]: a for a in inputs.get("artifacts") or []}
+    arts: Dict[str, Optional[str]] = {}
+    storage = None
+    for name in tmpl.inputs.artifacts:
+        entry = recorded.get(name) or {}
+        key = (entry.get("s3") or {}).get("key")
+        if not key:
+            if entry and set(entry) - {"name", "path", "optional", "s3", "archive", "mode"}:
+                raise DebugError(f"input artifact {name!r} of {record.displayName!r} is not in "
+                                 "S3 (only S3 artifacts can be fetched)")
+            arts[name] = None
+            continue
+        if storage is None:
+            from ..storage import client_from_config
+            storage = getattr(backend, "storage", None) or client_from_config()
+        arts[name] = str(fetch_artifact(storage, key, scratch / "inputs" / "artifacts" / name))
+    return OPCall(step=record.displayName, parameters=params, artifacts=arts,
+                  workdir=str(scratch / "workdir"), outputs=str(scratch / "outputs"),
+                  slice=spec, key=record.key, workflow_name=workflow.id)

@@ -7,7 +7,9 @@ with a count per phase once there are more than ``threshold`` of them, and whate
 collapsed item is hidden. Updating a phase costs O(1); only new nodes can change the structure,
 so a 10,000-slice fan-out redraws nothing and re-sends a handful of states.
 
-Edges: Argo's ``children`` when a record carries them; otherwise the parent tree, with the
+Edges: Argo's ``children`` when every record carries them (the local engine sends them on full
+reads only, so a node that arrived later switches the view to the tree); otherwise the parent
+tree, with the
 groups of a Steps template chained in order (every step of group ``[i]`` leads to ``[i+1]``), as
 Argo's UI draws them.
 """
@@ -115,6 +117,8 @@ class GraphModel:
                 self.cursor = seq
             rec = Rec.of(r)
             old = self.recs.get(rec.id)
+            if rec.children is None and old is not None:
+                rec.children = old.children   # incremental reads do not carry children
             self.recs[rec.id] = rec
             if old is not None:
                 self.by_phase.get(old.phase, set()).discard(rec.id)
@@ -205,7 +209,7 @@ class GraphModel:
                 seen.add((va, vb))
                 edges.append((va, vb))
 
-        if any(r.children is not None for r in self.recs.values()):
+        if self.recs and all(r.children is not None for r in self.recs.values()):
             for rec in self.recs.values():
                 for child in rec.children or ():
                     link(rec.id, child)

@@ -13,8 +13,8 @@ def read_log(workflow: Any, step: Any, tail: Optional[int] = None,
              grep: Optional[str] = None) -> str:
     """The log text of one step, optionally only the last ``tail`` lines matching ``grep``."""
     fetch = getattr(workflow, "logs", None)
-    if callable(fetch):
-        text = fetch(step)
+    if callable(fetch):   # by node id: the live view's records are not StepRecords
+        text = fetch(getattr(step, "id", step))
     else:
         text = _local_log(getattr(step, "dir", None), whole=grep is not None or tail is None)
     lines = text.splitlines()

@@ -347,13 +347,14 @@ class DflowMagics(Magics):
         return steps_frame(steps)
 
     def cmd_logs(self, args: argparse.Namespace) -> None:
-        from .debug import leaf_of
+        from .debug import argo_backend, leaf_of
         from .logs import read_log
         wf = self.workflow(args.wf)
         steps = self.steps_of(wf, args.step)
         with one_line_errors("logs"):
-            leaves = [leaf_of(wf, s) if not s.dir else s for s in steps
-                      if s.dir or s.type == "Retry"]
+            on_argo = argo_backend(wf) is not None  # Argo Pods have no step directory
+            ran = [s for s in steps if s.dir or s.type == "Retry" or (on_argo and s.type == "Pod")]
+            leaves = [s if s.dir or s.type == "Pod" else leaf_of(wf, s) for s in ran]
             if not leaves:
                 raise StepNotFound(f"{args.step!r} ran no container, so it has no log")
             for s in leaves:
@@ -393,8 +394,15 @@ class DflowMagics(Magics):
             return ReuseWidget(wf)
 
     def cmd_yaml(self, args: argparse.Namespace) -> None:
-        from .debug import stored_model
+        from .debug import argo_backend, stored_model
         wf = self.workflow(args.wf, submitted=False)
+        backend = argo_backend(wf) if wf.id else None
+        if backend is not None:  # what the Argo server holds, not a recompile
+            import yaml
+            with one_line_errors("yaml"):
+                manifest = backend.get(wf.id, fields="apiVersion,kind,metadata,spec")
+            print(yaml.safe_dump(manifest, sort_keys=False))
+            return
         with one_line_errors("yaml"):
             model = stored_model(wf) if wf.id else wf
         try:

@@ -99,6 +99,9 @@ class LiveView:
         self.widget = widgets.VBox([
             self.header, self.dag, widgets.HBox(list(self.buttons.values())), self.note,
             widgets.HBox([self.table, self.log]), self.out])
+        for part, name in ((self.widget, "liveview"), (self.table, "livetable"),
+                           (self.log, "livelog"), (self.header, "liveheader")):
+            part.add_class(f"dflow-nb-{name}")   # stable hooks for styling and browser tests
 
     # -- reading -------------------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -120,9 +123,10 @@ class LiveView:
                 if r.type == "Pod":
                     self._recent.appendleft(r.id)
             self._push(changed, bool(recs))
-            self.finished = record.phase in ENDED
-            if self.finished:
+            ended = record.phase in ENDED
+            if ended:
                 self._finish()
+            self.finished = ended   # only once the lasting record is in the cell
             self.last_refresh_ms = (time.perf_counter() - t0) * 1000
             return self.finished
 
@@ -148,7 +152,8 @@ class LiveView:
     def _set_disconnected(self, exc: Exception) -> None:
         self.connected = False
         self.failures += 1
-        text = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        text = text if len(text) <= 160 else text[:159].rstrip(" ,.;") + "…"
         self.dag.status = f"disconnected ({text}); retrying"
 
     def _update_header(self) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..containers import link_or_copy, move_into, param_values, report
-from ..executor import map_roots, unb64
+from ..executor import argo_slice, map_roots, unb64
 
 LOCAL_CONTEXTS = ("localcontext", "lazylocalcontext", "local", "lazylocal")
 PWD_MARK = "@DFLOW_NB_PWD@"
@@ -92,7 +92,8 @@ def wrap(command: str, outputs: List[str]) -> str:
         quoted = " ".join(shlex.quote(p) for p in outputs)
         gather = (f"for p in {quoted}; do if [ -e \"$p\" ]; then mkdir -p \"{OUT_DIR}/$(dirname "
                   f"\"$p\")\" && mv \"$p\" \"{OUT_DIR}/$p\"; fi; done; ")
-    return f"{command}; code=$?; echo $code > {EXIT_FILE}; {gather}exit $code"
+    # OUT_DIR always exists: it is a backward file, and a step may declare no outputs
+    return f"{command}; code=$?; echo $code > {EXIT_FILE}; mkdir -p {OUT_DIR}; {gather}exit $code"
 
 
 def container_prefix(container: Optional[Dict[str, str]], mounts: List[Tuple[str, str]],
@@ -413,9 +414,14 @@ def show_job_output(d: Optional[Path], staged: Staged, task: Dict[str, Any]) -> 
             return
 
 
-def slices_from_env(spec: Dict[str, Any]) -> Tuple[Optional[List[Dict[str, Any]]],
-                                                   Optional[Dict[str, Any]]]:
-    """(all slices when merged, this step's one slice) as the engine passes them."""
+def slices_from_env(spec: Dict[str, Any], params: Optional[Dict[str, str]] = None
+                    ) -> Tuple[Optional[List[Dict[str, Any]]], Optional[Dict[str, Any]]]:
+    """(all slices when merged, this step's one slice).
+
+    The local engine passes DFLOW_NB_SLICE / DFLOW_NB_SLICES. On Argo, a looped slice gets the
+    compiler's ``dflow_slice`` argument (DFLOW_NB_ARGO_SLICE), and a merged step, which Argo
+    runs as one pod, counts its slices from its first sliced input parameter.
+    """
     if not spec.get("sliced") or spec["kind"] != "op":
         return None, None
     merged, one = os.environ.get("DFLOW_NB_SLICES"), os.environ.get("DFLOW_NB_SLICE")
@@ -423,9 +429,21 @@ def slices_from_env(spec: Dict[str, Any]) -> Tuple[Optional[List[Dict[str, Any]]
         return json.loads(merged), None
     if one:
         return None, json.loads(one)
-    raise DispatchError("this sliced step needs the engine to tell it its slice "
-                        "(DFLOW_NB_SLICE / DFLOW_NB_SLICES is not set: the backend does not "
-                        "support sliced steps with DispatcherExecutor yet)", code=2)
+    argo = os.environ.get("DFLOW_NB_ARGO_SLICE", "")
+    if argo and "{{" not in argo:
+        return None, argo_slice(argo)
+    fields = spec.get("slice_fields")
+    if spec.get("merge") and fields and fields.get("input_parameter") and params is not None:
+        name = fields["input_parameter"][0]
+        try:
+            n = len(json.loads(params[name]))
+        except (KeyError, TypeError, ValueError):
+            raise DispatchError(f"sliced input parameter {name!r} is not a JSON list", code=2) \
+                from None
+        return [dict(fields, index=i) for i in range(n)], None
+    raise DispatchError("this sliced step was not told its slice (neither DFLOW_NB_SLICE, "
+                        "DFLOW_NB_SLICES nor a dflow_slice argument is set: the backend does "
+                        "not loop over this step's slices)", code=2)
 
 
 def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
@@ -440,7 +458,8 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
     Path(tmp).mkdir(parents=True, exist_ok=True)
     staged: Optional[Staged] = None
     try:
-        slices, one_slice = slices_from_env(spec)
+        params = param_values(spec["params"]) if spec["kind"] == "op" else {}
+        slices, one_slice = slices_from_env(spec, params)
         password = os.environ.get("DFLOW_NB_SSH_PASSWORD")
         if password:
             machine.setdefault("remote_profile", {})["password"] = password
@@ -453,7 +472,7 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
         machine["local_root"] = str(base)
         staged = Staged(base, str(task.get("task_work_path") or "task"))
         if spec["kind"] == "op":
-            stage_op(spec, paths, param_values(spec["params"]), staged,
+            stage_op(spec, paths, params, staged,
                      python_for(spec, machine), slices, one_slice, names["workflow.name"])
         else:
             stage_script(spec, paths, staged)

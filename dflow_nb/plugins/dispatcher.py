@@ -22,13 +22,23 @@ from copy import deepcopy
 from typing import Any, Dict, List, Optional, Union
 
 from ..executor import (Executor, Masked, b64, clone_io, declared_roots, io_paths, is_python_op,
-                        param_envs, pickle_op, python_literal, rendered_name)
+                        param_envs, pickle_op, python_literal, rendered_name,
+                        wire_argo_slice)
 
 BATCH_TYPES = ("Slurm", "Shell", "PBS", "Torque", "LSF", "Bohrium", "OpenAPI", "DistributedShell",
                "SlurmJobArray", "Fugaku", "JH_UniScheduler")
 CONTEXT_TYPES = ("SSHContext", "LocalContext", "LazyLocalContext", "BohriumContext",
                  "OpenAPIContext", "HDFSContext", "Bohrium", "OpenAPI")
 PASSWORD_ENV = "DFLOW_NB_SSH_PASSWORD"
+
+
+def slice_fields(slices: Any) -> Dict[str, Any]:
+    """A Slices' SliceSpec fields without the index (the dispatcher adds it per slice)."""
+    return {"input_parameter": list(slices.input_parameter or []),
+            "input_artifact": list(slices.input_artifact or []),
+            "output_parameter": list(slices.output_parameter or []),
+            "output_artifact": list(slices.output_artifact or []),
+            "pool_size": slices.pool_size, "create_dir": bool(slices.create_dir)}
 
 
 def update_dict(base: Dict[str, Any], extra: Dict[str, Any]) -> None:
@@ -224,6 +234,8 @@ class DispatcherExecutor(Executor):
                                  "combine with Slices(group_size=...) or sub_path (as in Dflow)")
             spec["kind"] = "op"
             spec["op"] = b64(pickle_op(template.op))
+            if slices is not None:
+                spec["slice_fields"] = slice_fields(slices)
             spec["out_parameters"] = list(template.outputs.parameters)
             spec["out_artifacts"] = list(template.outputs.artifacts)
         else:
@@ -260,6 +272,8 @@ class DispatcherExecutor(Executor):
         new.init_progress = template.init_progress
         new.rendered_by = self
         new.merge_sliced_step = spec["merge"]
+        if slices is not None and is_python_op(template) and not spec["merge"]:
+            wire_argo_slice(new)  # on Argo: one pod per slice, each told its SliceSpec
         return new
 
     def _container(self, template: Any) -> Optional[Dict[str, str]]:

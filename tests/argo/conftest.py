@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from dflow_nb.argo import schema
+from tests.storage.conftest import seaweedfs  # noqa: F401  (the real S3 server, per worker)
 
 MANIFESTS = Path(__file__).parent / "manifests"
 

@@ -5,7 +5,7 @@ from typing import List
 
 import pytest
 
-from dflow_nb import (DAG, InputParameter, Inputs, ShellOPTemplate, Step, Task, ValidationError,
+from dflow_nb import (DAG, InputParameter, Inputs, OutputParameter, Outputs, ShellOPTemplate, Step, Task, ValidationError,
                       Workflow)
 from dflow_nb.argo import script as script_mod
 from dflow_nb.argo.compile import compile_workflow, reuse_cache_configmap, uploads_of
@@ -99,11 +99,59 @@ def test_credentials_in_envs_are_refused_and_secret_refs_pass():
         "name": "s3", "key": "secret"}}}]
 
 
-def test_errors_name_the_step_and_field():
-    tmpl = ShellOPTemplate(name="t", script="echo")
+def _shell(name, script, inputs=(), outputs=()):
+    return ShellOPTemplate(
+        name=name, image="alpine:3", script=script,
+        inputs=Inputs(parameters={k: InputParameter() for k in inputs}),
+        outputs=Outputs(parameters={k: OutputParameter(value_from_path=f"/tmp/{k}")
+                                    for k in outputs}))
+
+
+def test_step_parallelism_wraps_the_loop_in_a_steps_template(validate_manifest):
+    """Step(parallelism=) becomes a one-step Steps wrapper with parallelism; outer references
+    are lifted into the wrapper's inputs, {{item}} stays inside, outputs are re-exported; the
+    manifest runs on the local engine with Argo's results."""
     wf = Workflow("par")
-    wf.add(Step("s", tmpl, with_param=[1], parallelism=2))
-    with pytest.raises(ValidationError, match="step 's'.*parallelism"):
+    make = Step("make", _shell("make", "echo -n '[1,2,3]' > /tmp/list; echo -n 10 > /tmp/base",
+                               outputs=["list", "base"]))
+    wf.add(make)
+    add = Step("add", _shell("add", "echo -n $(({{inputs.parameters.x}} + "
+                                    "{{inputs.parameters.y}})) > /tmp/z", ["x", "y"], ["z"]),
+               parameters={"x": "{{item}}", "y": make.outputs.parameters["base"]},
+               with_param=make.outputs.parameters["list"], parallelism=2, key="add-{{item}}")
+    wf.add(add)
+    wf.add(Step("sum", _shell("sum", "echo -n '{{inputs.parameters.zs}}' > /tmp/out", ["zs"],
+                              ["out"]), parameters={"zs": add.outputs.parameters["z"]}))
+    m = validate_manifest(compile_workflow(wf))
+    t = {x["name"]: x for x in m["spec"]["templates"]}
+    outer = t[m["spec"]["entrypoint"]]["steps"][1][0]
+    assert outer["template"] == "add-parallel" and "withParam" not in outer
+    assert outer["arguments"]["parameters"] == [
+        {"name": "y", "value": "{{steps.make.outputs.parameters.base}}"},
+        {"name": "dflow_with_param", "value": "{{steps.make.outputs.parameters.list}}"}]
+    wrapper = t["add-parallel"]
+    assert wrapper["parallelism"] == 2
+    inner = wrapper["steps"][0][0]
+    assert inner["withParam"] == "{{inputs.parameters.dflow_with_param}}"
+    args = {p["name"]: p["value"] for p in inner["arguments"]["parameters"]}
+    assert args == {"x": "{{item}}", "y": "{{inputs.parameters.y}}", "dflow_key": "add-{{item}}"}
+    assert wrapper["outputs"]["parameters"] == [
+        {"name": "z", "valueFrom": {"parameter": "{{steps.add.outputs.parameters.z}}"}}]
+    run = Workflow.from_dict(m)
+    run.submit(wait=True)
+    assert run.query_status() == "Succeeded"
+    out = run.query_step(name="sum")[0].outputs.parameters["out"].value
+    assert sorted(int(z) for z in (json.loads(out) if isinstance(out, str) else out)) == \
+        [11, 12, 13]
+
+
+def test_step_parallelism_refuses_item_mixed_with_a_reference():
+    wf = Workflow("par")
+    make = Step("make", _shell("make", "echo -n 1 > /tmp/base", outputs=["base"]))
+    wf.add(make)
+    wf.add(Step("s", _shell("t", "echo", ["x"]), with_param=[1, 2], parallelism=2,
+                parameters={"x": "{{item}}-{{steps.make.outputs.parameters.base}}"}))
+    with pytest.raises(ValidationError, match="step 's'.*parallelism.*item"):
         compile_workflow(wf)
 
 
@@ -161,3 +209,53 @@ def test_compiled_python_script_runs_like_the_model(mode, monkeypatch):
 
     assert total(loaded) == total(original) == 14
     assert sorted(s.key for s in loaded.query_step() if s.key) == ["sq-0", "sq-1", "sq-2"]
+
+
+class BigGrow(OP):
+    @classmethod
+    def get_input_sign(cls):
+        from dflow_nb.python import BigParameter
+        return OPIOSign({"data": BigParameter(dict)})
+
+    @classmethod
+    def get_output_sign(cls):
+        from dflow_nb.python import BigParameter
+        return OPIOSign({"data": BigParameter(dict)})
+
+    @OP.exec_sign_check
+    def execute(self, op_in):
+        return OPIO({"data": op_in["data"]})
+
+
+def test_big_parameter_is_inferred_along_nested_steps(validate_manifest):
+    """A Steps input feeding a BigParameter, and a Steps output taken from one, become
+    dflow_bigpar_* artifacts at every level (two levels of nesting)."""
+    from dflow_nb import Steps
+    inner = Steps("inner", inputs=Inputs(parameters={"d": InputParameter()}),
+                  outputs=Outputs(parameters={"d": OutputParameter()}))
+    g = Step("g", PythonOPTemplate(BigGrow), parameters={"data": inner.inputs.parameters["d"]})
+    inner.add(g)
+    inner.outputs.parameters["d"].value_from_parameter = g.outputs.parameters["data"]
+    mid = Steps("mid", inputs=Inputs(parameters={"d": InputParameter()}),
+                outputs=Outputs(parameters={"d": OutputParameter()}))
+    i = Step("i", inner, parameters={"d": mid.inputs.parameters["d"]})
+    mid.add(i)
+    mid.outputs.parameters["d"].value_from_parameter = i.outputs.parameters["d"]
+    wf = Workflow("big-nest")
+    m_step = Step("m", mid, parameters={"d": {"a": 1}})
+    wf.add(m_step)
+    wf.add(Step("last", PythonOPTemplate(BigGrow), parameters={"data": m_step.outputs.parameters["d"]}))
+    m = validate_manifest(compile_workflow(wf))
+    t = {x["name"]: x for x in m["spec"]["templates"]}
+    for name in ("mid", "inner"):
+        assert t[name]["inputs"] == {"artifacts": [{"name": "dflow_bigpar_d"}]}
+        assert "parameters" not in t[name].get("outputs", {})
+        assert t[name]["outputs"]["artifacts"][0]["name"] == "dflow_bigpar_d"
+    assert t["mid"]["steps"][0][0]["arguments"]["artifacts"] == [
+        {"name": "dflow_bigpar_d", "from": "{{inputs.artifacts.dflow_bigpar_d}}"}]
+    assert t["mid"]["outputs"]["artifacts"][0]["from"] == "{{steps.i.outputs.artifacts.dflow_bigpar_d}}"
+    top = t[m["spec"]["entrypoint"]]["steps"]
+    assert top[0][0]["arguments"]["artifacts"] == [{"name": "dflow_bigpar_d",
+                                                    "raw": {"data": '{"a": 1}'}}]
+    assert top[1][0]["arguments"]["artifacts"][0]["from"] == \
+        "{{steps.m.outputs.artifacts.dflow_bigpar_d}}"

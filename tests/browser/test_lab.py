@@ -12,11 +12,13 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WAIT = 90_000   # ms: generous, for a loaded 2-core machine; every wait is on a real condition
+RUNNING, SUCCEEDED = "#0dadea", "#18be94"   # the live widget's phase colours (static/dag.js)
 
 
 def notebook(go: Path) -> dict:
-    """Two cells: run a workflow whose 'gate' step waits for the test's go file, showing
-    the run live (display updates); then the same bundle without SVG (the browser lays it out)."""
+    """Run a workflow whose 'gate' step waits for the test's go file, showing the run live
+    (display updates); the same bundle without SVG (the browser lays it out); then a run
+    through ``%%dflow submit`` and its live widget, whose 'gate2' waits for go file GO2."""
     run = f'''import os, time
 from IPython.display import display
 from dflow_nb import ShellOPTemplate, Step, Workflow
@@ -37,8 +39,17 @@ handle.update(wf)
 print("finished:", wf.query_status())'''
     relayout = '''from dflow_nb.notebook.display import MIME, workflow_bundle
 display({MIME: dict(workflow_bundle(wf)[MIME], svg=None)}, raw=True)'''
+    load = "%load_ext dflow_nb\n%dflow mode local"
+    live = f'''%%dflow submit
+os.environ["DFLOW_NB_TEST_GO2"] = "{go}2"
+wf3 = Workflow(name="widget-demo")
+wf3.add(Step("hi", ShellOPTemplate(name="hi", script="echo hi-from-the-widget")))
+wf3.add(Step("gate2", ShellOPTemplate(name="gate2", script=(
+    "echo widget-gate-waiting; "
+    "for i in $(seq 1 1500); do [ -f $DFLOW_NB_TEST_GO2 ] && break; sleep 0.1; done; "
+    "echo widget-gate-opened"))))'''
     cells = [{"cell_type": "code", "id": f"cell-{i}", "metadata": {}, "execution_count": None,
-              "outputs": [], "source": src} for i, src in enumerate((run, relayout))]
+              "outputs": [], "source": src} for i, src in enumerate((run, relayout, load, live))]
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
             "metadata": {"kernelspec": {"name": "python3", "language": "python",
                                         "display_name": "Python 3 (ipykernel)"}}}
@@ -141,6 +152,30 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         second.scroll_into_view_if_needed()
         shot("04-notebook-done")
 
+        # %%dflow submit: the live widget (anywidget DAG + ipywidgets log pane) follows its run
+        fourth = page.locator(".jp-Notebook .jp-CodeCell").nth(3)
+        live = fourth.locator(".dflow-nb-liveview")
+        gate2 = live.locator(".dflow-nb-live g.dn-node", has_text="gate2")
+        expect(gate2.locator(".dn-box")).to_have_attribute("fill", RUNNING, timeout=WAIT)
+        expect(live.locator(".dflow-nb-liveheader")).to_contain_text("Running")
+        gate2.click()                                   # the log pane follows the clicked step
+        log = live.locator(".dflow-nb-livelog")
+        expect(log).to_contain_text("widget-gate-waiting", timeout=WAIT)
+        expect(log).to_contain_text("gate2")
+        live.scroll_into_view_if_needed()
+        shot("06-widget-running")
+        (lab.root / "GO2").write_text("go\n")
+        expect(gate2.locator(".dn-box")).to_have_attribute("fill", SUCCEEDED, timeout=WAIT)
+        expect(log).to_contain_text("widget-gate-opened", timeout=WAIT)
+        expect(live.locator(".dflow-nb-live .dflow-nb-status")).to_have_text(
+            "finished: Succeeded", timeout=WAIT)
+        expect(live.locator(".dflow-nb-livetable")).to_contain_text("gate2")
+        # the placeholder under the widget became the lasting record (our MIME renderer)
+        record = fourth.locator(".dflow-nb-renderer .dflow-nb-workflow")
+        expect(record).to_have_attribute("data-phase", "Succeeded", timeout=WAIT)
+        live.scroll_into_view_if_needed()
+        shot("07-widget-done")
+
         # an untrusted notebook (saved elsewhere, unsigned) still renders, with its SVG's
         # script and event handlers stripped
         untrusted(lab.root, wf_id)
@@ -158,4 +193,4 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         raise
     finally:
         page.close()
-    assert time.monotonic() - started < 120
+    assert time.monotonic() - started < 150

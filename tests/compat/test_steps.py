@@ -1,5 +1,4 @@
 """Steps templates: sequential and parallel groups, recursion with `when`, nested Steps, keys, shell OPs."""
-import pytest
 from pathlib import Path
 
 from dflow_nb import (InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter,
@@ -146,7 +145,6 @@ def test_keys_with_item_in_a_loop():
     assert sorted(wf.query_keys_of_steps()) == ["sq-0", "sq-1", "sq-2"]
 
 
-@pytest.mark.no_manifest_check  # the Argo compiler does not yet pass a BigParameter through a Steps input parameter
 def test_big_parameter_through_nested_steps():
     """A BigParameter holding a user object crosses a nested Steps' InputParameter/OutputParameter and round-trips (test_big_parameter)."""
     steps = Steps("nested", inputs=Inputs(parameters={"foo": InputParameter()}),
@@ -187,7 +185,6 @@ class Grow(OP):
         return OPIO({"data": data})
 
 
-@pytest.mark.no_manifest_check  # the Argo compiler does not yet pass a BigParameter through a Steps input parameter
 def test_big_parameter_dict_through_nested_steps():
     """A BigParameter(dict) flows into a nested Steps, through two steps and out via value_from_parameter."""
     steps = Steps("grow-twice", inputs=Inputs(parameters={"data": InputParameter()}),

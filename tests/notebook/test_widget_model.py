@@ -180,3 +180,39 @@ def test_magic_help_documents_every_command():
                  "list", "watch", "steps", "logs WF STEP", "debug WF STEP", "retry", "resubmit",
                  "stop", "terminate", "reuse", "yaml", "--token-env"):
         assert word in doc, word
+
+
+def test_log_pane_reads_a_real_runs_log_through_workflow_logs(local_workdir):
+    from dflow_nb import ShellOPTemplate
+    wf = Workflow("logpane")
+    wf.add(Step("speak", ShellOPTemplate(name="speak", script="echo spoken-line-1; echo spoken-line-2")))
+    wf.submit(wait=True)
+    view = LiveView(wf)
+    assert view.refresh()
+    pod = next(i for i, r in view.model.recs.items() if r.type == "Pod")
+    view.select(pod)   # the graph's records are not StepRecords: looked up by node id
+    assert "spoken-line-1\nspoken-line-2" in view.log.value, view.log.value
+    assert "unavailable" not in view.log.value
+
+
+def test_incremental_records_without_children_keep_the_picture(local_workdir):
+    """The local engine wires ``children`` on full reads only: a live view that read everything
+    once and then only changes must end with the picture a fresh full read gives."""
+    from dflow_nb import ShellOPTemplate
+    from dflow_nb.records import StepRecord, wire_children
+    wf = Workflow("chain")
+    for name in ("a", "b", "c"):
+        wf.add(Step(name, ShellOPTemplate(name=name, script=f"echo {name}")))
+    wf.submit(wait=True)
+    full = wf.query_nodes()
+    fresh = GraphModel(wf.id)
+    fresh.apply(full)
+    # replay: the first half as a full read (children wired), the rest as bare increments
+    first = [StepRecord(**{**r.__dict__, "children": None}) for r in full[: len(full) // 2]]
+    wire_children(first)
+    rest = [StepRecord(**{**r.__dict__, "children": None}) for r in full[len(full) // 2:] + full[:1]]
+    live = GraphModel(wf.id)
+    live.apply(first)
+    live.apply(rest)
+    assert sorted(live.structure()[1]) == sorted(fresh.structure()[1])
+    assert len(live.structure()[1]) == len(full) - 1   # a chain: every node but the root hangs
