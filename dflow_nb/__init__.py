@@ -11,6 +11,7 @@ from .io import (AutonamedDict, InputArtifact, InputParameter, Inputs, OutputArt
 from .names import randstr
 from .storage import StorageClient
 from .records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
+from .slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
 from .references import (ArgoVar, IfExpression, argo_concat, argo_enumerate, argo_len,
                          argo_range, argo_sequence, argo_sum, if_expression)
 from .step import Step, Task
@@ -41,5 +42,5 @@ __all__ = [
     "argo_enumerate", "argo_len", "argo_range", "argo_sequence", "argo_sum", "config",
     "copy_artifact", "download_artifact", "if_expression", "path_list_of_artifact",
     "path_object_of_artifact", "query_workflows", "randstr", "s3_config", "set_config",
-    "set_s3_config", "upload_artifact",
+    "set_s3_config", "upload_artifact", "SlurmJob", "SlurmJobTemplate", "SlurmRemoteExecutor",
 ]

@@ -180,7 +180,7 @@ def _scan(st: _State, roots: List[Any]) -> None:
                 st.parents[id(s)] = t
                 tmpl = _step_template(st, s)
                 (st.keyed if s.key is not None else st.unkeyed).add(tmpl.name)
-                if _is_python(tmpl) and s.slices is not None:
+                if _takes_slice(tmpl) and s.slices is not None:
                     st.sliced.add(tmpl.name)
                 if _needs_check(s):
                     st.tagged.add(tmpl.name)
@@ -240,6 +240,11 @@ def _infer_big(st: _State) -> None:
 def _is_python(tmpl: Any) -> bool:
     from ..python.python_op_template import PythonOPTemplate
     return isinstance(tmpl, PythonOPTemplate)
+
+
+def _takes_slice(tmpl: Any) -> bool:
+    """A Python OP, or an executor's rendering of one that runs one slice per pod."""
+    return _is_python(tmpl) or bool(getattr(tmpl, "takes_slice", False))
 
 
 def _needs_check(step: Step) -> bool:
@@ -403,6 +408,8 @@ def _task_dependencies(task: Task, by_name: Dict[str, Task], checked: set) -> Di
 # -- leaves ------------------------------------------------------------------------------------
 def _leaf_template(st: _State, tmpl: ScriptOPTemplate) -> Dict[str, Any]:
     t = _common(st, tmpl)
+    if getattr(tmpl, "resource", None) is not None:
+        return _resource_template(t, tmpl)
     python = _is_python(tmpl)
     image = tmpl.image or (DEFAULT_PYTHON_IMAGE if python or isinstance(
         tmpl, PythonScriptOPTemplate) or (tmpl.command[:1] and "python" in tmpl.command[0])
@@ -469,6 +476,22 @@ def _plain(obj: Any) -> Any:
         return to_dict()
     raise ValidationError("template", "a Kubernetes object must be a dict",
                           expected="a dict (e.g. {'name': 'data', 'emptyDir': {}})", given=obj)
+
+
+def _resource_template(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
+    """A template whose ``resource`` (e.g. a SlurmJob) makes Argo create a Kubernetes object."""
+    t["resource"] = tmpl.resource.to_argo(tmpl)
+    if tmpl.node_selector:
+        t["nodeSelector"] = dict(tmpl.node_selector)
+    if tmpl.timeout is not None and tmpl.timeout != "":
+        t["timeout"] = f"{tmpl.timeout}s" if isinstance(tmpl.timeout, (int, float)) \
+            else str(tmpl.timeout)
+    if tmpl.active_deadline_seconds is not None:
+        t["activeDeadlineSeconds"] = str(tmpl.active_deadline_seconds)
+    if tmpl.retry_strategy:
+        t["retryStrategy"] = _retry(tmpl.retry_strategy)
+    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    return t
 
 
 def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:
@@ -936,7 +959,7 @@ def _arguments(st: _State, step: Step, tmpl: Any, parent: Any, where: str) -> Di
         at = next((i for i, p in enumerate(params) if p["name"].startswith("dflow_")),
                   len(params))
         params.insert(at, {"name": "dflow_key", "value": str(step.key)})
-    if step.slices is not None and _is_python(tmpl):
+    if step.slices is not None and _takes_slice(tmpl):
         params.append({"name": "dflow_slice", "value": _slice_argument(step)})
     for name, source in step.artifacts.items():
         src = _sliced_source(st, source)
@@ -965,7 +988,7 @@ def _bigpar_argument(st: _State, value: Any, parent: Any) -> Dict[str, Any]:
 
 # -- loops and slices --------------------------------------------------------------------------
 def _loop(step: Step, tmpl: Any, where: str) -> Dict[str, Any]:
-    sl = step.slices if _is_python(tmpl) else None
+    sl = step.slices if _takes_slice(tmpl) else None
     group = getattr(sl, "group_size", None)
     if step.with_items is not None:
         if group:
@@ -1080,7 +1103,7 @@ def _group_total(step: Step) -> str:
 
 def _sliced_output_artifacts(step: Step, tmpl: Any) -> List[str]:
     sl = step.slices
-    if sl is None or not _is_python(tmpl):
+    if sl is None or not _takes_slice(tmpl):
         return []
     return list(sl.output_artifact or [])
 
