@@ -7,7 +7,7 @@ when ``config["debug_s3"]`` is true (local engine, S3 artifacts).
 from __future__ import annotations
 
 import importlib
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
 from .archive import (ArchiveEntry, ExtractResult, UnsafeArchiveError, archive_name,
                       extract_as_artifact, make_tgz, pack_tgz, read_members, safe_extract)
@@ -16,7 +16,9 @@ from .base import (BucketNotFound, KeyNotFound, Secret, StorageAuthError, Storag
 from .local import LocalStorageClient, file_md5
 from .repository import (artifact_repository, output_artifact_key, render_key_format,
                          s3_location)
-from .s3 import S3StorageClient
+
+if TYPE_CHECKING:
+    from .s3 import S3StorageClient
 
 
 def s3_mode() -> bool:
@@ -25,7 +27,15 @@ def s3_mode() -> bool:
     return bool(config.get("debug_s3")) or not local_mode()
 
 
-_clients: Dict[Tuple[Any, ...], S3StorageClient] = {}
+_clients: Dict[Tuple[Any, ...], "S3StorageClient"] = {}
+
+
+def __getattr__(name: str) -> Any:
+    """``S3StorageClient`` loads the MinIO SDK (~130 ms): only when someone asks for it."""
+    if name == "S3StorageClient":
+        from .s3 import S3StorageClient
+        return S3StorageClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any) -> StorageClient:
@@ -51,6 +61,7 @@ def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any)
                             "part_size"))
     client = _clients.get(ident)
     if client is None:
+        from .s3 import S3StorageClient
         client = _clients[ident] = S3StorageClient.from_config(cfg)
     return client
 
