@@ -16,6 +16,11 @@ backend):
   explicit loop get ``withSequence.count`` (literal lists) or a ``withParam`` range expression
   (references); the list itself is one parameter and each slice picks its element in the
   script from the ``dflow_slice`` argument (``{"index": {{item}}, ...}``, a SliceSpec).
+- Slicing an input artifact without an explicit loop (also ``Slices(sub_path=True)``): an init
+  step ``<step>-init`` (template ``INIT_TEMPLATE``, util image) runs ``dflow_nb.argo.catalog``
+  on the first sliced artifact and outputs its item count; the step loops over
+  ``untilStep(0, count)`` and each slice's script picks its item by index, so the OP sees the
+  one file/directory of its item (with sub_path too; the manifest does not grow with files).
 - Sliced output artifacts: each slice saves (archive none) under one key-only S3 prefix
   ``{{workflow.name}}/dflow-slices/<template>/<step>/<artifact>`` that consumers read whole
   (Argo does not aggregate artifacts of loops).
@@ -65,6 +70,7 @@ MEMO_MAX_AGE = "87600h"
 UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"
 SUCCESS_TAG = "dflow_success_tag"
 CHECK_TEMPLATE = "dflow-nb-check-success"
+INIT_TEMPLATE = "dflow-nb-artifact-items"
 TMP = "/tmp"
 
 
@@ -335,6 +341,9 @@ def _steps_template(st: _State, tmpl: Steps) -> Dict[str, Any]:
     t = _common(st, tmpl)
     groups: List[List[Dict[str, Any]]] = []
     for group in tmpl.steps:
+        inits = [_init_step(st, s, tmpl) for s in group if _needs_init(st, s)]
+        if inits:
+            groups.append(inits)
         groups.append([_step(st, s, tmpl) for s in group])
         checks = [_check_step(st, s, "steps") for s in group if _needs_check(s)]
         if checks:
@@ -358,7 +367,13 @@ def _dag_template(st: _State, tmpl: DAG) -> Dict[str, Any]:
     tasks = []
     for task in tmpl.tasks:
         d = _step(st, task, tmpl)
-        d.update(_task_dependencies(task, by_name, checked))
+        deps = _task_dependencies(task, by_name, checked)
+        if _needs_init(st, task):
+            init = _init_step(st, task, tmpl)
+            init.update(json.loads(json.dumps(deps)))
+            tasks.append(init)
+            deps = _after(deps, init["name"])
+        d.update(deps)
         tasks.append(d)
         if task.name in checked:
             tasks.append(_check_step(st, task, "tasks"))
@@ -1067,10 +1082,69 @@ def _slice_count(step: Step, where: str) -> Any:
                                       given=first) from None
         return _length_expr(first, where)
     if sl.input_artifact:
-        raise ValidationError(where, "slicing an input artifact needs an explicit loop on Argo",
-                              expected="with_param=argo_range(n) or with_sequence=...",
-                              given=sl.input_artifact)
+        if sl.input_artifact[0] not in step.artifacts:
+            raise ValidationError(where, f"sliced input artifact {sl.input_artifact[0]!r} "
+                                  "has no argument", expected="an artifact", given=None)
+        return "asInt(%s)" % path_expr((step.scope_kind, _init_name(step), "outputs",
+                                        "parameters", "count"))
     return None
+
+
+# -- slicing an input artifact without a loop: the init step -----------------------------------
+def _needs_init(st: _State, step: Step) -> bool:
+    """A sliced step whose loop is the number of items of an input artifact: an init step
+    ``<step>-init`` lists the artifact first (Dflow's init-artifact-slices step)."""
+    sl = step.slices
+    return sl is not None and bool(sl.input_artifact) and not sl.input_parameter and \
+        step.with_param is None and step.with_items is None and step.with_sequence is None \
+        and _takes_slice(_step_template(st, step))
+
+
+def _init_name(step: Step) -> str:
+    return f"{step.name}-init"
+
+
+def _init_step(st: _State, step: Step, parent: Any) -> Dict[str, Any]:
+    """The step that counts the items of the first sliced input artifact (the loop's length).
+
+    Each slice then mounts the whole artifact and its script picks its item by index (with
+    ``sub_path=True`` too: the OP sees the one file or directory of its item, as in Dflow).
+    """
+    if INIT_TEMPLATE not in st.templates:
+        st.templates[INIT_TEMPLATE] = _init_template()
+        st.objects[INIT_TEMPLATE] = st.templates[INIT_TEMPLATE]
+    where = f"{step.scope_kind[:-1]} {step.name!r} of {parent.name!r}"
+    name = step.slices.input_artifact[0]
+    source = step.artifacts[name]
+    src = _sliced_source(st, source)
+    if src is None:
+        src = _artifact_source(st, source, f"{where}, artifact {name!r}")
+    d: Dict[str, Any] = {"name": _init_name(step), "template": INIT_TEMPLATE,
+                         "arguments": {"artifacts": [{"name": "artifact", **src}]}}
+    if step.when is not None and not (isinstance(step.when, str) and step.when == ""):
+        d["when"] = str(step.when) if isinstance(step.when, ArgoVar) else \
+            ("true" if step.when else "false") if isinstance(step.when, bool) else str(step.when)
+    return d
+
+
+def _after(deps: Dict[str, Any], name: str) -> Dict[str, Any]:
+    """A task's dependencies plus ``name`` (its init task)."""
+    if "dependencies" in deps:
+        return {"dependencies": list(deps["dependencies"]) + [name]}
+    if "depends" in deps:
+        return {"depends": f"({deps['depends']}) && {name}"}
+    return {"depends": name}
+
+
+def _init_template() -> Dict[str, Any]:
+    from .catalog import init_source
+    path = f"{TMP}/inputs/artifacts/artifact"
+    count = f"{TMP}/outputs/parameters/count"
+    return {"name": INIT_TEMPLATE,
+            "inputs": {"artifacts": [{"name": "artifact", "path": path}]},
+            "outputs": {"parameters": [{"name": "count", "valueFrom": {"path": count}}]},
+            "script": {"image": config.get("util_image") or DEFAULT_PYTHON_IMAGE,
+                       "command": ["python3"], "source": init_source(path, count)}}
 
 
 def _slice_argument(step: Step) -> str:

@@ -1,8 +1,10 @@
 """An Argo manifest back into the model, so the local engine can run it and it compiles again.
 
 Template kinds: ``script`` -> ShellOPTemplate (sh/bash), PythonScriptOPTemplate (python) or
-ScriptOPTemplate (any other interpreter); ``container`` -> ContainerOPTemplate; ``steps`` and
-``dag`` -> Steps and DAG with Step/Task objects. Argo fields the model has no slot for are kept
+ScriptOPTemplate (any other interpreter); ``container`` -> ContainerOPTemplate; ``resource`` ->
+a ShellOPTemplate carrying the body (``LoadedResource``; locally a wlm-operator SlurmJob runs its
+batch script with ``sbatch --wait``); ``steps`` and ``dag`` -> Steps and DAG with Step/Task
+objects. Argo fields the model has no slot for are kept
 verbatim in ``argo_extra`` dicts (on templates, script bodies, steps, artifacts and the
 workflow) so ``compile_workflow(load_workflow(m))`` gives ``m`` back. Normalisations (what does
 not survive a round trip byte for byte): integers in IntOrString fields become strings; a
@@ -31,12 +33,56 @@ _LEAF_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "script", "con
               "sidecars", "timeout", "activeDeadlineSeconds", "retryStrategy"}
 _BODY_KEYS = {"image", "command", "args", "source", "imagePullPolicy", "workingDir", "env",
               "resources", "volumeMounts"}
+_RESOURCE_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "resource", "nodeSelector",
+                  "timeout", "activeDeadlineSeconds", "retryStrategy"}
 _STEP_KEYS = {"name", "template", "arguments", "when", "withItems", "withParam",
               "withSequence", "continueOn", "hooks", "depends", "dependencies"}
 _CONTAINER_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "steps", "dag",
                    "parallelism", "failFast"}
 _SPEC_KEYS = {"entrypoint", "templates", "arguments", "onExit", "parallelism", "podGC",
               "imagePullSecrets", "artifactRepositoryRef"}
+
+
+class LoadedResource:
+    """An Argo ``resource`` template's body, emitted back unchanged by the compiler."""
+
+    def __init__(self, body: Dict[str, Any]) -> None:
+        self.body = body
+
+    def to_argo(self, template: Any = None) -> Dict[str, Any]:
+        import copy
+        return copy.deepcopy(self.body)
+
+    def slurm_batch(self) -> Optional[str]:
+        """The batch script when the manifest is a wlm-operator SlurmJob, else None."""
+        import yaml
+        try:
+            obj = yaml.safe_load(self.body.get("manifest") or "")
+        except yaml.YAMLError:
+            return None
+        if not isinstance(obj, dict) or obj.get("kind") != "SlurmJob" or \
+                not str(obj.get("apiVersion", "")).startswith("wlm.sylabs.io/"):
+            return None
+        batch = (obj.get("spec") or {}).get("batch")
+        return batch if isinstance(batch, str) else None
+
+    def __repr__(self) -> str:
+        return f"LoadedResource(action={self.body.get('action')!r})"
+
+
+# How the local engine runs a loaded SlurmJob (wlm-operator's part, as SlurmJobTemplate's job
+# template does): the batch script goes into the job directory and ``sbatch --wait`` runs it.
+_SLURM_LOCAL = (
+    "if ! command -v sbatch >/dev/null 2>&1; then echo 'this resource template creates a "
+    "wlm-operator SlurmJob: it needs Argo (or sbatch on this machine)' >&2; exit 2; fi\n"
+    "printf '%s' \"$DFLOW_NB_BATCH\" > \"$d/batch.sh\"\n"
+    "sbatch --wait --parsable -J \"dflow-$(basename \"$d\")\" -o \"$d/slurm.out\" "
+    "\"$d/batch.sh\" || { code=$?; cat \"$d/stderr\" \"$d/slurm.out\" >&2 2>/dev/null; "
+    "echo \"Slurm job failed (exit code $code)\" >&2; exit $code; }\n")
+_JOBDIR = "d='{{inputs.parameters.jobdir}}'\n"   # SlurmJobTemplate's job directory
+_TMPDIR = "d=$(mktemp -d)\n"
+_NO_K8S = ("echo 'a resource template creates a Kubernetes object: it needs Argo' >&2\n"
+           "exit 2\n")
 
 
 class RawData:
@@ -147,6 +193,8 @@ class _Loader:
             obj = self._container(t, DAG)
         elif "script" in t or "container" in t:
             obj = self._leaf(t)
+        elif "resource" in t:
+            obj = self._resource(t)
         else:
             kind = [k for k in t if k not in ("name", "inputs", "outputs", "metadata")]
             raise ValidationError(f"template {name!r}", "this template kind cannot run locally "
@@ -233,6 +281,31 @@ class _Loader:
             tmpl.argo_extra["memoize"] = t["memoize"]
             tmpl.memoize_key = None
         tmpl.argo_extra_body = {k: v for k, v in body.items() if k not in _BODY_KEYS}
+        self.built[t["name"]] = tmpl
+        return tmpl
+
+    def _resource(self, t: Dict[str, Any]) -> Any:
+        """A ``resource`` template: kept verbatim for the manifest (``LoadedResource``). The
+        local engine runs a wlm-operator SlurmJob's batch script with ``sbatch --wait`` (as
+        ``SlurmJobTemplate`` does); any other resource needs Kubernetes and fails saying so."""
+        io = self._io(t)
+        resource = LoadedResource(t["resource"])
+        batch = resource.slurm_batch()
+        tmpl = ShellOPTemplate(name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
+                               script=_NO_K8S if batch is None else (
+                                   _JOBDIR if "jobdir" in io["inputs"].parameters
+                                   else _TMPDIR) + _SLURM_LOCAL,
+                               envs={"DFLOW_NB_BATCH": batch} if batch is not None else None,
+                               timeout=t.get("timeout"), retry_strategy=t.get("retryStrategy"),
+                               memoize_key=io["memoize_key"], annotations=io["annotations"],
+                               labels=io["labels"], node_selector=t.get("nodeSelector"),
+                               active_deadline_seconds=t.get("activeDeadlineSeconds"))
+        tmpl.resource = resource
+        tmpl.remap_paths = False
+        tmpl.argo_extra = {k: v for k, v in t.items() if k not in _RESOURCE_KEYS}
+        if "memoize" in t and not _is_default_memo(t["memoize"]):
+            tmpl.argo_extra["memoize"] = t["memoize"]
+            tmpl.memoize_key = None
         self.built[t["name"]] = tmpl
         return tmpl
 

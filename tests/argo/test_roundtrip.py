@@ -89,3 +89,69 @@ def test_a_compiled_workflow_round_trips():
                 when="{{steps.a.status}} == Succeeded", with_param=[1, 2, 3]))
     m = wf.to_dict()
     assert canon(compile_workflow(load_workflow(m))) == canon(m)
+
+
+def _slurm_workflow(workdir):
+    from dflow_nb import OutputParameter, Outputs, ShellOPTemplate, Step
+    from dflow_nb.slurm import SlurmJobTemplate
+    wf = Workflow("wlm-rt")
+    t = ShellOPTemplate(name="up", script="echo hi > /tmp/o", outputs=Outputs(parameters={
+        "o": OutputParameter(value_from_path="/tmp/o")}))
+    ex = SlurmJobTemplate(header="#SBATCH --time=7\nexport A=1",
+                          node_selector={"wlm.sylabs.io/containers": "singularity"},
+                          workdir=workdir)
+    wf.add(Step("up", t, executor=ex))
+    return wf
+
+
+def test_a_compiled_slurm_job_template_round_trips(validate_manifest):
+    """SlurmJobTemplate's ``resource`` template (a wlm-operator SlurmJob) loads back and compiles
+    to the same manifest; loaded locally it runs the SlurmJob's batch script with sbatch."""
+    import yaml
+    m = validate_manifest(compile_workflow(_slurm_workflow("/shared/jobs")))
+    wf = Workflow.from_dict(m)
+    assert canon(compile_workflow(wf)) == canon(m)
+    res = next(t for t in m["spec"]["templates"] if "resource" in t)
+    tmpl = _templates(wf.entrypoint)[res["name"]]
+    batch = yaml.safe_load(res["resource"]["manifest"])["spec"]["batch"]
+    assert tmpl.envs["DFLOW_NB_BATCH"] == batch
+    assert "d='{{inputs.parameters.jobdir}}'" in tmpl.script and "sbatch --wait" in tmpl.script
+
+
+def test_a_loaded_resource_template_runs_locally_with_a_clear_failure(tmp_path):
+    """Loaded back, the SlurmJobTemplate steps run on the local engine as before (prepare fails
+    without the shared directory); a non-Slurm resource says it needs Argo."""
+    wf = Workflow.from_dict(compile_workflow(_slurm_workflow("/nonexistent/dflow-nb-rt")))
+    wf.submit(wait=True)
+    assert wf.query_status() == "Failed"
+    assert any("/nonexistent/dflow-nb-rt is not there" in (s.message or "") or
+               "/nonexistent/dflow-nb-rt is not there" in _log(s) for s in wf.query_step())
+    manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+                "metadata": {"name": "cm"}, "spec": {"entrypoint": "main", "templates": [
+                    {"name": "main", "steps": [[{"name": "make", "template": "make"}]]},
+                    {"name": "make", "resource": {"action": "create", "manifest":
+                                                  "apiVersion: v1\nkind: ConfigMap\n"}}]}}
+    wf = Workflow.from_dict(manifest)
+    assert canon(compile_workflow(wf)) == canon(manifest)
+    wf.submit(wait=True)
+    assert wf.query_status() == "Failed"
+    assert any("needs Argo" in (s.message or "") or "needs Argo" in _log(s)
+               for s in wf.query_step())
+
+
+def _log(step):
+    p = Path(step.dir) / "log.txt" if getattr(step, "dir", None) else None
+    return p.read_text(errors="replace") if p is not None and p.exists() else ""
+
+
+def _templates(tmpl, seen=None):
+    seen = {} if seen is None else seen
+    if tmpl.name in seen:
+        return seen
+    seen[tmpl.name] = tmpl
+    for group in getattr(tmpl, "steps", None) or []:
+        for s in group if isinstance(group, list) else [group]:
+            _templates(s.template, seen)
+    for t in getattr(tmpl, "tasks", None) or []:
+        _templates(t.template, seen)
+    return seen

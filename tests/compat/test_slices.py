@@ -1,5 +1,4 @@
 """Slices: every fan-out mode of PythonOPTemplate/Step(slices=...) on the local engine."""
-import pytest
 import os
 from pathlib import Path
 from typing import List
@@ -192,7 +191,6 @@ def test_slices_input_artifact_gives_each_item_one_file():
         ["file 0", "file 1", "file 2"]
 
 
-@pytest.mark.no_manifest_check  # the Argo compiler does not yet slice an input artifact without an explicit loop (Dflow adds an init step)
 def test_slices_input_artifact_without_loop_counts_the_files():
     """Slicing only an input artifact (no with_param) loops once per file of the artifact."""
     wf = Workflow("slices-in-art-infer")
@@ -253,7 +251,6 @@ def test_slices_pool_size_runs_a_group_in_parallel_processes():
     assert wf.query_step(name="total")[0].outputs.parameters["values"].value == [1, 4, 9, 16]
 
 
-@pytest.mark.no_manifest_check  # the Argo compiler does not yet compile Slices(sub_path=True)
 def test_slices_sub_path_mounts_one_file_per_item():
     """Slices(sub_path=True, input_artifact=[...]) needs no with_param: each item mounts one file (test_subpath_slices)."""
     wf = Workflow("slices-subpath")
