@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..dag import DAG, _bare, _name_of, parse_depends
+from ..dag import DAG
 from ..executor import executor_for
 from ..expressions import ExpressionError, evaluate, evaluate_when, format_value, render
 from ..io import InputArtifact, OutputArtifact
@@ -28,6 +28,7 @@ from ..serialization import dumps
 from ..step import Step, encode_parameter
 from ..steps import Steps
 from ..templates import ScriptOPTemplate
+from .dag_rules import assess_dag, depends_met, upstream
 from .durations import parse_duration
 from .leaves import LeafRunner
 from .nodes import StepDirs, item_description, node
@@ -392,14 +393,14 @@ class Run:
                                           r"|AnySucceeded)", t.depends)}
 
         async def run_task(t: Any) -> None:
-            dep_results = {d: await done[d] for d in _upstream(t) if d in done}
+            dep_results = {d: await done[d] for d in upstream(t) if d in done}
             ids = [o for r in dep_results.values() for o in r.outbound]
             if ids:
                 self.upstream[f"{n['name']}.{t.name}"] = ids
             if stop["failed"] is not None and tmpl.fail_fast:
                 done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
                 return
-            if not self.depends_met(t, dep_results):
+            if not depends_met(t, dep_results):
                 tn = self.make_node(f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                           parent=n["id"], template=t.template.name)
                 r = self.finish(tn, Result("Omitted", "omitted: depends condition not met"))
@@ -413,72 +414,10 @@ class Run:
             done[t.name].set_result(r)
 
         await asyncio.gather(*(run_task(t) for t in tasks))
-        failed = self.assess_dag(tmpl, tasks, {name: f.result() for name, f in done.items()})
+        failed = assess_dag(tmpl, tasks, {name: f.result() for name, f in done.items()})
         if failed is not None:
             return Result(failed.phase, f"child '{failed.node_id}' failed")
         return Result("Succeeded")
-
-    @staticmethod
-    def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:
-        """Argo's assessDAGPhase: the DAG fails if a target branch (``target`` or the leaf
-        tasks) ends Failed/Error without continueOn; an Omitted task looks at the branch above."""
-        deps = {t.name: _upstream(t) for t in tasks}
-        below = {d for v in deps.values() for d in v}
-        targets = (tmpl.target.split() if tmpl.target else
-                   [t.name for t in tasks if t.name not in below])
-        seen: set = set()
-
-        def failure(name: str) -> Optional[Result]:
-            if name in seen or name not in results:
-                return None
-            seen.add(name)
-            r = results[name]
-            if r.phase in FAILED and not r.continue_ok:
-                return r
-            if r.phase == "Omitted":
-                for d in deps.get(name, []):
-                    f = failure(d)
-                    if f is not None:
-                        return f
-            return None
-
-        for name in targets:
-            f = failure(name)
-            if f is not None:
-                return f
-        return None
-
-    @staticmethod
-    def depends_met(task: Any, results: Dict[str, Result]) -> bool:
-        """Argo's rules: ``depends`` is an expression over task states; legacy
-        ``dependencies`` need each task Succeeded or Skipped (or failed with continueOn)."""
-        scope: Dict[str, Any] = {}
-        for name, r in results.items():
-            base = f"tasks.{name}."
-            for prop, phase in (("Succeeded", "Succeeded"), ("Failed", "Failed"),
-                                ("Errored", "Error"), ("Skipped", "Skipped"),
-                                ("Omitted", "Omitted")):
-                scope[base + prop] = r.phase == phase
-            scope[base + "Daemoned"] = False
-            children = r.children_phases if r.children_phases is not None else [r.phase]
-            scope[base + "AnySucceeded"] = "Succeeded" in children
-            scope[base + "AllFailed"] = bool(children) and all(c in FAILED for c in children)
-        if task.depends is not None:
-            return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
-        for d in task.dependencies:
-            if _bare(d):
-                r = results.get(_name_of(d))
-                want = d.strip("() ").partition(".")[2]
-                if r is None:
-                    continue
-                if want:
-                    if not scope[f"tasks.{_name_of(d)}.{want}"]:
-                        return False
-                elif not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
-                    return False
-            elif not evaluate(parse_depends(d, task.name)[1], scope):
-                return False
-        return True
 
     # -- one step: condition, loop, arguments --------------------------------------------------
     async def run_step(self, step: Step, name: str, boundary: str, scope: Dict[str, Any],
@@ -927,18 +866,6 @@ def _skipped_defaults(tmpl: Any) -> Dict[str, str]:
     """Outputs of a Skipped step: only declared ``valueFrom.default`` values (Argo v4)."""
     return {k: p.default if isinstance(p.default, str) else json.dumps(p.default)
             for k, p in tmpl.outputs.parameters.items() if p.has_default}
-
-
-def _upstream(task: Any) -> List[str]:
-    """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
-    if task.depends is not None:
-        return parse_depends(task.depends, task.name)[0]
-    names: List[str] = []
-    for d in task.dependencies:
-        for name in ([_name_of(d)] if _bare(d) else parse_depends(d, task.name)[0]):
-            if name not in names:
-                names.append(name)
-    return names
 
 
 def _hook_parts(hook: Any) -> Tuple[Any, Dict[str, Any], Dict[str, Any], Any]:

@@ -1,0 +1,82 @@
+"""Argo's DAG rules: when a task may run (``depends``/``dependencies``) and how a DAG ends."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from ..dag import DAG, _bare, _name_of, parse_depends
+from ..expressions import evaluate
+from .results import FAILED, Result
+
+
+def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:
+    """Argo's assessDAGPhase: the DAG fails if a target branch (``target`` or the leaf
+    tasks) ends Failed/Error without continueOn; an Omitted task looks at the branch above."""
+    deps = {t.name: upstream(t) for t in tasks}
+    below = {d for v in deps.values() for d in v}
+    targets = (tmpl.target.split() if tmpl.target else
+               [t.name for t in tasks if t.name not in below])
+    seen: set = set()
+
+    def failure(name: str) -> Optional[Result]:
+        if name in seen or name not in results:
+            return None
+        seen.add(name)
+        r = results[name]
+        if r.phase in FAILED and not r.continue_ok:
+            return r
+        if r.phase == "Omitted":
+            for d in deps.get(name, []):
+                f = failure(d)
+                if f is not None:
+                    return f
+        return None
+
+    for name in targets:
+        f = failure(name)
+        if f is not None:
+            return f
+    return None
+
+def depends_met(task: Any, results: Dict[str, Result]) -> bool:
+    """Argo's rules: ``depends`` is an expression over task states; legacy
+    ``dependencies`` need each task Succeeded or Skipped (or failed with continueOn)."""
+    scope: Dict[str, Any] = {}
+    for name, r in results.items():
+        base = f"tasks.{name}."
+        for prop, phase in (("Succeeded", "Succeeded"), ("Failed", "Failed"),
+                            ("Errored", "Error"), ("Skipped", "Skipped"),
+                            ("Omitted", "Omitted")):
+            scope[base + prop] = r.phase == phase
+        scope[base + "Daemoned"] = False
+        children = r.children_phases if r.children_phases is not None else [r.phase]
+        scope[base + "AnySucceeded"] = "Succeeded" in children
+        scope[base + "AllFailed"] = bool(children) and all(c in FAILED for c in children)
+    if task.depends is not None:
+        return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
+    for d in task.dependencies:
+        if _bare(d):
+            r = results.get(_name_of(d))
+            want = d.strip("() ").partition(".")[2]
+            if r is None:
+                continue
+            if want:
+                if not scope[f"tasks.{_name_of(d)}.{want}"]:
+                    return False
+            elif not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
+                return False
+        elif not evaluate(parse_depends(d, task.name)[1], scope):
+            return False
+    return True
+
+
+def upstream(task: Any) -> List[str]:
+    """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
+    if task.depends is not None:
+        return parse_depends(task.depends, task.name)[0]
+    names: List[str] = []
+    for d in task.dependencies:
+        for name in ([_name_of(d)] if _bare(d) else parse_depends(d, task.name)[0]):
+            if name not in names:
+                names.append(name)
+    return names
+
