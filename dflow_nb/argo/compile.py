@@ -471,6 +471,11 @@ def _leaf_template(st: _State, tmpl: ScriptOPTemplate) -> Dict[str, Any]:
         t["initContainers"] = [_plain(c) for c in tmpl.init_containers]
     if tmpl.sidecars:
         t["sidecars"] = [_plain(c) for c in tmpl.sidecars]
+    return _limits(t, tmpl)
+
+
+def _limits(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
+    """What every leaf template ends with: timeout, deadline, retries, kept extra fields."""
     if tmpl.timeout is not None and tmpl.timeout != "":
         t["timeout"] = f"{tmpl.timeout}s" if isinstance(tmpl.timeout, (int, float)) \
             else str(tmpl.timeout)
@@ -498,15 +503,7 @@ def _resource_template(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
     t["resource"] = tmpl.resource.to_argo(tmpl)
     if tmpl.node_selector:
         t["nodeSelector"] = dict(tmpl.node_selector)
-    if tmpl.timeout is not None and tmpl.timeout != "":
-        t["timeout"] = f"{tmpl.timeout}s" if isinstance(tmpl.timeout, (int, float)) \
-            else str(tmpl.timeout)
-    if tmpl.active_deadline_seconds is not None:
-        t["activeDeadlineSeconds"] = str(tmpl.active_deadline_seconds)
-    if tmpl.retry_strategy:
-        t["retryStrategy"] = _retry(tmpl.retry_strategy)
-    t.update(getattr(tmpl, "argo_extra", {}) or {})
-    return t
+    return _limits(t, tmpl)
 
 
 def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:

@@ -68,7 +68,6 @@ class Run:
         self.pods = asyncio.Semaphore(workflow.parallelism) if workflow.parallelism else None
         self.leaves = LeafRunner(wf_id, pool, processes)
         self._rendered: Dict[int, Any] = {}
-        self.cancelled = False
 
     # -- bookkeeping -------------------------------------------------------------------------
     def make_node(self, name: str, display: str, type_: str, **kw: Any) -> Dict[str, Any]:
@@ -183,7 +182,6 @@ class Run:
         """Act on terminate/stop (cancel the run, Argo's messages) and suspend/resume."""
         if action in ("terminate", "stop"):
             self.shutdown = "Terminate" if action == "terminate" else "Stop"
-            self.cancelled = True
             self.gate.set()
             self.entry_task.cancel()
         elif action == "suspend":
@@ -239,7 +237,7 @@ class Run:
             if res.phase not in FAILED:
                 return self.finish(holder, res)
             stop = Result(res.phase, res.message, exit_code=res.exit_code)
-            if self.cancelled or not policy_allows(policy, res.phase, res.message):
+            if self.shutdown is not None or not policy_allows(policy, res.phase, res.message):
                 return self.finish(holder, stop)
             if strategy.get("expression"):
                 env = dict(local)
