@@ -25,9 +25,8 @@ IMPL_NAME: str = os.environ["BENCH_IMPL"]
 impl = importlib.import_module(IMPL_NAME)
 python = importlib.import_module(IMPL_NAME + ".python")
 
+from bench_ops import MB, CheckSquares, Inc, Join, MakeFile, Retag, payload, sha256, square  # noqa: E402
 from catalog import WORKLOAD_STEPS  # noqa: E402
-from bench_ops import (MB, CheckSquares, Inc, Join, MakeFile, Retag,  # noqa: E402
-                       payload, sha256, square)
 
 Workflow = impl.Workflow
 Step = impl.Step

@@ -1,28 +1,58 @@
 """dflow_nb: Dflow, notebook-first. A Dflow script runs after ``s/dflow/dflow_nb/``."""
-from .artifacts import (LocalArtifact, S3Artifact, copy_artifact, download_artifact,
-                        fetch_artifact, path_list_of_artifact, path_object_of_artifact,
-                        upload_artifact)
-from .config import config, s3_config, set_config, set_s3_config
-from .dag import DAG
-from .errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
-from .executor import ContainerExecutor, Executor
-from .io import (AutonamedDict, InputArtifact, InputParameter, Inputs, OutputArtifact,
-                 OutputParameter, Outputs)
-from .names import randstr
-from .storage import StorageClient
-from .records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
-from .slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
-from .references import (ArgoVar, IfExpression, argo_concat, argo_enumerate, argo_len,
-                         argo_range, argo_sequence, argo_sum, if_expression)
-from .step import Step, Task
-from .steps import Steps
-from .templates import (ContainerOPTemplate, OPTemplate, PythonScriptOPTemplate,
-                        ScriptOPTemplate, ShellOPTemplate)
-from .workflow import Workflow, query_workflows
+from dflow_nb.config import config, s3_config, set_config, set_s3_config
+from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
+from dflow_nb.hub.artifacts import (
+    LocalArtifact,
+    S3Artifact,
+    copy_artifact,
+    download_artifact,
+    fetch_artifact,
+    path_list_of_artifact,
+    path_object_of_artifact,
+    upload_artifact,
+)
+from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
+from dflow_nb.hub.workflow import Workflow, query_workflows
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.executor import Executor
+from dflow_nb.model.io import (
+    AutonamedDict,
+    InputArtifact,
+    InputParameter,
+    Inputs,
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+)
+from dflow_nb.model.names import randstr
+from dflow_nb.model.references import (
+    ArgoVar,
+    IfExpression,
+    argo_concat,
+    argo_enumerate,
+    argo_len,
+    argo_range,
+    argo_sequence,
+    argo_sum,
+    if_expression,
+)
+from dflow_nb.model.step import Step, Task
+from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import (
+    ContainerOPTemplate,
+    OPTemplate,
+    PythonScriptOPTemplate,
+    ScriptOPTemplate,
+    ShellOPTemplate,
+)
+from dflow_nb.plugins.container import ContainerExecutor
+from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
+from dflow_nb.storage import StorageClient
+
 
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext dflow_nb``: registers the ``%dflow`` / ``%%dflow`` magics."""
-    from .notebook.magics import load_ipython_extension as load
+    from dflow_nb.notebook.magics import load_ipython_extension as load
     load(ipython)
 
 

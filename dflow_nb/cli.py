@@ -6,7 +6,7 @@ import sys
 import time
 from typing import List, Optional, Sequence
 
-from .records import StepRecord
+from dflow_nb.hub.records import StepRecord
 
 
 def _when(ts: Optional[float]) -> str:
@@ -33,7 +33,7 @@ def step_table(steps: Sequence[StepRecord]) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .workflow import Workflow, query_workflows
+    from dflow_nb.hub.workflow import Workflow, query_workflows
     parser = argparse.ArgumentParser(prog="dflow-nb", description=__doc__)
     parser.add_argument("--workdir", default=None, help="local work directory (default: .)")
     sub = parser.add_subparsers(dest="command", required=True)

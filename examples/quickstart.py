@@ -6,8 +6,15 @@ import os
 from pathlib import Path
 from typing import List
 
-from dflow_nb import (InputArtifact, InputParameter, OutputParameter, ShellOPTemplate, Step,
-                      Workflow, upload_artifact)
+from dflow_nb import (
+    InputArtifact,
+    InputParameter,
+    OutputParameter,
+    ShellOPTemplate,
+    Step,
+    Workflow,
+    upload_artifact,
+)
 from dflow_nb.cli import step_table
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices
 

@@ -19,8 +19,8 @@ def argo_manifest_of_every_run(monkeypatch, request):
     if request.node.get_closest_marker("no_manifest_check"):
         return
     from dflow_nb.argo.schema import check_manifest
-    from dflow_nb.validation import validate
-    from dflow_nb.workflow import Workflow
+    from dflow_nb.hub.workflow import Workflow
+    from dflow_nb.model.validation import validate
 
     submit = Workflow.submit
 

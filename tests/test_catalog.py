@@ -2,8 +2,8 @@
 from pathlib import Path
 from typing import Dict, List
 
-from dflow_nb.catalog import load_input, save_output, slice_items
 from dflow_nb.python import NestedDict
+from dflow_nb.python.catalog import load_input, save_output, slice_items
 
 
 def _files(tmp_path, *names):

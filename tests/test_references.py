@@ -1,9 +1,19 @@
 """References and expression builders emit the same Argo text as Dflow."""
 import pytest
 
-from dflow_nb import (InputParameter, Inputs, ShellOPTemplate, Step, Steps, argo_enumerate,
-                      argo_len, argo_range, argo_sequence, if_expression)
-from dflow_nb.io import OutputParameter
+from dflow_nb import (
+    InputParameter,
+    Inputs,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    argo_enumerate,
+    argo_len,
+    argo_range,
+    argo_sequence,
+    if_expression,
+)
+from dflow_nb.model.io import OutputParameter
 
 
 def _template():

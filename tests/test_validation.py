@@ -1,9 +1,18 @@
 """Build-time errors name the step, the field, what was expected and what was given."""
 import pytest
 
-from dflow_nb import (DAG, InputParameter, OutputParameter, ShellOPTemplate, Step, Steps, Task,
-                      ValidationError, Workflow)
-from dflow_nb.validation import validate
+from dflow_nb import (
+    DAG,
+    InputParameter,
+    OutputParameter,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Task,
+    ValidationError,
+    Workflow,
+)
+from dflow_nb.model.validation import validate
 
 
 def echo(name="echo", typed=None):

@@ -19,11 +19,17 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import httpx
 
-from ..errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
-from ..records import StepRecord, WorkflowRecord
-from .client import ArgoClient, LogEntry, Parameters, Token, _BearerAuth
-from .errors import ArgoConnectionError, ArgoServerError, ArgoStreamError, ArgoTimeout, ArgoTLSError
-from .status import fingerprint, pod_name, step_records, workflow_record
+from dflow_nb.argo.client import ArgoClient, LogEntry, Parameters, Token, _BearerAuth
+from dflow_nb.argo.errors import (
+    ArgoConnectionError,
+    ArgoServerError,
+    ArgoStreamError,
+    ArgoTimeout,
+    ArgoTLSError,
+)
+from dflow_nb.argo.status import fingerprint, pod_name, step_records, workflow_record
+from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
+from dflow_nb.hub.records import StepRecord, WorkflowRecord
 
 DONE_PHASES = ("Succeeded", "Failed", "Error")
 UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"  # compile.UPLOADS_ANNOTATION
@@ -72,7 +78,7 @@ class KubernetesClient:
     def from_config(cls) -> "KubernetesClient":
         """From ``config["k8s_api_server"]`` and the token (``k8s_token``, else Argo's ``token``),
         TLS as ``k8s_verify``/``k8s_ca`` (else Argo's ``argo_verify``/``argo_ca``)."""
-        from ..config import config
+        from dflow_nb.config import config
         host = config.get("k8s_api_server")
         if not host:
             raise ValidationError(
@@ -142,7 +148,7 @@ class ArgoBackend:
                  kubernetes: Optional[KubernetesClient] = None,
                  **client_options: Any) -> None:
         if client is None:
-            from ..config import config
+            from dflow_nb.config import config
             client_options.setdefault("verify", config.get("argo_verify", True))
             client_options.setdefault("ca_bundle", config.get("argo_ca"))
             client = ArgoClient(host, token, namespace, **client_options)
@@ -167,7 +173,7 @@ class ArgoBackend:
                 ) -> Dict[str, Any]:
         """The Argo manifest of a workflow model (the compiler's, with reused steps if any)."""
         try:
-            from .compile import compile_workflow
+            from dflow_nb.argo.compile import compile_workflow
         except ImportError:
             raise NotImplementedError("compiling workflows for Argo is not available in this "
                                       "version of dflow_nb (dflow_nb.argo.compile is missing); "
@@ -194,7 +200,7 @@ class ArgoBackend:
                           kube: Optional[KubernetesClient] = None) -> Dict[str, Any]:
         """Create or replace the memoization cache ConfigMap of ``workflow_name`` holding
         exactly ``records`` (by key), so the controller finds them as cache hits."""
-        from .compile import reuse_cache_configmap
+        from dflow_nb.argo.compile import reuse_cache_configmap
         kube = kube or self.kubernetes or KubernetesClient.from_config()
         cm = reuse_cache_configmap(workflow_name, records, namespace=namespace or self.namespace)
         return kube.apply_configmap(cm)
@@ -208,7 +214,7 @@ class ArgoBackend:
         raw = annotations.get(UPLOADS_ANNOTATION)
         if not raw:
             return []
-        from ..storage import client_from_config, pack_tgz
+        from dflow_nb.storage import client_from_config, pack_tgz
         storage = self.storage if self.storage is not None else client_from_config()
         uploads: Dict[str, List[str]] = json.loads(raw)
         with tempfile.TemporaryDirectory(prefix="dflow-nb-upload-") as tmp:
@@ -317,7 +323,7 @@ class ArgoBackend:
 
     def spec(self, wf_id: str) -> Any:
         """The Workflow model of a run, loaded back from its manifest."""
-        from .load import load_workflow
+        from dflow_nb.argo.load import load_workflow
         wf = self.client.get(wf_id, fields="apiVersion,kind,metadata,spec")
         return load_workflow({"apiVersion": wf.get("apiVersion", "argoproj.io/v1alpha1"),
                               "kind": wf.get("kind", "Workflow"),
@@ -432,7 +438,7 @@ class ArgoBackend:
 
 def _entries(path: Path, arcname: str, skip_caches: bool) -> List[Any]:
     """Archive entries for ``path`` under ``arcname``; packages leave out ``__pycache__``."""
-    from ..storage import ArchiveEntry
+    from dflow_nb.storage import ArchiveEntry
     if not (skip_caches and path.is_dir() and not path.is_symlink()):
         return [ArchiveEntry(arcname, source=path)]
     out = []

@@ -23,9 +23,19 @@ from urllib.parse import quote
 
 import httpx
 
-from .errors import (ArgoBadRequest, ArgoConflict, ArgoConnectionError, ArgoError,
-                     ArgoForbidden, ArgoNotFound, ArgoServerError, ArgoStreamError, ArgoTimeout,
-                     ArgoTLSError, ArgoUnauthorized)
+from dflow_nb.argo.errors import (
+    ArgoBadRequest,
+    ArgoConflict,
+    ArgoConnectionError,
+    ArgoError,
+    ArgoForbidden,
+    ArgoNotFound,
+    ArgoServerError,
+    ArgoStreamError,
+    ArgoTimeout,
+    ArgoTLSError,
+    ArgoUnauthorized,
+)
 
 log = logging.getLogger("dflow_nb.argo")
 
@@ -202,7 +212,7 @@ class ArgoClient:
                  connect_timeout: float = 10.0, retries: int = 3, backoff: float = 0.5,
                  max_backoff: float = 8.0, headers: Optional[Mapping[str, str]] = None,
                  transport: Optional[httpx.BaseTransport] = None) -> None:
-        from ..config import config
+        from dflow_nb.config import config
         host = host or config.get("host") or ""
         if not host:
             raise ArgoConnectionError("no Argo Server host is configured: set config['host'] "

@@ -17,7 +17,7 @@ backend):
   (references); the list itself is one parameter and each slice picks its element in the
   script from the ``dflow_slice`` argument (``{"index": {{item}}, ...}``, a SliceSpec).
 - Slicing an input artifact without an explicit loop (also ``Slices(sub_path=True)``): an init
-  step ``<step>-init`` (template ``INIT_TEMPLATE``, util image) runs ``dflow_nb.argo.catalog``
+  step ``<step>-init`` (template ``INIT_TEMPLATE``, util image) runs ``dflow_nb.argo.slice_count``
   on the first sliced artifact and outputs its item count; the step loops over
   ``untilStep(0, count)`` and each slice's script picks its item by index, so the OP sees the
   one file/directory of its item (with sub_path too; the manifest does not grow with files).
@@ -51,16 +51,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..config import config
-from ..dag import DAG, _bare
-from ..errors import ValidationError
-from ..executor import executor_for
-from ..io import UNSET, InputArtifact, InputParameter, OutputArtifact, OutputParameter, _IO
-from ..references import ArgoSequence, ArgoVar, path_expr
-from ..step import Step, Task, encode_parameter
-from ..steps import Steps
-from ..templates import ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate
-from . import schema
+from dflow_nb.argo import schema
+from dflow_nb.config import config
+from dflow_nb.errors import ValidationError
+from dflow_nb.model.dag import DAG, _bare
+from dflow_nb.model.executor import executor_for
+from dflow_nb.model.io import _IO, UNSET, InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_nb.model.references import ArgoSequence, ArgoVar, path_expr
+from dflow_nb.model.step import Step, Task, encode_parameter
+from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate
 
 DEFAULT_PYTHON_IMAGE = "python:3.11"
 DEFAULT_SHELL_IMAGE = "alpine:3"
@@ -244,7 +244,7 @@ def _infer_big(st: _State) -> None:
 
 
 def _is_python(tmpl: Any) -> bool:
-    from ..python.python_op_template import PythonOPTemplate
+    from dflow_nb.python.python_op_template import PythonOPTemplate
     return isinstance(tmpl, PythonOPTemplate)
 
 
@@ -546,7 +546,7 @@ def _env(tmpl: Any) -> List[Dict[str, Any]]:
 
 
 def _python_source(st: _State, tmpl: Any) -> str:
-    from .script import python_op_script
+    from dflow_nb.argo.script import python_op_script
     params = [k for k, p in tmpl.inputs.parameters.items()
               if not p.save_as_artifact and not k.startswith("dflow_")]
     return python_op_script(tmpl.op, params, has_key=tmpl.name in st.keyed,
@@ -555,7 +555,7 @@ def _python_source(st: _State, tmpl: Any) -> str:
 
 
 def _packages(tmpl: Any) -> List[str]:
-    from ..python.python_op_template import _UPLOADED
+    from dflow_nb.python.python_op_template import _UPLOADED
     paths = list(tmpl.python_packages) + list(_UPLOADED)
     if tmpl.upload_dflow:
         paths.append(str(Path(__file__).resolve().parents[1]))
@@ -569,7 +569,7 @@ def _digest(text: str) -> str:
 def _upload_key(st: _State, kind: str, paths: List[str]) -> str:
     """The S3 key (under ``s3_config["prefix"]``, as Dflow's uploads) the backend uploads
     ``paths`` to; one key per distinct list of paths."""
-    from ..config import s3_config
+    from dflow_nb.config import s3_config
     prefix = str(s3_config.get("prefix") or "")
     key = f"{prefix}dflow-nb/{kind}/{_digest(json.dumps(paths))[:16]}"
     st.uploads[key] = paths
@@ -582,7 +582,7 @@ def _type_description(p: Any) -> Optional[str]:
         return p.description
     if p.type is None:
         return None
-    from ..typing_checks import describe_type
+    from dflow_nb.model.typing_checks import describe_type
     return json.dumps({"type": "str" if p.type is str else describe_type(p.type)})
 
 
@@ -1134,7 +1134,7 @@ def _after(deps: Dict[str, Any], name: str) -> Dict[str, Any]:
 
 
 def _init_template() -> Dict[str, Any]:
-    from .catalog import init_source
+    from dflow_nb.argo.slice_count import init_source
     path = f"{TMP}/inputs/artifacts/artifact"
     count = f"{TMP}/outputs/parameters/count"
     return {"name": INIT_TEMPLATE,

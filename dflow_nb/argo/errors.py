@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from ..errors import DflowNbError, WorkflowNotFound
+from dflow_nb.errors import DflowNbError, WorkflowNotFound
 
 
 class ArgoError(DflowNbError):

@@ -17,15 +17,19 @@ import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ..config import config
-from ..dag import DAG
-from ..errors import ValidationError
-from ..io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
-from ..references import ArgoSequence, ArgoVar
-from ..step import Step, Task
-from ..steps import Steps
-from ..templates import (ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate,
-                         ShellOPTemplate)
+from dflow_nb.config import config
+from dflow_nb.errors import ValidationError
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
+from dflow_nb.model.references import ArgoSequence, ArgoVar
+from dflow_nb.model.step import Step, Task
+from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import (
+    ContainerOPTemplate,
+    PythonScriptOPTemplate,
+    ScriptOPTemplate,
+    ShellOPTemplate,
+)
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "dict": dict, "list": list}
 _LEAF_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "script", "container",
@@ -129,7 +133,7 @@ _LOCATIONS = ("s3", "raw", "http", "git", "gcs", "oss", "hdfs", "azure", "artifa
 
 def load_workflow(manifest: Dict[str, Any]) -> Any:
     """A Workflow model from an Argo Workflow manifest; errors name the template and field."""
-    from ..workflow import Workflow
+    from dflow_nb.hub.workflow import Workflow
     if not isinstance(manifest, dict) or manifest.get("kind", "Workflow") != "Workflow":
         raise ValidationError("manifest", "not an Argo Workflow", expected="kind: Workflow",
                               given=(manifest or {}).get("kind") if isinstance(manifest, dict)
@@ -341,7 +345,7 @@ class _Loader:
                 kw["dependencies"] = list(s["dependencies"])
             else:
                 kw["dependencies"] = []
-        from .. import context
+        from dflow_nb.model import context
         saved = context._stack[:]  # a manifest loaded inside a ``with`` block adds nothing
         context._stack.clear()
         try:
@@ -357,7 +361,7 @@ class _Loader:
 
 
 def _is_default_memo(memo: Dict[str, Any]) -> bool:
-    from .compile import MEMO_CONFIGMAP, MEMO_MAX_AGE
+    from dflow_nb.argo.compile import MEMO_CONFIGMAP, MEMO_MAX_AGE
     return set(memo) == {"key", "maxAge", "cache"} and memo["maxAge"] == MEMO_MAX_AGE and \
         memo["cache"] == {"configMap": {"name": MEMO_CONFIGMAP}}
 

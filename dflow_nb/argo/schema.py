@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ..errors import ValidationError
+from dflow_nb.errors import ValidationError
 
 NODE_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 IO_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -206,7 +206,7 @@ def check_manifest(workflow_or_manifest: Any) -> Dict[str, Any]:
     if isinstance(workflow_or_manifest, dict):
         manifest = workflow_or_manifest
     else:
-        from .compile import compile_workflow
+        from dflow_nb.argo.compile import compile_workflow
         manifest = compile_workflow(workflow_or_manifest)
     errs = manifest_errors(manifest)
     if errs:

@@ -17,7 +17,7 @@ How the OP gets into the container (``op_shipping``), in order of preference:
 Parameters reach the script as ``{{=sprig.b64enc(inputs.parameters['x'])}}``: Argo substitutes
 base64 text, which no value can break out of, and the script writes each decoded value to
 ``/tmp/inputs/parameters/<x>`` (BigParameters arrive there as artifacts). It then runs the OP with
-``dflow_nb.python.runtime.run_op`` exactly as the local engine does, so outputs land in
+``dflow_nb.python.op_runner.run_op`` exactly as the local engine does, so outputs land in
 ``/tmp/outputs/...`` where the template's ``valueFrom.path``/artifact ``path`` read them. Exit
 codes follow Dflow: 1 for TransientError or any other exception, 2 for FatalError.
 """
@@ -208,7 +208,7 @@ def python_op_script(op: Any, parameters: List[str], has_key: bool, has_slice: b
 
 
 # The part of the script that does not depend on the OP. Kept small: all logic lives in
-# dflow_nb.python.runtime, shared with the local engine.
+# dflow_nb.python.op_runner, shared with the local engine.
 RUNNER = '''
 def _load_op():
     if MODE == "import":
@@ -227,7 +227,7 @@ def _load_op():
 
 
 def _slice_spec(text):
-    from dflow_nb.python.runtime import SliceSpec
+    from dflow_nb.python.op_runner import SliceSpec
     if not text:
         return None
     spec = json.loads(text)
@@ -245,7 +245,7 @@ def _slice_spec(text):
 def _main():
     from dflow_nb.python.entry import call_from_root
     from dflow_nb.python.errors import FatalError
-    from dflow_nb.python.runtime import run_op
+    from dflow_nb.python.op_runner import run_op
     pdir = ROOT / "inputs" / "parameters"
     pdir.mkdir(parents=True, exist_ok=True)
     for name, value in PARAMETERS.items():

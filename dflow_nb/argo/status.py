@@ -20,7 +20,7 @@ import json
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from ..records import IORecord, StepRecord, WorkflowRecord
+from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
 
 KEY_PARAMETER = "dflow_key"
 OWNER_TYPES = ("StepGroup", "TaskGroup", "Retry")

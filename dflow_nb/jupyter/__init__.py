@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from .handlers import DflowNbServer, setup_handlers
+from dflow_nb.jupyter.handlers import DflowNbServer, setup_handlers
 
 __all__ = ["DflowNbServer", "setup_handlers"]
 

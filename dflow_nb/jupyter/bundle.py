@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from ..records import WorkflowRecord
+from dflow_nb.hub.records import WorkflowRecord
 
 MIME_TYPE = "application/vnd.dflow-nb.workflow+json"
 
@@ -18,7 +18,7 @@ class BundleError(RuntimeError):
 
 def bundle_of(wf: Any) -> Dict[str, Any]:
     """The bundle of a ``Workflow`` with an id (the ``MIME_TYPE`` entry of its display)."""
-    from ..notebook.display import workflow_bundle
+    from dflow_nb.notebook.display import workflow_bundle
     out = workflow_bundle(wf)
     if MIME_TYPE not in out:
         raise BundleError(out.get("text/plain") or f"workflow {wf.id}: no bundle")

@@ -14,9 +14,9 @@ from tornado.ioloop import IOLoop
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from ..errors import WorkflowNotFound
-from ..workflow import Workflow, query_workflows
-from .bundle import BundleError, bundle_of, summary
+from dflow_nb.errors import WorkflowNotFound
+from dflow_nb.hub.workflow import Workflow, query_workflows
+from dflow_nb.jupyter.bundle import BundleError, bundle_of, summary
 
 LOG_LIMIT = 1 << 20          # bytes of a log sent at most (its tail)
 ID = r"[A-Za-z0-9][A-Za-z0-9._-]*"

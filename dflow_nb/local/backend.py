@@ -11,10 +11,10 @@ from typing import Any, Dict, List, Optional
 
 import cloudpickle
 
-from ..errors import DflowNbError, StepNotFound, WorkflowNotFound
-from ..names import randstr
-from ..records import IORecord, StepRecord, WorkflowRecord, wire_children
-from .state import StateReader
+from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
+from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
+from dflow_nb.local.state import StateReader
+from dflow_nb.model.names import randstr
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
 
@@ -50,7 +50,7 @@ class LocalBackend:
 
     # -- running -------------------------------------------------------------------------------
     def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
-        from .runtime import LocalRuntime
+        from dflow_nb.local.runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
             spec: Optional[bytes] = cloudpickle.dumps(workflow)
@@ -84,7 +84,7 @@ class LocalBackend:
 
     def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
         """Run again what did not succeed; Succeeded steps are kept, not re-run."""
-        from .runtime import LocalRuntime
+        from dflow_nb.local.runtime import LocalRuntime
         row = self._row(wf_id)
         if self._alive(row):
             raise EngineBusy(f"workflow {wf_id} is still running (engine process "
@@ -143,7 +143,7 @@ class LocalBackend:
         return row
 
     def _alive(self, row: Dict[str, Any]) -> bool:
-        from .runtime import LocalRuntime
+        from dflow_nb.local.runtime import LocalRuntime
         if row["phase"] not in ("Pending", "Running"):
             return False
         if row["engine_pid"] == os.getpid():

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from .runtime import LocalRuntime
-from .state import StateReader
+from dflow_nb.local.runtime import LocalRuntime
+from dflow_nb.local.state import StateReader
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from ..dag import DAG, _bare, _name_of, parse_depends
-from ..expressions import evaluate
-from .results import FAILED, Result
+from dflow_nb.expressions import evaluate
+from dflow_nb.local.results import FAILED, Result
+from dflow_nb.model.dag import DAG, _bare, _name_of, parse_depends
 
 
 def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:

@@ -17,26 +17,35 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..dag import DAG
-from ..executor import executor_for
-from ..expressions import ExpressionError, evaluate, evaluate_when, format_value, render
-from ..io import InputArtifact, OutputArtifact
-from ..python.python_op_template import PythonOPTemplate
-from ..python.runtime import SliceSpec
-from ..references import ArgoSequence, ArgoVar, IfExpression
-from ..serialization import dumps
-from ..step import Step, encode_parameter
-from ..steps import Steps
-from ..templates import ScriptOPTemplate
-from .dag_rules import assess_dag, depends_met, upstream
-from .durations import parse_duration
-from .leaves import LeafRunner
-from .nodes import StepDirs, item_description, node
-from .retries import backoff_seconds, default_policy, policy_allows
-from .results import (FAILED, Art, Result, StepError, _json_or_str, _param_entry, aggregate,
-                      output_types, result_from_outputs)
-from .state import StateStore
-from .workers import WorkerPool
+from dflow_nb.expressions import ExpressionError, evaluate, evaluate_when, format_value, render
+from dflow_nb.local.dag_rules import assess_dag, depends_met, upstream
+from dflow_nb.local.durations import parse_duration
+from dflow_nb.local.leaves import LeafRunner
+from dflow_nb.local.nodes import StepDirs, item_description, node
+from dflow_nb.local.results import (
+    FAILED,
+    Art,
+    Result,
+    StepError,
+    _json_or_str,
+    _param_entry,
+    aggregate,
+    output_types,
+    result_from_outputs,
+)
+from dflow_nb.local.retries import backoff_seconds, default_policy, policy_allows
+from dflow_nb.local.state import StateStore
+from dflow_nb.local.worker_pool import WorkerPool
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.executor import executor_for
+from dflow_nb.model.io import InputArtifact, OutputArtifact
+from dflow_nb.model.references import ArgoSequence, ArgoVar, IfExpression
+from dflow_nb.model.serialization import dumps
+from dflow_nb.model.step import Step, encode_parameter
+from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import ScriptOPTemplate
+from dflow_nb.python.op_runner import SliceSpec
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 class Run:
@@ -592,7 +601,7 @@ class Run:
                 values = json.loads(self.argument(first, scope)) if first is not None else []
                 return list(range(len(values)))
             if sl.input_artifact:
-                from ..catalog import read_catalog
+                from dflow_nb.python.catalog import read_catalog
                 art = self.resolve_artifact(step.artifacts.get(sl.input_artifact[0]), scope)
                 count = sum(len(read_catalog(p) or os.listdir(p)) if os.path.isdir(p) else 1
                             for p in (art.parts if art else ()))
@@ -718,7 +727,7 @@ class Run:
         elements (and only its items of a sliced artifact), so a fan-out of n costs O(n),
         not O(n^2). The spec's ``index`` becomes local and ``order`` keeps the slice number.
         """
-        from ..python.runtime import parse_parameter
+        from dflow_nb.python.op_runner import parse_parameter
         lists = {}
         for k in sl.input_parameter:
             if k in step.parameters:

@@ -15,17 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from ..catalog import artifact_items, copy_path, slice_items
-from ..executor import declared_roots
-from ..expressions import evaluate, format_value, render
-from ..python.python_op_template import PythonOPTemplate
-from ..python.runtime import OPCall, SliceSpec
-from ..references import ArgoVar
-from ..templates import ScriptOPTemplate
-from .durations import parse_duration
-from .results import RESULT_LIMIT, Art, Result, StepError
-from .subprocesses import run_script
-from .workers import WorkerDied, WorkerPool
+from dflow_nb.expressions import evaluate, format_value, render
+from dflow_nb.local.durations import parse_duration
+from dflow_nb.local.results import RESULT_LIMIT, Art, Result, StepError
+from dflow_nb.local.subprocesses import run_script
+from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
+from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.templates import ScriptOPTemplate, declared_roots
+from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
+from dflow_nb.python.op_runner import OPCall, SliceSpec
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 class LeafRunner:
@@ -60,7 +59,7 @@ class LeafRunner:
 
     def place(self, arts: Dict[str, Optional[Art]], target: Dict[str, Path]) -> None:
         """Put each input artifact where its consumer expects it."""
-        from ..config import config
+        from dflow_nb.config import config
         method = config.get("debug_copy_method", "copy")
         for k, art in arts.items():
             if art is None:

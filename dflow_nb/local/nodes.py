@@ -21,7 +21,7 @@ def node_id(workflow: str, name: str) -> str:
 
 def item_description(item: Any) -> str:
     """``(i:desc)`` text of a loop item: maps as sorted ``k:v`` pairs, parentheses removed."""
-    from ..expressions import format_value
+    from dflow_nb.expressions import format_value
     if isinstance(item, dict):
         desc = ",".join(f"{k}:{format_value(item[k])}" for k in sorted(item))
     else:

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..errors import DflowNbError
+from dflow_nb.errors import DflowNbError
 
 FAILED = ("Failed", "Error")
 RESULT_LIMIT = 256 * 1024
@@ -72,7 +72,7 @@ def output_types(tmpl: Any) -> Dict[str, str]:
 
 def type_name(tp: Any) -> str:
     """How a declared type is recorded: enough to decode values (str stays text)."""
-    from ..typing_checks import describe_type
+    from dflow_nb.model.typing_checks import describe_type
     return "str" if tp is str else describe_type(tp)
 
 

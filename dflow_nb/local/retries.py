@@ -5,7 +5,7 @@ import os
 import re
 from typing import Any, Dict, Optional
 
-from .durations import parse_duration
+from dflow_nb.local.durations import parse_duration
 
 # Messages Argo treats as transient (plus TRANSIENT_ERROR_PATTERN from the environment).
 TRANSIENT_MESSAGES = (

@@ -16,9 +16,9 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from .engine import Run
-from .state import StateStore
-from .workers import WorkerPool
+from dflow_nb.local.engine import Run
+from dflow_nb.local.state import StateStore
+from dflow_nb.local.worker_pool import WorkerPool
 
 
 class LocalRuntime:
@@ -33,7 +33,7 @@ class LocalRuntime:
             return cls._instance
 
     def __init__(self) -> None:
-        from ..config import config
+        from dflow_nb.config import config
         cpus = os.cpu_count() or 1
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="dflow-nb-engine",

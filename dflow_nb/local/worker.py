@@ -35,8 +35,8 @@ def write_frame(stream: BinaryIO, obj: Any) -> None:
 
 
 def _classify(exc: BaseException) -> int:
-    from ..python.errors import FatalError
-    from ..python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
+    from dflow_nb.python.errors import FatalError
+    from dflow_nb.python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
     return EXIT_FATAL if isinstance(exc, FatalError) else EXIT_TRANSIENT
 
 
@@ -75,7 +75,8 @@ def kill_leftovers() -> None:
 
 def serve() -> None:
     import cloudpickle  # noqa: F401  (cloudpickle-pickled OPs need it importable)
-    from ..python.runtime import run_op
+
+    from dflow_nb.python.op_runner import run_op
 
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")

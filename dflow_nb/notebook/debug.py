@@ -1,6 +1,6 @@
 """``%dflow debug WF STEP``: re-run one Python OP step inside the kernel with its recorded inputs.
 
-The OP runs through ``dflow_nb.python.runtime.run_op`` (the very code path the engine's workers
+The OP runs through ``dflow_nb.python.op_runner.run_op`` (the very code path the engine's workers
 use), in this process, so its exception surfaces with a real traceback, ``%debug`` opens at the
 failing line and breakpoints work. Inputs are the step's recorded ones: parameter texts from
 ``<step dir>/inputs/parameters/<name>`` and the artifacts the engine placed under
@@ -24,9 +24,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..python.runtime import OPCall, SliceSpec, run_op
-from .graph import loop_base
-
+from dflow_nb.notebook.graph import loop_base
+from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
 
 _SLICE = re.compile(r"^(?P<base>.*)\((?P<j>\d+):(?P<desc>.*)\)(\(\d+\))?$", re.S)
 
@@ -48,7 +47,7 @@ def stored_model(workflow: Any) -> Any:
     try:
         if callable(spec):
             return spec(workflow.id)
-        from ..local.backend import LocalBackend
+        from dflow_nb.local.backend import LocalBackend
         return LocalBackend(workflow.workdir).spec(workflow.id)
     except LookupError as exc:
         raise DebugError(str(exc)) from None
@@ -209,7 +208,7 @@ def raw_node(backend: Any, wf_id: str, node_id: str) -> Dict[str, Any]:
 def fetch_artifact(storage: Any, key: str, dest: Path) -> Path:
     """Place one input artifact as Argo does: a ``.tgz`` is extracted (one top entry becomes
     ``dest``), a prefix becomes a directory, a single object a file."""
-    from ..storage import download_tree, extract_as_artifact
+    from dflow_nb.storage import download_tree, extract_as_artifact
     dest.parent.mkdir(parents=True, exist_ok=True)
     if key.endswith((".tgz", ".tar.gz")):
         tgz = dest.parent / (dest.name + ".download.tgz")
@@ -255,7 +254,7 @@ def argo_call(workflow: Any, backend: Any, record: Any, tmpl: Any) -> OPCall:
             arts[name] = None
             continue
         if storage is None:
-            from ..storage import client_from_config
+            from dflow_nb.storage import client_from_config
             storage = getattr(backend, "storage", None) or client_from_config()
         arts[name] = str(fetch_artifact(storage, key, scratch / "inputs" / "artifacts" / name))
     return OPCall(step=record.displayName, parameters=params, artifacts=arts,

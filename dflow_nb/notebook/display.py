@@ -39,9 +39,9 @@ import datetime as _dt
 from html import escape
 from typing import Any, Dict, List, Optional, Sequence
 
-from .graph import FAILED, GraphModel
-from .svg import color, render_svg
-from .tables import short
+from dflow_nb.notebook.graph import FAILED, GraphModel
+from dflow_nb.notebook.svg import color, render_svg
+from dflow_nb.notebook.tables import short
 
 MIME = "application/vnd.dflow-nb.workflow+json"
 VERSION = 1

@@ -16,9 +16,9 @@ from typing import Any, Dict, Iterator, List, Optional
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..config import config, set_config
-from ..errors import DflowNbError, StepNotFound
-from ..workflow import Workflow, query_workflows
+from dflow_nb.config import config, set_config
+from dflow_nb.errors import DflowNbError, StepNotFound
+from dflow_nb.hub.workflow import Workflow, query_workflows
 
 HELP = """Dflow from notebook cells (load with ``%load_ext dflow_nb``).
 
@@ -224,7 +224,7 @@ class DflowMagics(Magics):
         return {k: v for k, v in ns.items() if before.get(k) != id(v) and not k.startswith("_")}
 
     def cell_op(self, cell: str) -> None:
-        from ..python.op import OP
+        from dflow_nb.python.op import OP
         bound = self._exec(cell)
         made = []
         for name, value in bound.items():
@@ -259,7 +259,7 @@ class DflowMagics(Magics):
             reuse = self._reuse_steps(args.reuse) if args.reuse else None
             with one_line_errors("submit"):
                 if args.name:
-                    from ..names import check_workflow_name
+                    from dflow_nb.model.names import check_workflow_name
                     wf.name = check_workflow_name(args.name)
                 with _mode(args.local, args.argo):
                     wf._backend = None
@@ -285,7 +285,7 @@ class DflowMagics(Magics):
         self.last = wf
 
     def _watch(self, wf: Workflow, wait: bool, threshold: Optional[int] = None) -> Any:
-        from .widgets import LiveView
+        from dflow_nb.notebook.widgets import LiveView
         view = LiveView(wf) if threshold is None else LiveView(wf, threshold)
         view.show(live=not wait)
         self.views.append(view)
@@ -327,7 +327,7 @@ class DflowMagics(Magics):
             print(f"{key}: {value}")
 
     def cmd_list(self, args: argparse.Namespace) -> Any:
-        from .tables import workflows_frame
+        from dflow_nb.notebook.tables import workflows_frame
         with one_line_errors("list"):
             records = query_workflows()
         if args.phase:
@@ -340,15 +340,15 @@ class DflowMagics(Magics):
         self._watch(wf, args.wait, args.threshold)
 
     def cmd_steps(self, args: argparse.Namespace) -> Any:
-        from .tables import steps_frame
+        from dflow_nb.notebook.tables import steps_frame
         wf = self.workflow(args.wf)
         with one_line_errors("steps"):
             steps = wf.query_step(phase=args.phase, key=args.key, name=args.name)
         return steps_frame(steps)
 
     def cmd_logs(self, args: argparse.Namespace) -> None:
-        from .debug import argo_backend, leaf_of
-        from .logs import read_log
+        from dflow_nb.notebook.debug import argo_backend, leaf_of
+        from dflow_nb.notebook.logs import read_log
         wf = self.workflow(args.wf)
         steps = self.steps_of(wf, args.step)
         with one_line_errors("logs"):
@@ -364,7 +364,7 @@ class DflowMagics(Magics):
                 print(text)
 
     def cmd_debug(self, args: argparse.Namespace) -> Any:
-        from .debug import prepare, rerun
+        from dflow_nb.notebook.debug import prepare, rerun
         wf = self.workflow(args.wf)
         steps = [s for s in self.steps_of(wf, args.step) if s.type in ("Pod", "Retry")]
         failed = [s for s in steps if s.phase in ("Failed", "Error")]
@@ -385,7 +385,7 @@ class DflowMagics(Magics):
         return outputs
 
     def cmd_reuse(self, args: argparse.Namespace) -> Any:
-        from .reuse import ReuseWidget
+        from dflow_nb.notebook.reuse import ReuseWidget
         wf = self.workflow(args.wf)
         with one_line_errors("reuse"):
             phase = wf.query_status()
@@ -394,7 +394,7 @@ class DflowMagics(Magics):
             return ReuseWidget(wf)
 
     def cmd_yaml(self, args: argparse.Namespace) -> None:
-        from .debug import argo_backend, stored_model
+        from dflow_nb.notebook.debug import argo_backend, stored_model
         wf = self.workflow(args.wf, submitted=False)
         backend = argo_backend(wf) if wf.id else None
         if backend is not None:  # what the Argo server holds, not a recompile

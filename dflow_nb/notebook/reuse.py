@@ -13,8 +13,8 @@ from typing import Any, Dict, List, Optional
 
 import ipywidgets as widgets
 
-from .debug import stored_model
-from .svg import color
+from dflow_nb.notebook.debug import stored_model
+from dflow_nb.notebook.svg import color
 
 
 @dataclass
@@ -107,7 +107,7 @@ class ReuseWidget:
             return
         self.note.value = f"resubmitted as <code>{escape(new.id)}</code>"
         if self.show_live:
-            from .widgets import LiveView
+            from dflow_nb.notebook.widgets import LiveView
             with self.out:
                 LiveView(new).show()
 

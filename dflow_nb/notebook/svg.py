@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .layout import Layout, layout
+from dflow_nb.notebook.layout import Layout, layout
 
 COLORS: Dict[str, str] = {
     "Succeeded": "#18be94", "Failed": "#e96d76", "Error": "#d1444d", "Running": "#0dadea",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Dict, List, Optional
 
-from ..records import StepRecord, WorkflowRecord
+from dflow_nb.hub.records import StepRecord, WorkflowRecord
 
 
 class SyntheticRun:

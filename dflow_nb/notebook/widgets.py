@@ -21,11 +21,11 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
-from .display import bundle_from, bundle_metadata, phase_counts
-from .graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel
-from .logs import log_signature, read_log
-from .svg import color, node_size, render_svg
-from .layout import layout
+from dflow_nb.notebook.display import bundle_from, bundle_metadata, phase_counts
+from dflow_nb.notebook.graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel
+from dflow_nb.notebook.layout import layout
+from dflow_nb.notebook.logs import log_signature, read_log
+from dflow_nb.notebook.svg import color, node_size, render_svg
 
 STATIC = Path(__file__).parent / "static"
 ENDED = ("Succeeded", "Failed", "Error")
@@ -291,7 +291,7 @@ class LiveView:
         if action == "resubmit":
             new_id = getattr(result, "id", None)
             if new_id and new_id != self.model.workflow_id:
-                from ..workflow import Workflow
+                from dflow_nb.hub.workflow import Workflow
                 target = result if hasattr(result, "query_nodes") else \
                     Workflow(id=new_id, workdir=getattr(self.workflow, "workdir", None))
                 with self.out:

@@ -9,6 +9,6 @@ __all__ = ["DispatcherExecutor"]
 def __getattr__(name: str) -> Any:
     # Imported lazily: ``dflow_nb.plugins`` must not cost an import of the dispatcher module.
     if name == "DispatcherExecutor":
-        from .dispatcher import DispatcherExecutor
+        from dflow_nb.plugins.dispatcher import DispatcherExecutor
         return DispatcherExecutor
     raise AttributeError(name)

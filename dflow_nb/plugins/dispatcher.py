@@ -21,9 +21,20 @@ import os
 from copy import deepcopy
 from typing import Any, Dict, List, Optional, Union
 
-from ..executor import (Executor, Masked, b64, clone_io, declared_roots, io_paths, is_python_op,
-                        param_envs, pickle_op, python_literal, rendered_name,
-                        wire_argo_slice)
+from dflow_nb.model.executor import Executor
+from dflow_nb.model.templates import declared_roots
+from dflow_nb.plugins._render import (
+    Masked,
+    b64,
+    clone_io,
+    io_paths,
+    is_python_op,
+    param_envs,
+    pickle_op,
+    python_literal,
+    rendered_name,
+    wire_argo_slice,
+)
 
 BATCH_TYPES = ("Slurm", "Shell", "PBS", "Torque", "LSF", "Bohrium", "OpenAPI", "DistributedShell",
                "SlurmJobArray", "Fugaku", "JH_UniScheduler")
@@ -96,7 +107,7 @@ class DispatcherExecutor(Executor):
                  terminate_grace_period: Optional[int] = None, workdir: Optional[str] = None,
                  check_interval: float = 0.5, submission_timeout: Optional[float] = None,
                  python: Optional[str] = None) -> None:
-        from ..config import config
+        from dflow_nb.config import config
         if merge_bohrium_job_group:
             raise NotImplementedError("merge_bohrium_job_group needs Bohrium's job-group API, "
                                       "which dflow_nb does not drive yet")
@@ -203,7 +214,7 @@ class DispatcherExecutor(Executor):
     # -- rendering ---------------------------------------------------------------------------
     def render(self, template: Any) -> Any:
         """The dispatcher template: same inputs and outputs, a script that submits the job."""
-        from ..templates import PythonScriptOPTemplate, ScriptOPTemplate
+        from dflow_nb.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
         if not isinstance(template, ScriptOPTemplate):
             return template
         inputs, outputs = clone_io(template)
@@ -254,7 +265,7 @@ class DispatcherExecutor(Executor):
             + "TMP = \"/tmp\"\n"
             f"PATHS = {python_literal(io_paths(template))}\n"
             f"SPEC = {b64(json.dumps(spec))!r}\n"
-            "from dflow_nb.plugins.dispatch_run import main\n"
+            "from dflow_nb.plugins.dispatcher_run import main\n"
             "code = main(SPEC, TMP, PATHS)\n"
             + (self.post_script + "\n" if self.post_script else "")
             + "raise SystemExit(code)\n")

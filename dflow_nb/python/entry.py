@@ -17,9 +17,9 @@ import traceback
 from pathlib import Path
 from typing import List, Optional
 
-from .errors import FatalError
-from .python_op_template import EXIT_FATAL, EXIT_TRANSIENT
-from .runtime import OPCall, SliceSpec, run_op
+from dflow_nb.python.errors import FatalError
+from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
+from dflow_nb.python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
 
 
 def call_from_root(root: Path, step: str = "step", slice_spec: Optional[SliceSpec] = None,

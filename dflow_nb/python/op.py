@@ -6,9 +6,9 @@ import inspect
 from abc import ABC
 from typing import Any, Callable, Dict, Optional
 
-from .opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
-from .signature import sign_from_function
-from ..typing_checks import describe_type, type_error
+from dflow_nb.model.typing_checks import describe_type, type_error
+from dflow_nb.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
+from dflow_nb.python.signature import sign_from_function
 
 
 class OPSignatureError(TypeError):
@@ -66,7 +66,7 @@ class OP(ABC):
         """Make a DAG template from a function whose body calls function OPs."""
         if func is None:
             return functools.partial(cls.superfunction, **dag_kwargs)
-        from .superfunction import make_superfunction
+        from dflow_nb.python.superfunction import make_superfunction
         return make_superfunction(func, dag_kwargs)
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -117,7 +117,10 @@ def check_signature(op: Any, opio: Dict[str, Any], sign: OPIOSign, is_input: boo
 def _artifact_value_type(tp: Any) -> Any:
     """Artifacts hold Paths or strs interchangeably, and list entries may be None."""
     from pathlib import Path
-    from typing import Dict as D, List as L, Set as S, Union, get_args, get_origin
+    from typing import Dict as D
+    from typing import List as L
+    from typing import Set as S
+    from typing import Union, get_args, get_origin
     if tp in (str, Path):
         return Union[str, Path]
     origin, args = get_origin(tp), get_args(tp)
@@ -165,7 +168,7 @@ def make_function_op(base: type, func: Callable, template_kwargs: Dict[str, Any]
                 if name in kwargs:
                     raise TypeError(f"{func.__name__}() got multiple values for argument {name!r}")
                 kwargs[name] = value
-            from .. import context
+            from dflow_nb.model import context
             container = context.current()
             if container is None:
                 return self.execute(OPIO(kwargs))
@@ -181,10 +184,10 @@ def make_function_op(base: type, func: Callable, template_kwargs: Dict[str, Any]
 
 def _add_call_step(op: Any, container: Any, kwargs: Dict[str, Any],
                    template_kwargs: Dict[str, Any], from_outputs: Callable) -> Any:
-    from ..names import kebab, randstr
-    from ..step import Step, Task
-    from ..steps import Steps
-    from .python_op_template import PythonOPTemplate
+    from dflow_nb.model.names import kebab, randstr
+    from dflow_nb.model.step import Step, Task
+    from dflow_nb.model.steps import Steps
+    from dflow_nb.python.python_op_template import PythonOPTemplate
     sign = op.get_input_sign()
     parameters = {k: v for k, v in kwargs.items() if not isinstance(sign[k], Artifact)}
     artifacts = {k: v for k, v in kwargs.items() if isinstance(sign[k], Artifact)}

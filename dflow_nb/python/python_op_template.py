@@ -4,10 +4,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Dict, List, Optional, Union
 
-from ..io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
-from ..names import kebab, randstr
-from ..templates import ScriptOPTemplate
-from .opio import Artifact, BigParameter, Parameter
+from dflow_nb.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_nb.model.names import kebab, randstr
+from dflow_nb.model.templates import ScriptOPTemplate
+from dflow_nb.python.opio import Artifact, BigParameter, Parameter
 
 # Exit codes of the OP runner, as in Dflow: a retry expression keys on them.
 EXIT_TRANSIENT = 1

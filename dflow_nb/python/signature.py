@@ -5,7 +5,7 @@ import inspect
 import typing
 from typing import Any, Callable, Dict, Tuple
 
-from .opio import Artifact, Parameter
+from dflow_nb.python.opio import Artifact, Parameter
 
 
 def sign_from_function(func: Callable) -> Tuple[Dict[str, Any], Dict[str, Any], Callable, Callable]:

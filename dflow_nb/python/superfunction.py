@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict
 
-from ..io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
-from ..names import kebab, randstr
-from .opio import Artifact, Parameter
-from .signature import sign_from_function
+from dflow_nb.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
+from dflow_nb.model.names import kebab, randstr
+from dflow_nb.python.opio import Artifact, Parameter
+from dflow_nb.python.signature import sign_from_function
 
 
 def make_superfunction(func: Callable, dag_kwargs: Dict[str, Any]) -> Any:
-    from ..dag import DAG
-    from ..step import Step, Task
-    from ..steps import Steps
-    from .. import context
+    from dflow_nb.model import context
+    from dflow_nb.model.dag import DAG
+    from dflow_nb.model.step import Step, Task
+    from dflow_nb.model.steps import Steps
 
     input_sign, output_sign, to_opio, from_outputs = sign_from_function(func)
 

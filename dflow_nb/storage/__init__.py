@@ -9,21 +9,45 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
-from .archive import (ArchiveEntry, ExtractResult, UnsafeArchiveError, archive_name,
-                      extract_as_artifact, make_tgz, pack_tgz, read_members, safe_extract)
-from .base import (BucketNotFound, KeyNotFound, Secret, StorageAuthError, StorageClient,
-                   StorageError, StorageUnreachable, check_key, download_tree, join_key, upload_tree)
-from .local import LocalStorageClient, file_md5
-from .repository import (artifact_repository, output_artifact_key, render_key_format,
-                         s3_location)
+from dflow_nb.storage.archive import (
+    ArchiveEntry,
+    ExtractResult,
+    UnsafeArchiveError,
+    archive_name,
+    extract_as_artifact,
+    make_tgz,
+    pack_tgz,
+    read_members,
+    safe_extract,
+)
+from dflow_nb.storage.base import (
+    BucketNotFound,
+    KeyNotFound,
+    Secret,
+    StorageAuthError,
+    StorageClient,
+    StorageError,
+    StorageUnreachable,
+    check_key,
+    download_tree,
+    join_key,
+    upload_tree,
+)
+from dflow_nb.storage.local import LocalStorageClient, file_md5
+from dflow_nb.storage.repository import (
+    artifact_repository,
+    output_artifact_key,
+    render_key_format,
+    s3_location,
+)
 
 if TYPE_CHECKING:
-    from .s3 import S3StorageClient
+    from dflow_nb.storage.s3 import S3StorageClient
 
 
 def s3_mode() -> bool:
     """Whether upload/download_artifact go to S3 (Argo backend, or ``debug_s3``)."""
-    from ..config import config, local_mode
+    from dflow_nb.config import config, local_mode
     return bool(config.get("debug_s3")) or not local_mode()
 
 
@@ -33,7 +57,7 @@ _clients: Dict[Tuple[Any, ...], "S3StorageClient"] = {}
 def __getattr__(name: str) -> Any:
     """``S3StorageClient`` loads the MinIO SDK (~130 ms): only when someone asks for it."""
     if name == "S3StorageClient":
-        from .s3 import S3StorageClient
+        from dflow_nb.storage.s3 import S3StorageClient
         return S3StorageClient
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -43,7 +67,7 @@ def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any)
     path ``"pkg.mod.Class"``), else an S3 client for endpoint/bucket/credentials (cached).
     """
     if s3 is None:
-        from ..config import s3_config as s3
+        from dflow_nb.config import s3_config as s3
     custom = overrides.pop("storage_client", None) or s3.get("storage_client")
     if custom is not None:
         if isinstance(custom, str):
@@ -61,7 +85,7 @@ def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any)
                             "part_size"))
     client = _clients.get(ident)
     if client is None:
-        from .s3 import S3StorageClient
+        from dflow_nb.storage.s3 import S3StorageClient
         client = _clients[ident] = S3StorageClient.from_config(cfg)
     return client
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
 
-from .base import StorageError
+from dflow_nb.storage.base import StorageError
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -1,7 +1,7 @@
 """The storage contract every artifact store meets, and the errors it raises in the user's terms.
 
 A ``StorageClient`` moves single objects by key. Directories, archives and catalogs are built on
-top of it (``upload_tree``/``download_tree`` here, ``archive.py``, ``dflow_nb.artifacts``), so a
+top of it (``upload_tree``/``download_tree`` here, ``archive.py``, ``dflow_nb.hub.artifacts``), so a
 user's own client (Dflow's ``s3_config["storage_client"]``) only has to implement five methods.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import posixpath
 from pathlib import Path
 from typing import List, Protocol, Union, runtime_checkable
 
-from ..errors import DflowNbError
+from dflow_nb.errors import DflowNbError
 
 PathLike = Union[str, "os.PathLike[str]"]
 

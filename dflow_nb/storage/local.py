@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
-from .base import KeyNotFound, StorageError, check_key
+from dflow_nb.storage.base import KeyNotFound, StorageError, check_key
 
 
 @dataclass

@@ -10,9 +10,9 @@ import datetime as _dt
 import re
 from typing import Any, Dict, Mapping, Optional
 
-from ..errors import ValidationError
-from .archive import archive_name
-from .base import join_key
+from dflow_nb.errors import ValidationError
+from dflow_nb.storage.archive import archive_name
+from dflow_nb.storage.base import join_key
 
 DEFAULT_KEY_FORMAT = "{{workflow.name}}/{{pod.name}}"
 _LITERAL_CREDENTIALS = ("accessKey", "secretKey", "access_key", "secret_key", "sessionToken")
@@ -33,7 +33,7 @@ def artifact_repository(s3: Optional[Mapping[str, Any]] = None) -> Dict[str, Any
     An empty dict means: the namespace's or the controller's default repository, key-only artifacts.
     """
     if s3 is None:
-        from ..config import s3_config as s3
+        from dflow_nb.config import s3_config as s3
     cfg = dict(s3)
     out: Dict[str, Any] = {}
     repo_key = cfg.get("repo_key")

@@ -16,9 +16,16 @@ from minio import Minio
 from minio.commonconfig import CopySource
 from minio.error import S3Error
 
-from .base import (BucketNotFound, KeyNotFound, Secret, StorageAuthError, StorageError,
-                   StorageUnreachable, check_key)
-from .local import file_md5
+from dflow_nb.storage.base import (
+    BucketNotFound,
+    KeyNotFound,
+    Secret,
+    StorageAuthError,
+    StorageError,
+    StorageUnreachable,
+    check_key,
+)
+from dflow_nb.storage.local import file_md5
 
 MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB
@@ -88,7 +95,7 @@ class S3StorageClient:
     def from_config(cls, s3: Optional[Mapping[str, Any]] = None, **overrides: Any) -> "S3StorageClient":
         """Build from ``s3_config`` (itself filled from ``DFLOW_S3_*``), with keyword overrides."""
         if s3 is None:
-            from ..config import s3_config as s3
+            from dflow_nb.config import s3_config as s3
         cfg = {**dict(s3), **{k: v for k, v in overrides.items() if v is not None}}
         region = cfg.get("region") or os.environ.get("DFLOW_S3_REGION") or None
         extra = {k: cfg[k] for k in ("part_size", "parallel_uploads", "cert_check", "ca_file",

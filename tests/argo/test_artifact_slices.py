@@ -1,5 +1,5 @@
 """Slicing an input artifact without an explicit loop (and Slices(sub_path=True)) on Argo: an init
-step ``<step>-init`` lists the artifact with ``dflow_nb.argo.catalog`` and the sliced step loops
+step ``<step>-init`` lists the artifact with ``dflow_nb.argo.slice_count`` and the sliced step loops
 over its count. The lister runs for real, and the compiled manifests run back on the local engine."""
 import json
 import subprocess
@@ -11,10 +11,10 @@ import pytest
 
 from dflow_nb import DAG, Step, Task, Workflow
 from dflow_nb.argo import script as script_mod
-from dflow_nb.argo.catalog import init_source, list_items
 from dflow_nb.argo.compile import INIT_TEMPLATE, compile_workflow
-from dflow_nb.catalog import artifact_items, save_output
+from dflow_nb.argo.slice_count import init_source, list_items
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices
+from dflow_nb.python.catalog import artifact_items, save_output
 
 
 class Prepare(OP):
@@ -64,7 +64,7 @@ class Texts(OP):
 
 
 def _run_lister(*args):
-    proc = subprocess.run([sys.executable, "-m", "dflow_nb.argo.catalog", *map(str, args)],
+    proc = subprocess.run([sys.executable, "-m", "dflow_nb.argo.slice_count", *map(str, args)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -100,7 +100,7 @@ def test_lister_without_a_catalog_lists_entries_or_the_file(tmp_path):
     assert [it["path"] for it in list_items(str(plain))] == \
         [it["path"] for it in artifact_items(plain)[0]]
     assert _run_lister(plain / "a") == [{"index": 0, "path": "a"}]
-    proc = subprocess.run([sys.executable, "-m", "dflow_nb.argo.catalog", str(tmp_path / "nope")],
+    proc = subprocess.run([sys.executable, "-m", "dflow_nb.argo.slice_count", str(tmp_path / "nope")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "does not exist" in proc.stderr
 

@@ -370,7 +370,7 @@ def test_resume_retries_a_failed_run(fake, backend):
 
 
 def test_backend_for_builds_an_argo_backend(fake, monkeypatch):
-    from dflow_nb.backend import backend_for
+    from dflow_nb.hub.backend import backend_for
     monkeypatch.setitem(config, "token", None)
     b = backend_for(False, Path("."), host=fake.url, token=f"Bearer {TOKEN}", namespace="argo")
     assert isinstance(b, ArgoBackend)

@@ -6,9 +6,18 @@ import pytest
 
 from dflow_nb import config
 from dflow_nb.argo.client import ArgoClient, LogEntry, Token, parse_stream
-from dflow_nb.argo.errors import (ArgoBadRequest, ArgoConflict, ArgoConnectionError, ArgoError,
-                                  ArgoForbidden, ArgoNotFound, ArgoServerError, ArgoStreamError,
-                                  ArgoTimeout, ArgoUnauthorized)
+from dflow_nb.argo.errors import (
+    ArgoBadRequest,
+    ArgoConflict,
+    ArgoConnectionError,
+    ArgoError,
+    ArgoForbidden,
+    ArgoNotFound,
+    ArgoServerError,
+    ArgoStreamError,
+    ArgoTimeout,
+    ArgoUnauthorized,
+)
 from dflow_nb.errors import DflowNbError, WorkflowNotFound
 from tests.argo.argo_server import FakeArgo, fixture, swagger_path
 

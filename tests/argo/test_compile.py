@@ -5,8 +5,18 @@ from typing import List
 
 import pytest
 
-from dflow_nb import (DAG, InputParameter, Inputs, OutputParameter, Outputs, ShellOPTemplate, Step, Task, ValidationError,
-                      Workflow)
+from dflow_nb import (
+    DAG,
+    InputParameter,
+    Inputs,
+    OutputParameter,
+    Outputs,
+    ShellOPTemplate,
+    Step,
+    Task,
+    ValidationError,
+    Workflow,
+)
 from dflow_nb.argo import script as script_mod
 from dflow_nb.argo.compile import compile_workflow, reuse_cache_configmap, uploads_of
 from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices

@@ -6,13 +6,28 @@ from typing import List
 
 import pytest
 
-from dflow_nb import (DAG, InputArtifact, InputParameter, Inputs, OutputArtifact,
-                      OutputParameter, Outputs, S3Artifact, ShellOPTemplate, Step, Steps, Task,
-                      Workflow, argo_len, argo_range, argo_sequence, if_expression,
-                      upload_artifact)
-from dflow_nb.executor import Executor
-from dflow_nb.python import (OP, OPIO, Artifact, BigParameter, OPIOSign, Parameter,
-                             PythonOPTemplate, Slices)
+from dflow_nb import (
+    DAG,
+    InputArtifact,
+    InputParameter,
+    Inputs,
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+    S3Artifact,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Task,
+    Workflow,
+    argo_len,
+    argo_range,
+    argo_sequence,
+    if_expression,
+    upload_artifact,
+)
+from dflow_nb.model.executor import Executor
+from dflow_nb.python import OP, OPIO, Artifact, BigParameter, OPIOSign, Parameter, PythonOPTemplate, Slices
 
 
 class Square(OP):

@@ -93,7 +93,7 @@ def test_a_compiled_workflow_round_trips():
 
 def _slurm_workflow(workdir):
     from dflow_nb import OutputParameter, Outputs, ShellOPTemplate, Step
-    from dflow_nb.slurm import SlurmJobTemplate
+    from dflow_nb.plugins.slurm import SlurmJobTemplate
     wf = Workflow("wlm-rt")
     t = ShellOPTemplate(name="up", script="echo hi > /tmp/o", outputs=Outputs(parameters={
         "o": OutputParameter(value_from_path="/tmp/o")}))

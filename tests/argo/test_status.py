@@ -1,9 +1,17 @@
 """Argo Workflow objects (status.nodes) -> the records the local engine also writes."""
 import pytest
 
-from dflow_nb.argo.status import (declared_type, epoch, fnv32a, io_record, parents, pod_name,
-                                  step_records, workflow_record)
-from dflow_nb.records import StepRecord
+from dflow_nb.argo.status import (
+    declared_type,
+    epoch,
+    fnv32a,
+    io_record,
+    parents,
+    pod_name,
+    step_records,
+    workflow_record,
+)
+from dflow_nb.hub.records import StepRecord
 from tests.argo.argo_server import fixture
 
 

@@ -2,8 +2,17 @@
 from pathlib import Path
 from typing import Dict, List
 
-from dflow_nb import (InputArtifact, Inputs, OutputArtifact, Outputs, Step, Steps, Workflow,
-                      download_artifact, upload_artifact)
+from dflow_nb import (
+    InputArtifact,
+    Inputs,
+    OutputArtifact,
+    Outputs,
+    Step,
+    Steps,
+    Workflow,
+    download_artifact,
+    upload_artifact,
+)
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate
 
 

@@ -2,8 +2,17 @@
 import time
 from pathlib import Path
 
-from dflow_nb import (DAG, InputParameter, Inputs, OutputParameter, Outputs, Step, Task,
-                      Workflow, download_artifact)
+from dflow_nb import (
+    DAG,
+    InputParameter,
+    Inputs,
+    OutputParameter,
+    Outputs,
+    Step,
+    Task,
+    Workflow,
+    download_artifact,
+)
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate
 
 

@@ -1,8 +1,16 @@
 """Expressions inside workflows: if_expression outputs, `when` conditions, global outputs."""
 from pathlib import Path
 
-from dflow_nb import (OutputArtifact, OutputParameter, Outputs, Step, Steps, Workflow,
-                      download_artifact, if_expression)
+from dflow_nb import (
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+    Step,
+    Steps,
+    Workflow,
+    download_artifact,
+    if_expression,
+)
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, Parameter, PythonOPTemplate
 
 

@@ -1,9 +1,21 @@
 """Steps templates: sequential and parallel groups, recursion with `when`, nested Steps, keys, shell OPs."""
 from pathlib import Path
 
-from dflow_nb import (InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter,
-                      Outputs, ShellOPTemplate, Step, Steps, Workflow, argo_sequence,
-                      download_artifact, upload_artifact)
+from dflow_nb import (
+    InputArtifact,
+    InputParameter,
+    Inputs,
+    OutputArtifact,
+    OutputParameter,
+    Outputs,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Workflow,
+    argo_sequence,
+    download_artifact,
+    upload_artifact,
+)
 from dflow_nb.python import OP, OPIO, BigParameter, OPIOSign, PythonOPTemplate
 
 

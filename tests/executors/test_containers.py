@@ -7,12 +7,18 @@ import time
 from pathlib import Path
 
 import pytest
+from executor_helpers import (
+    Upper,
+    engine_reads_termination_log,
+    failure_text,
+    python_mounts,
+    shell_upper,
+    step_log,
+)
 
 from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
-from dflow_nb.executor import ContainerExecutor
+from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.python import PythonOPTemplate
-from executor_helpers import (Upper, engine_reads_termination_log, failure_text, python_mounts,
-                              shell_upper, step_log)
 
 
 def text_artifact(tmp_path, content="hello\n"):

@@ -16,6 +16,7 @@ def test_no_eval_exec_or_compile_calls():
 
 def test_python_syntax_is_not_evaluated():
     import pytest
+
     from dflow_nb.expressions import ExpressionError, evaluate
     for text in ("__import__('os')", "().__class__", "lambda: 1", "[x for x in y]"):
         with pytest.raises(ExpressionError):

@@ -6,8 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from dflow_nb import (DAG, InputArtifact, InputParameter, OutputArtifact, OutputParameter,
-                      ShellOPTemplate, Step, Steps, Task, Workflow, argo_range, argo_sequence)
+from dflow_nb import (
+    DAG,
+    InputArtifact,
+    InputParameter,
+    OutputArtifact,
+    OutputParameter,
+    ShellOPTemplate,
+    Step,
+    Steps,
+    Task,
+    Workflow,
+    argo_range,
+    argo_sequence,
+)
 from dflow_nb.local.state import DB_NAME
 
 

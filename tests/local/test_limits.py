@@ -2,8 +2,7 @@
 import time
 from pathlib import Path
 
-from dflow_nb import (DAG, OutputParameter, ShellOPTemplate, Step, Steps, Task, Workflow,
-                      argo_range)
+from dflow_nb import DAG, OutputParameter, ShellOPTemplate, Step, Steps, Task, Workflow, argo_range
 from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate
 
 

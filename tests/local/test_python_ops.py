@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import List
 
 from dflow_nb import Step, Workflow
-from dflow_nb.python import (OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices,
-                             TransientError)
+from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices, TransientError
 
 
 class Add(OP):

@@ -90,7 +90,7 @@ def test_buttons_say_when_an_action_is_missing_and_log_follows_selection(tmp_pat
 
 
 def _steps_model(n_groups, fan):
-    from dflow_nb.records import StepRecord
+    from dflow_nb.hub.records import StepRecord
     recs = [StepRecord("w", "w", "w", "Steps", "Running", "w")]
     for g in range(n_groups):
         recs.append(StepRecord(f"g{g}", f"w[{g}]", f"[{g}]", "StepGroup", "Running", "w", parentID="w"))
@@ -114,7 +114,7 @@ def test_graph_collapses_past_threshold_and_chains_step_groups():
 
 
 def test_argo_children_are_used_when_records_carry_them():
-    from dflow_nb.records import StepRecord
+    from dflow_nb.hub.records import StepRecord
     a = StepRecord("d", "d", "d", "DAG", "Running", "d")
     b = StepRecord("t1", "d.t1", "t1", "Pod", "Succeeded", "d", parentID="d")
     c = StepRecord("t2", "d.t2", "t2", "Pod", "Running", "d", parentID="d")
@@ -199,7 +199,7 @@ def test_incremental_records_without_children_keep_the_picture(local_workdir):
     """The local engine wires ``children`` on full reads only: a live view that read everything
     once and then only changes must end with the picture a fresh full read gives."""
     from dflow_nb import ShellOPTemplate
-    from dflow_nb.records import StepRecord, wire_children
+    from dflow_nb.hub.records import StepRecord, wire_children
     wf = Workflow("chain")
     for name in ("a", "b", "c"):
         wf.add(Step(name, ShellOPTemplate(name=name, script=f"echo {name}")))

@@ -2,12 +2,12 @@
 import json
 
 import pytest
+from executor_helpers import Square, SquareAll, shell_upper
 
 from dflow_nb import Step, Workflow, argo_range
-from dflow_nb.executor import ContainerExecutor
+from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate, Slices
-from executor_helpers import Square, SquareAll, shell_upper
 
 compile_mod = pytest.importorskip("dflow_nb.argo.compile", reason="the Argo compiler is absent")
 schema = pytest.importorskip("dflow_nb.argo.schema", reason="the manifest checker is absent")
@@ -57,7 +57,7 @@ def test_dispatcher_workflows_compile_to_valid_manifests(kind):
     for t in leaves:
         body = t["script"]
         assert body["image"] == ex.image  # the dispatcher pod submits, as in Dflow
-        assert "dflow_nb.plugins.dispatch_run" in body["source"]
+        assert "dflow_nb.plugins.dispatcher_run" in body["source"]
         env = {e["name"]: e.get("value") for e in body.get("env", [])}
         assert env["DFLOW_NB_POD"] == "{{pod.name}}"
     assert "hunter2" not in json.dumps(m)
@@ -86,7 +86,7 @@ def test_container_executor_workflows_compile_to_valid_manifests():
                 parameters={"x": "{{item}}"}, with_param=argo_range(20), executor=ex))
     m = manifest_of(wf)
     for t in leaf_templates(m):
-        assert "dflow_nb.containers" in t["script"]["source"]
+        assert "dflow_nb.plugins.container_run" in t["script"]["source"]
 
 
 def test_a_plain_password_never_reaches_a_manifest():

@@ -6,13 +6,22 @@ import time
 from pathlib import Path
 
 import pytest
+from executor_helpers import (
+    Boom,
+    Square,
+    SquareAll,
+    Upper,
+    engine_merges_slices,
+    engine_passes_slices,
+    engine_reads_termination_log,
+    failure_text,
+    shell_upper,
+    step_log,
+)
 
 from dflow_nb import Step, Workflow, argo_range, upload_artifact
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate, Slices
-from executor_helpers import (Boom, Square, SquareAll, Upper, engine_merges_slices,
-                              engine_passes_slices, engine_reads_termination_log, failure_text,
-                              shell_upper, step_log)
 
 
 def slurm_executor(tmp_path, **kw):

@@ -1,4 +1,4 @@
-"""SlurmRemoteExecutor and SlurmJobTemplate (dflow_nb.slurm), on the real one-node Slurm.
+"""SlurmRemoteExecutor and SlurmJobTemplate (dflow_nb.plugins.slurm), on the real one-node Slurm.
 
 What cannot be shown here: SSH to a cluster (no SSH server: ``host="localhost"`` submits with
 sbatch directly, the SSH path is DispatcherExecutor's SSHContext) and wlm-operator itself (no
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from executor_helpers import Square, Upper, failure_text, shell_upper
 
 from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
+from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor, split_header
 from dflow_nb.python import PythonOPTemplate
-from dflow_nb.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor, split_header
-from executor_helpers import Square, Upper, failure_text, shell_upper
 
 HEADER = "#!/bin/bash\n#SBATCH --time=7\n#SBATCH --comment=dflow-nb-header\nexport GREETING=hi\n"
 

@@ -4,8 +4,15 @@ import tarfile
 
 import pytest
 
-from dflow_nb.storage import (UnsafeArchiveError, archive_name, extract_as_artifact, make_tgz,
-                              output_artifact_key, render_key_format, safe_extract)
+from dflow_nb.storage import (
+    UnsafeArchiveError,
+    archive_name,
+    extract_as_artifact,
+    make_tgz,
+    output_artifact_key,
+    render_key_format,
+    safe_extract,
+)
 
 
 def _tar(path, members):

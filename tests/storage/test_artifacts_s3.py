@@ -5,9 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from dflow_nb import (S3Artifact, config, copy_artifact, download_artifact, path_list_of_artifact,
-                      path_object_of_artifact, s3_config, upload_artifact)
-from dflow_nb.artifacts import LocalArtifact, fetch_artifact
+from dflow_nb import (
+    S3Artifact,
+    config,
+    copy_artifact,
+    download_artifact,
+    path_list_of_artifact,
+    path_object_of_artifact,
+    s3_config,
+    upload_artifact,
+)
+from dflow_nb.hub.artifacts import LocalArtifact, fetch_artifact
 from dflow_nb.storage import LocalStorageClient, client_from_config, s3_mode
 
 

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from dflow_nb import ValidationError
-from dflow_nb.storage import (KeyNotFound, LocalStorageClient, StorageClient, artifact_repository,
-                              s3_location)
+from dflow_nb.storage import KeyNotFound, LocalStorageClient, StorageClient, artifact_repository, s3_location
 
 BASE = {"endpoint": "minio.argo:9000", "access_key": "AKIAEXAMPLE", "secret_key": "TOP-SECRET-VALUE",
         "secure": False, "bucket_name": "my-bucket", "repo_key": None, "repo": None,

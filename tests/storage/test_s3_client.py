@@ -9,9 +9,18 @@ import traceback
 
 import pytest
 
-from dflow_nb.storage import (BucketNotFound, KeyNotFound, S3StorageClient, Secret,
-                              StorageAuthError, StorageClient, StorageUnreachable, client_from_config,
-                              download_tree, upload_tree)
+from dflow_nb.storage import (
+    BucketNotFound,
+    KeyNotFound,
+    S3StorageClient,
+    Secret,
+    StorageAuthError,
+    StorageClient,
+    StorageUnreachable,
+    client_from_config,
+    download_tree,
+    upload_tree,
+)
 
 MiB = 1024 * 1024
 

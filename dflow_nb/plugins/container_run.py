@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .executor import ARGO_SLICE_ENV, argo_slice, unb64
+from dflow_nb.plugins._render import ARGO_SLICE_ENV, argo_slice, unb64
 
 PULL_TIMEOUT = 300.0
 

@@ -1,6 +1,6 @@
 """Run every slice of a merged sliced step in one process (DispatcherExecutor, merge_sliced_step).
 
-``python -m dflow_nb.plugins.slices_entry OP_FILE ROOT SLICES_JSON [--workflow W]``: the inputs
+``python -m dflow_nb.plugins.slices_run OP_FILE ROOT SLICES_JSON [--workflow W]``: the inputs
 are read once from ``ROOT/inputs``; slice ``i`` (the i-th SliceSpec in SLICES_JSON) runs in
 ``ROOT/slices/<i>/work`` and writes ``ROOT/slices/<i>/outputs``. Every slice runs even when one
 fails (as a loop's items do); the exit code is the first failure's (1 retryable, 2 fatal).
@@ -16,14 +16,14 @@ import traceback
 from pathlib import Path
 from typing import List, Optional
 
-from ..python.entry import call_from_root
-from ..python.errors import FatalError
-from ..python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
-from ..python.runtime import SliceSpec, run_op
+from dflow_nb.python.entry import call_from_root
+from dflow_nb.python.errors import FatalError
+from dflow_nb.python.op_runner import SliceSpec, run_op
+from dflow_nb.python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dflow_nb.plugins.slices_entry")
+    parser = argparse.ArgumentParser(prog="python -m dflow_nb.plugins.slices_run")
     parser.add_argument("op_file")
     parser.add_argument("root")
     parser.add_argument("slices")

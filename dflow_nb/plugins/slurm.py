@@ -21,10 +21,11 @@ import os
 import shlex
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from .executor import (Executor, clone_io, declared_roots, is_python_op, map_roots,
-                       rendered_name)
-from .io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
-from .plugins.dispatcher import DispatcherExecutor
+from dflow_nb.model.executor import Executor
+from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
+from dflow_nb.model.templates import declared_roots
+from dflow_nb.plugins._render import clone_io, is_python_op, map_roots, rendered_name
+from dflow_nb.plugins.dispatcher import DispatcherExecutor
 
 ROOT_MARK = "@DFLOW_NB_SLURM_ROOT@"
 WLM_API = "wlm.sylabs.io/v1alpha1"
@@ -214,9 +215,9 @@ class SlurmJobTemplate(Executor):
 
     def render(self, template: Any) -> Any:
         """A Steps template (prepare, job, collect) with the template's inputs and outputs."""
-        from .step import Step
-        from .steps import Steps
-        from .templates import ScriptOPTemplate, ShellOPTemplate
+        from dflow_nb.model.step import Step
+        from dflow_nb.model.steps import Steps
+        from dflow_nb.model.templates import ScriptOPTemplate, ShellOPTemplate
         if not isinstance(template, ScriptOPTemplate):
             return template
         if is_python_op(template):

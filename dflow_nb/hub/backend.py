@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Protocol
 
-from .records import StepRecord, WorkflowRecord
+from dflow_nb.hub.records import StepRecord, WorkflowRecord
 
 
 class Backend(Protocol):
@@ -50,10 +50,10 @@ class Backend(Protocol):
 def backend_for(local: bool, workdir: Path, **options: Any) -> Backend:
     """The local engine for ``local``, else the Argo backend."""
     if local:
-        from .local.backend import LocalBackend
+        from dflow_nb.local.backend import LocalBackend
         return LocalBackend(workdir)
     try:
-        from .argo.backend import ArgoBackend  # type: ignore[import-not-found]
+        from dflow_nb.argo.backend import ArgoBackend  # type: ignore[import-not-found]
     except ImportError:
         raise NotImplementedError(
             "Argo mode is not available in this version of dflow_nb; set "

@@ -166,7 +166,7 @@ def load_input(root: Optional[Path], tp: Any) -> Any:
 
 
 def _is_nested(tp: Any) -> bool:
-    from .python.opio import NestedDict
+    from dflow_nb.python.opio import NestedDict
     return tp is NestedDict or get_origin(tp) is NestedDict
 
 

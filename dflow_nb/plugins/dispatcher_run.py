@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from ..containers import link_or_copy, move_into, param_values, report
-from ..executor import argo_slice, map_roots, unb64
+from dflow_nb.plugins._render import argo_slice, map_roots, unb64
+from dflow_nb.plugins.container_run import link_or_copy, move_into, param_values, report
 
 LOCAL_CONTEXTS = ("localcontext", "lazylocalcontext", "local", "lazylocal")
 PWD_MARK = "@DFLOW_NB_PWD@"
@@ -139,7 +139,7 @@ def stage_op(spec: Dict[str, Any], paths: Dict[str, str], params: Dict[str, str]
     if slices is not None:
         (d / "slices.json").write_text(json.dumps(slices))
         staged.forward.append("slices.json")
-        argv = [python, "-m", "dflow_nb.plugins.slices_entry", f"{inner}/op.pkl", inner,
+        argv = [python, "-m", "dflow_nb.plugins.slices_run", f"{inner}/op.pkl", inner,
                 f"{inner}/slices.json", *wf]
         staged.backward = ["slices"]
     else:
@@ -505,6 +505,7 @@ def submit(spec: Dict[str, Any], machine: Dict[str, Any], resources: Dict[str, A
         raise DispatchError("dpdispatcher is not installed where this step runs "
                             "(pip install 'dflow-nb[hpc]')", code=2) from None
     import logging
+
     from dpdispatcher.dlog import dlog
     for h in dlog.handlers:  # DPDispatcher logs to stdout; stdout is the step's result
         if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stdout:

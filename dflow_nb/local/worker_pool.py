@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import Any, Dict, List, Optional
 
-from .worker import HEADER
+from dflow_nb.local.worker import HEADER
 
 
 class WorkerDied(RuntimeError):

@@ -5,7 +5,7 @@ import re
 import secrets
 import string
 
-from .errors import ValidationError
+from dflow_nb.errors import ValidationError
 
 TEMPLATE_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 IO_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")

@@ -9,15 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from . import context
-from .config import config, local_mode
-from .dag import DAG
-from .errors import DflowNbError, StepNotFound, WorkflowNotFound
-from .names import check_workflow_name
-from .backend import Backend, backend_for
-from .records import IORecord, StepRecord, WorkflowRecord
-from .step import Step, Task
-from .steps import Steps
+from dflow_nb.config import config, local_mode
+from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
+from dflow_nb.hub.backend import Backend, backend_for
+from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
+from dflow_nb.model import context
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.names import check_workflow_name
+from dflow_nb.model.step import Step, Task
+from dflow_nb.model.steps import Steps
 
 HIDDEN_TYPES = ("StepGroup", "TaskGroup")
 
@@ -108,7 +108,7 @@ class Workflow:
                detach: bool = False) -> WorkflowRecord:
         """Validate and start the run. A script waits for the end (as Dflow's debug mode); a
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
-        from .validation import validate
+        from dflow_nb.model.validation import validate
         validate(self)
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
         if detach:
@@ -255,7 +255,7 @@ class Workflow:
     # -- Argo manifests (dflow_nb.argo) --------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
         """The Argo Workflow manifest of this workflow (validates against Argo's schema)."""
-        from .argo.compile import compile_workflow
+        from dflow_nb.argo.compile import compile_workflow
         return compile_workflow(self)
 
     def to_yaml(self) -> str:
@@ -266,7 +266,7 @@ class Workflow:
     @classmethod
     def from_dict(cls, manifest: Dict[str, Any]) -> "Workflow":
         """A workflow model from an Argo manifest (runs on the local engine too)."""
-        from .argo.load import load_workflow
+        from dflow_nb.argo.load import load_workflow
         return load_workflow(manifest)
 
     @classmethod
@@ -277,7 +277,7 @@ class Workflow:
 
     # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        from .notebook.display import bundle_metadata, workflow_bundle
+        from dflow_nb.notebook.display import bundle_metadata, workflow_bundle
         return workflow_bundle(self), bundle_metadata()
 
     def step(self, key: str) -> StepRecord:

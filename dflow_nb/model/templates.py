@@ -4,8 +4,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List, Optional, Union
 
-from .io import Inputs, Outputs
-from .names import check_node_name, kebab, randstr
+from dflow_nb.model.io import Inputs, Outputs
+from dflow_nb.model.names import check_node_name, kebab, randstr
 
 
 class OPTemplate:
@@ -103,3 +103,16 @@ class ContainerOPTemplate(ScriptOPTemplate):
     """An Argo ``container`` template: ``command`` + ``args``, no script body."""
 
     default_command: List[str] = []
+
+
+def declared_roots(template: Any) -> List[str]:
+    """Absolute roots a template's script uses: /tmp and declared paths outside it."""
+    roots = {"/tmp"}
+    for decl in list(template.inputs.artifacts.values()) + list(template.outputs.artifacts.values()):
+        if decl.path and decl.path.startswith("/") and not decl.path.startswith("/tmp"):
+            roots.add(decl.path)
+    for p in template.outputs.parameters.values():
+        if p.value_from_path and p.value_from_path.startswith("/") and \
+                not p.value_from_path.startswith("/tmp"):
+            roots.add(p.value_from_path)
+    return sorted(roots, key=len, reverse=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Iterator, List, Optional, Union
 
-from .errors import ValidationError
-from .io import Inputs, Outputs
-from .step import Task
-from .steps import _Container
+from dflow_nb.errors import ValidationError
+from dflow_nb.model.io import Inputs, Outputs
+from dflow_nb.model.step import Task
+from dflow_nb.model.steps import _Container
 
 
 class DAG(_Container):

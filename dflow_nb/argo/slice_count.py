@@ -1,8 +1,8 @@
 """List the items of an artifact: the script of the init step of a sliced input artifact.
 
-``python -m dflow_nb.argo.catalog PATH [--count FILE]`` prints the items of the artifact at
+``python -m dflow_nb.argo.slice_count PATH [--count FILE]`` prints the items of the artifact at
 PATH as a JSON list (``{"index", "path"}`` plus ``"key"`` when cataloged with one), in the order
-the OP sees them (``dflow_nb.catalog.artifact_items``: the ``.dflow/*.json`` catalogs sorted by
+the OP sees them (``dflow_nb.python.catalog.artifact_items``: the ``.dflow/*.json`` catalogs sorted by
 order, else the directory's entries sorted by name, else the file itself); with ``--count`` it
 also writes the number of items to FILE (the init template's output parameter).
 
@@ -49,7 +49,7 @@ def main(argv=None):
         count = args[at + 1]
         del args[at:at + 2]
     if len(args) != 1:
-        sys.stderr.write("usage: python -m dflow_nb.argo.catalog PATH [--count FILE]\n")
+        sys.stderr.write("usage: python -m dflow_nb.argo.slice_count PATH [--count FILE]\n")
         return 2
     if not os.path.exists(args[0]):
         sys.stderr.write("artifact %s does not exist\n" % args[0])

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional, Union
 
-from . import context
-from .errors import ValidationError
-from .io import Inputs, Outputs
-from .names import check_node_name, randstr
-from .step import Step
+from dflow_nb.errors import ValidationError
+from dflow_nb.model import context
+from dflow_nb.model.io import Inputs, Outputs
+from dflow_nb.model.names import check_node_name, randstr
+from dflow_nb.model.step import Step
 
 
 class _Container:

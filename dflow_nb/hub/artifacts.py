@@ -19,10 +19,21 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from .catalog import CATALOG_DIR, copy_path, load_input, plan_items, read_catalog, save_output
-from .config import config, s3_config
-from .storage import (ArchiveEntry, KeyNotFound, StorageClient, client_from_config, download_tree,
-                      join_key, pack_tgz, read_members, s3_mode, safe_extract, upload_tree)
+from dflow_nb.config import config, s3_config
+from dflow_nb.python.catalog import CATALOG_DIR, copy_path, load_input, plan_items, read_catalog, save_output
+from dflow_nb.storage import (
+    ArchiveEntry,
+    KeyNotFound,
+    StorageClient,
+    client_from_config,
+    download_tree,
+    join_key,
+    pack_tgz,
+    read_members,
+    s3_mode,
+    safe_extract,
+    upload_tree,
+)
 
 PathLike = Union[str, Path]
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from ..catalog import load_input, save_output
-from ..records import unwrap_sliced
-from ..serialization import dumps, loads
-from ..typing_checks import describe_type
-from .op import OP, check_signature
-from .opio import Artifact, Parameter
+from dflow_nb.model.serialization import dumps, loads, unwrap_sliced
+from dflow_nb.model.typing_checks import describe_type
+from dflow_nb.python.catalog import load_input, save_output
+from dflow_nb.python.op import OP, check_signature
+from dflow_nb.python.opio import Artifact, Parameter
 
 
 @dataclass

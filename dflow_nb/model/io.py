@@ -8,11 +8,11 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Dict, Iterator, MutableMapping, Optional, Tuple
 
-from .names import check_io_name
-from .references import ArgoVar, path_expr
+from dflow_nb.model.names import check_io_name
+from dflow_nb.model.references import ArgoVar, path_expr
 
 if TYPE_CHECKING:
-    from .step import Step
+    from dflow_nb.model.step import Step
 
 
 class _Unset:

@@ -6,44 +6,10 @@ conveniences: ``step.outputs.parameters["x"].value`` decoded by the declared typ
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .serialization import dumps, loads
-
-
-def decode(text: Any, type_name: Optional[str]) -> Any:
-    """A parameter's Argo text as the Python value its type says; untyped stays text."""
-    if not isinstance(text, str) or type_name in (None, "str"):
-        return text
-    try:
-        value = loads(text)
-    except ValueError:
-        return text
-    return unwrap_sliced(value)
-
-
-def unwrap_sliced(value: Any) -> Any:
-    """Aggregated sliced outputs ``[[{"dflow_list_item": v, "order": i}], ...]`` -> ``[v...]``."""
-    if not isinstance(value, list) or not value:
-        return value
-    flat: List[Any] = []
-    for part in value:
-        if isinstance(part, str):
-            try:
-                part = json.loads(part)
-            except ValueError:
-                return value
-        if isinstance(part, list) and all(isinstance(p, dict) and "dflow_list_item" in p
-                                          for p in part):
-            flat.extend(part)
-        elif isinstance(part, dict) and "dflow_list_item" in part:
-            flat.append(part)
-        else:
-            return value
-    flat.sort(key=lambda p: p.get("order", 0))
-    return [p["dflow_list_item"] for p in flat]
+from dflow_nb.model.serialization import decode, dumps
 
 
 @dataclass
@@ -163,7 +129,7 @@ class StepRecord:
                    executor=n.get("executor"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
-        from .notebook.display import step_bundle
+        from dflow_nb.notebook.display import step_bundle
         return step_bundle(self)
 
     @property

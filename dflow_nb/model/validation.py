@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Set
 
-from .dag import DAG
-from .errors import ValidationError
-from .expressions import ExpressionError, references
-from .references import ArgoVar
-from .steps import Steps
+from dflow_nb.errors import ValidationError
+from dflow_nb.expressions import ExpressionError, references
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.steps import Steps
 
 MAX_TEMPLATES = 200
 MAX_TASKS = 200
