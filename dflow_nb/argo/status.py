@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
+from dflow_nb.model.names import fnv32a
 
 KEY_PARAMETER = "dflow_key"
 OWNER_TYPES = ("StepGroup", "TaskGroup", "Retry")
@@ -176,14 +177,6 @@ def pod_name(workflow: Dict[str, Any], node: Dict[str, Any]) -> str:
     template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
     prefix = f"{wf_name}-{template}"[:253 - 10 - 1]
     return f"{prefix}-{fnv32a(node.get('name', ''))}"
-
-
-def fnv32a(text: str) -> int:
-    h = 0x811C9DC5
-    for b in text.encode():
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
 
 
 def fingerprint(node: Dict[str, Any]) -> str:

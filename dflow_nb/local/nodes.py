@@ -5,18 +5,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, Set
 
-
-def fnv32a(text: str) -> int:
-    h = 0x811C9DC5
-    for b in text.encode():
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def node_id(workflow: str, name: str) -> str:
-    """Root node id is the workflow name; others ``<workflow>-<fnv32a(name)>``, as Argo."""
-    return workflow if name == workflow else f"{workflow}-{fnv32a(name)}"
+from dflow_nb.model.names import node_id
 
 
 def item_description(item: Any) -> str:

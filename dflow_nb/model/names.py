@@ -61,3 +61,17 @@ def check_workflow_name(name: str) -> str:
         raise ValidationError("workflow", "name is not a valid Kubernetes name",
                               expected="lower-case letters, digits and '-'", given=name)
     return fixed
+
+
+def fnv32a(text: str) -> int:
+    """The 32-bit FNV-1a hash Argo uses in node ids and pod names."""
+    h = 0x811C9DC5
+    for b in text.encode():
+        h ^= b
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def node_id(workflow: str, name: str) -> str:
+    """Root node id is the workflow name; others ``<workflow>-<fnv32a(name)>``, as Argo."""
+    return workflow if name == workflow else f"{workflow}-{fnv32a(name)}"

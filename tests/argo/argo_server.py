@@ -654,7 +654,7 @@ def run_to_end(wf: Dict[str, Any], outputs: Optional[Dict[str, Dict[str, str]]] 
     """Fill ``status`` as a controller would after every step ran (no loops, no conditions):
     nodes built from the spec's steps/DAG templates, leaf outputs from ``outputs[step name]``
     (values as text; declared descriptions copied from the template, as Argo does)."""
-    from dflow_nb.argo.status import fnv32a
+    from dflow_nb.model.names import fnv32a
 
     name = wf["metadata"]["name"]
     templates = {t["name"]: t for t in wf["spec"]["templates"]}

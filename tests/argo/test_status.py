@@ -4,7 +4,6 @@ import pytest
 from dflow_nb.argo.status import (
     declared_type,
     epoch,
-    fnv32a,
     io_record,
     parents,
     pod_name,
@@ -12,6 +11,7 @@ from dflow_nb.argo.status import (
     workflow_record,
 )
 from dflow_nb.hub.records import StepRecord
+from dflow_nb.model.names import fnv32a
 from tests.argo.argo_server import fixture
 
 
