@@ -142,6 +142,8 @@ class KubernetesClient:
 class ArgoBackend:
     """Runs workflows on an Argo Server; reads them back as records."""
 
+    kind = "argo"
+
     def __init__(self, host: Optional[str] = None, token: Optional[str] = None,
                  namespace: Optional[str] = None, *, client: Optional[ArgoClient] = None,
                  poll_interval: float = 1.0, storage: Any = None,

@@ -54,7 +54,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from dflow_nb.argo import schema
 from dflow_nb.config import config
 from dflow_nb.errors import ValidationError
-from dflow_nb.model.dag import DAG, _bare
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.depends import is_bare_dependency
 from dflow_nb.model.executor import executor_for
 from dflow_nb.model.io import _IO, UNSET, InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_nb.model.references import ArgoSequence, ArgoVar, path_expr
@@ -402,16 +403,16 @@ def _task_dependencies(task: Task, by_name: Dict[str, Task], checked: set) -> Di
     deps = task.dependencies
     if not deps:
         return {}
-    if task.explicit_dependencies is not None and all(_bare(d) and "." not in d for d in deps):
+    if task.explicit_dependencies is not None and all(is_bare_dependency(d) and "." not in d for d in deps):
         return {"dependencies": [target(d.strip("() ")) for d in deps]}
-    names = [d.strip("() ") for d in deps if _bare(d) and "." not in d]
+    names = [d.strip("() ") for d in deps if is_bare_dependency(d) and "." not in d]
     if len(names) == len(deps) and (_continues(task) or any(
             _continues(by_name[n]) for n in names if n in by_name and n not in checked)):
         return {"dependencies": [target(n) for n in names]}
     parts = []
     for d in deps:
         d = d.strip()
-        if _bare(d):
+        if is_bare_dependency(d):
             inner = d.strip("() ")
             name, _, prop = inner.partition(".")
             parts.append(f"{target(name)}.{prop}" if prop else target(name))

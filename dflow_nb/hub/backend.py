@@ -1,18 +1,23 @@
 """The contract between ``Workflow`` and an engine: submit a model, read back records.
 
 Workflow (and through it every face) talks only to this protocol, so the local engine and Argo
-are interchangeable. Backends are imported lazily: authoring never imports one.
+are interchangeable. Backends are found through the hub's registry (``_registry.py``) and
+imported on first use: neither authoring nor the hub imports one.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Protocol
 
+from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
 
 
 class Backend(Protocol):
     """An engine that runs workflows and reports them as records."""
+
+    #: ``"local"`` or ``"argo"``: what faces may show or offer (a step directory, raw nodes).
+    kind: str
 
     def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Start a run of ``workflow``; returns its id at once."""
@@ -48,14 +53,7 @@ class Backend(Protocol):
 
 
 def backend_for(local: bool, workdir: Path, **options: Any) -> Backend:
-    """The local engine for ``local``, else the Argo backend."""
+    """The local engine for ``local``, else the Argo backend (``options``: host, token...)."""
     if local:
-        from dflow_nb.local.backend import LocalBackend
-        return LocalBackend(workdir)
-    try:
-        from dflow_nb.argo.backend import ArgoBackend  # type: ignore[import-not-found]
-    except ImportError:
-        raise NotImplementedError(
-            "Argo mode is not available in this version of dflow_nb; set "
-            "config['mode'] = 'debug' (or leave config['host'] empty) to run locally") from None
-    return ArgoBackend(**options)
+        return implementation("backend.local")(workdir)  # type: ignore[no-any-return]
+    return implementation("backend.argo")(**options)  # type: ignore[no-any-return]

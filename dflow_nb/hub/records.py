@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from dflow_nb.hub._registry import implementation
 from dflow_nb.model.serialization import decode, dumps
 
 
@@ -129,8 +130,7 @@ class StepRecord:
                    executor=n.get("executor"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
-        from dflow_nb.notebook.display import step_bundle
-        return step_bundle(self)
+        return implementation("display.step")(self)  # type: ignore[no-any-return]
 
     @property
     def duration(self) -> Optional[float]:

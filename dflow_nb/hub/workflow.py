@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.config import config, local_mode
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
+from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.backend import Backend, backend_for
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
 from dflow_nb.model import context
@@ -110,13 +111,14 @@ class Workflow:
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
         from dflow_nb.model.validation import validate
         validate(self)
+        self._backend = None   # the engine is chosen from the configuration as it is now
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
         if detach:
             self.id = self.backend.submit(self, reuse, detach=True)
         else:
             self.id = self.backend.submit(self, reuse)
         self.uid = getattr(self.backend, "uids", {}).get(self.id, self.id)
-        local = type(self.backend).__name__ == "LocalBackend"
+        local = self.backend.kind == "local"
         if wait if wait is not None else (local and not (detach or _in_kernel())):
             self.wait()
         return self.query()
@@ -252,11 +254,10 @@ class Workflow:
         """Parameters and artifacts exported with ``global_name``."""
         return self.query().outputs
 
-    # -- Argo manifests (dflow_nb.argo) --------------------------------------------------------
+    # -- Argo manifests (dflow_nb.argo, through the registry) ----------------------------------
     def to_dict(self) -> Dict[str, Any]:
         """The Argo Workflow manifest of this workflow (validates against Argo's schema)."""
-        from dflow_nb.argo.compile import compile_workflow
-        return compile_workflow(self)
+        return implementation("manifest.compile")(self)  # type: ignore[no-any-return]
 
     def to_yaml(self) -> str:
         """The Argo manifest as YAML."""
@@ -266,8 +267,7 @@ class Workflow:
     @classmethod
     def from_dict(cls, manifest: Dict[str, Any]) -> "Workflow":
         """A workflow model from an Argo manifest (runs on the local engine too)."""
-        from dflow_nb.argo.load import load_workflow
-        return load_workflow(manifest)
+        return implementation("manifest.load")(manifest)  # type: ignore[no-any-return]
 
     @classmethod
     def from_yaml(cls, text: str) -> "Workflow":
@@ -277,8 +277,7 @@ class Workflow:
 
     # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
-        from dflow_nb.notebook.display import bundle_metadata, workflow_bundle
-        return workflow_bundle(self), bundle_metadata()
+        return implementation("display.workflow")(self)
 
     def step(self, key: str) -> StepRecord:
         """The one step with this key (a clear error if there is none)."""

@@ -42,6 +42,8 @@ def _pid_alive(pid: Optional[int]) -> bool:
 class LocalBackend:
     """Runs workflows on the local engine; reads any work directory's state."""
 
+    kind = "local"
+
     _futures: Dict[str, Any] = {}
 
     def __init__(self, workdir: Path) -> None:

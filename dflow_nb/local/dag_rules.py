@@ -5,7 +5,8 @@ from typing import Any, Dict, List, Optional
 
 from dflow_nb.expressions import evaluate
 from dflow_nb.local.results import FAILED, Result
-from dflow_nb.model.dag import DAG, _bare, _name_of, parse_depends
+from dflow_nb.model.dag import DAG
+from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of
 
 
 def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:
@@ -54,13 +55,13 @@ def depends_met(task: Any, results: Dict[str, Result]) -> bool:
     if task.depends is not None:
         return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
     for d in task.dependencies:
-        if _bare(d):
-            r = results.get(_name_of(d))
+        if is_bare_dependency(d):
+            r = results.get(task_name_of(d))
             want = d.strip("() ").partition(".")[2]
             if r is None:
                 continue
             if want:
-                if not scope[f"tasks.{_name_of(d)}.{want}"]:
+                if not scope[f"tasks.{task_name_of(d)}.{want}"]:
                     return False
             elif not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
                 return False
@@ -75,7 +76,7 @@ def upstream(task: Any) -> List[str]:
         return parse_depends(task.depends, task.name)[0]
     names: List[str] = []
     for d in task.dependencies:
-        for name in ([_name_of(d)] if _bare(d) else parse_depends(d, task.name)[0]):
+        for name in ([task_name_of(d)] if is_bare_dependency(d) else parse_depends(d, task.name)[0]):
             if name not in names:
                 names.append(name)
     return names

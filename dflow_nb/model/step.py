@@ -8,10 +8,13 @@ from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.model import context
+from dflow_nb.model.composite import CompositeTemplate
+from dflow_nb.model.depends import parse_depends
 from dflow_nb.model.io import _IO, InputParameter, OutputParameter
 from dflow_nb.model.names import check_node_name
 from dflow_nb.model.references import ArgoSequence, ArgoVar
 from dflow_nb.model.serialization import dumps
+from dflow_nb.model.templates import OPTemplate
 from dflow_nb.model.typing_checks import describe_type, literal_matches
 
 _TAG = re.compile(r"{{")
@@ -80,10 +83,7 @@ class Step:
                             f"{', '.join(kwargs)}")
         what = f"{self.scope_kind[:-1]} {name!r}"
         self.name = check_node_name(name, what)
-        from dflow_nb.model.dag import DAG
-        from dflow_nb.model.steps import Steps
-        from dflow_nb.model.templates import OPTemplate
-        if not isinstance(template, (OPTemplate, Steps, DAG)):
+        if not isinstance(template, (OPTemplate, CompositeTemplate)):
             raise ValidationError(what, "template is not a template",
                                   expected="an OP template, Steps or DAG", given=template)
         self.template = template
@@ -245,7 +245,6 @@ class Task(Step):
     def dependencies(self) -> List[str]:
         """Task names this task waits for: explicit ones, or those its arguments reference."""
         if self.depends is not None:
-            from dflow_nb.model.dag import parse_depends
             return parse_depends(self.depends, self.name)[0]
         if self.explicit_dependencies is not None:
             return [d.name if isinstance(d, Task) else str(d)

@@ -94,9 +94,8 @@ def find_step(model: Any, step: Any) -> Tuple[Any, Any]:
 
 def argo_backend(workflow: Any) -> Any:
     """The workflow's Argo backend (one that can read raw nodes), or None for a local run."""
-    backend = getattr(workflow, "_backend", None) or getattr(workflow, "backend", None)
-    return backend if callable(getattr(backend, "get", None)) and hasattr(backend, "client") \
-        else None
+    backend = getattr(workflow, "backend", None)
+    return backend if getattr(backend, "kind", None) == "argo" else None
 
 
 def leaf_of(workflow: Any, step: Any) -> Any:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 from html import escape
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from dflow_nb.notebook.graph import FAILED, GraphModel
 from dflow_nb.notebook.svg import color, render_svg
@@ -51,6 +51,11 @@ HTML_ROWS = 20
 def bundle_metadata() -> Dict[str, Any]:
     """Display metadata to send with a bundle (``display(data, metadata=..., raw=True)``)."""
     return {MIME: {"safe": True, "version": VERSION}}
+
+
+def workflow_mimebundle(workflow: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """``Workflow._repr_mimebundle_``: the static bundle and its display metadata."""
+    return workflow_bundle(workflow), bundle_metadata()
 
 
 def model_of(workflow: Any, threshold: Optional[int] = None) -> GraphModel:

@@ -262,7 +262,6 @@ class DflowMagics(Magics):
                     from dflow_nb.model.names import check_workflow_name
                     wf.name = check_workflow_name(args.name)
                 with _mode(args.local, args.argo):
-                    wf._backend = None
                     wf.submit(reuse_step=reuse, wait=False)
         self._remember(wf)
         self._watch(wf, args.wait)

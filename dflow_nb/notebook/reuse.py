@@ -94,7 +94,6 @@ class ReuseWidget:
         if model is self.workflow:   # never re-point the user's object at a new run
             import copy
             model = copy.copy(model)
-            model._backend = None
         model.submit(reuse_step=self.selected(), wait=wait)
         self.new_workflow = model
         return model
