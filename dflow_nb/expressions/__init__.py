@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from dflow_nb.expressions.errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._scope import Scope
+from dflow_nb.expressions._tags import evaluate_when, references, render
+from dflow_nb.expressions._values import format_value
 from dflow_nb.expressions.exprlang import evaluate as _evaluate
-from dflow_nb.expressions.scope import Scope
-from dflow_nb.expressions.tags import evaluate_when, references, render
-from dflow_nb.expressions.values import format_value
 
 __all__ = ["ExpressionError", "UnresolvedReference", "Scope", "render", "evaluate",
            "evaluate_when", "references", "format_value"]

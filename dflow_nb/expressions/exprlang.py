@@ -24,11 +24,11 @@ import functools
 import math
 from typing import Any, Callable, Optional
 
-from dflow_nb.expressions.errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._lexer import BRACKET, EOF, IDENT, NEGATABLE, NUMBER, OP, STRING, Token, tokenize
+from dflow_nb.expressions._scope import MISSING, ScopeView, resolver_for
+from dflow_nb.expressions._values import plain, type_name, values_equal
 from dflow_nb.expressions.functions import BUILTINS, SPRIG, UNSUPPORTED, Func, Namespace, go_regex, less
-from dflow_nb.expressions.lexer import BRACKET, EOF, IDENT, NEGATABLE, NUMBER, OP, STRING, Token, tokenize
-from dflow_nb.expressions.scope import MISSING, ScopeView, resolver_for
-from dflow_nb.expressions.values import plain, type_name, values_equal
 
 __all__ = ["parse", "compile_expr", "evaluate", "expr_references", "SPRIG_NAMESPACE"]
 
@@ -807,7 +807,7 @@ def _need_bool(v: Any, what: str) -> bool:
 
 
 def _show(v: Any) -> str:
-    from dflow_nb.expressions.values import go_sprint
+    from dflow_nb.expressions._values import go_sprint
     s = go_sprint(plain(v)) if v is not None else "nil"
     return repr(s if len(s) <= 40 else s[:40] + "...")
 

@@ -17,9 +17,9 @@ import math
 import re
 from typing import Any, Callable, NamedTuple, Optional
 
-from dflow_nb.expressions.errors import ExpressionError
-from dflow_nb.expressions.scope import MISSING, ScopeView
-from dflow_nb.expressions.values import from_json, go_sprint, plain, to_json, type_name, values_equal
+from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._scope import MISSING, ScopeView
+from dflow_nb.expressions._values import from_json, go_sprint, plain, to_json, type_name, values_equal
 
 __all__ = ["Func", "BUILTINS", "SPRIG", "Namespace", "UNSUPPORTED", "go_regex",
            "as_int", "as_float", "less"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from dflow_nb.expressions.errors import ExpressionError
+from dflow_nb.expressions._errors import ExpressionError
 
 __all__ = ["Token", "tokenize", "NUMBER", "STRING", "IDENT", "OP", "BRACKET", "EOF"]
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, NamedTuple
 
-from dflow_nb.expressions.errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._govaluate import evaluate_govaluate
+from dflow_nb.expressions._values import format_value, go_sprint
 from dflow_nb.expressions.exprlang import evaluate as _evaluate_expr
 from dflow_nb.expressions.exprlang import expr_references, parse
-from dflow_nb.expressions.govaluate import evaluate_govaluate
-from dflow_nb.expressions.values import format_value, go_sprint
 
 __all__ = ["Tag", "iter_tags", "render", "references", "evaluate_when"]
 

@@ -26,9 +26,9 @@ import functools
 import math
 from typing import Any, Callable, NamedTuple
 
-from dflow_nb.expressions.errors import ExpressionError
+from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._values import go_sprint
 from dflow_nb.expressions.functions import go_regex
-from dflow_nb.expressions.values import go_sprint
 
 __all__ = ["evaluate_govaluate", "parse_govaluate"]
 

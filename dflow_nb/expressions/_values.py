@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any, Optional
 
-from dflow_nb.expressions.errors import ExpressionError
+from dflow_nb.expressions._errors import ExpressionError
 
 __all__ = ["format_value", "go_sprint", "to_json", "from_json", "type_name", "plain",
            "go_float", "json_float", "values_equal"]
