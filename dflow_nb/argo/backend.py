@@ -202,7 +202,7 @@ class ArgoBackend:
                           kube: Optional[KubernetesClient] = None) -> Dict[str, Any]:
         """Create or replace the memoization cache ConfigMap of ``workflow_name`` holding
         exactly ``records`` (by key), so the controller finds them as cache hits."""
-        from dflow_nb.argo.compile import reuse_cache_configmap
+        from dflow_nb.argo.memoize import reuse_cache_configmap
         kube = kube or self.kubernetes or KubernetesClient.from_config()
         cm = reuse_cache_configmap(workflow_name, records, namespace=namespace or self.namespace)
         return kube.apply_configmap(cm)

@@ -361,7 +361,7 @@ class _Loader:
 
 
 def _is_default_memo(memo: Dict[str, Any]) -> bool:
-    from dflow_nb.argo.compile import MEMO_CONFIGMAP, MEMO_MAX_AGE
+    from dflow_nb.argo.memoize import MEMO_CONFIGMAP, MEMO_MAX_AGE
     return set(memo) == {"key", "maxAge", "cache"} and memo["maxAge"] == MEMO_MAX_AGE and \
         memo["cache"] == {"configMap": {"name": MEMO_CONFIGMAP}}
 

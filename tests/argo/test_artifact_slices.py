@@ -11,7 +11,8 @@ import pytest
 
 from dflow_nb import DAG, Step, Task, Workflow
 from dflow_nb.argo import script as script_mod
-from dflow_nb.argo.compile import INIT_TEMPLATE, compile_workflow
+from dflow_nb.argo._init import INIT_TEMPLATE
+from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.argo.slice_count import init_source, list_items
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices
 from dflow_nb.python.catalog import artifact_items, save_output

@@ -18,7 +18,8 @@ from dflow_nb import (
     Workflow,
 )
 from dflow_nb.argo import script as script_mod
-from dflow_nb.argo.compile import compile_workflow, reuse_cache_configmap, uploads_of
+from dflow_nb.argo.compile import compile_workflow, uploads_of
+from dflow_nb.argo.memoize import reuse_cache_configmap
 from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices
 
 

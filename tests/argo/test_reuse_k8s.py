@@ -286,7 +286,7 @@ def test_submit_reuse_step_without_a_kubernetes_api_is_a_clear_error(argo):
 
 
 def test_reuse_of_a_locally_run_artifact_is_refused():
-    from dflow_nb.argo.compile import reuse_cache_configmap
+    from dflow_nb.argo.memoize import reuse_cache_configmap
 
     class Rec:
         key, id, displayName = "k1", "n1", "make"
