@@ -7,10 +7,13 @@ imported on first use: neither authoring nor the hub imports one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol
 
 from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.workflow import Workflow
 
 
 class Backend(Protocol):
@@ -19,7 +22,7 @@ class Backend(Protocol):
     #: ``"local"`` or ``"argo"``: what faces may show or offer (a step directory, raw nodes).
     kind: str
 
-    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
+    def submit(self, workflow: "Workflow", reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Start a run of ``workflow``; returns its id at once."""
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
@@ -38,10 +41,11 @@ class Backend(Protocol):
     def request(self, wf_id: str, action: str) -> None:
         """Ask for ``stop`` (exit handlers run), ``suspend`` or ``resume`` of a running run."""
 
-    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+    def resume(self, wf_id: str, workflow: Optional["Workflow"] = None,
+               detach: Optional[bool] = None) -> None:
         """Run again what did not succeed in an interrupted or failed run (same id)."""
 
-    def spec(self, wf_id: str) -> Any:
+    def spec(self, wf_id: str) -> "Workflow":
         """The Workflow model a run was started from."""
 
     def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
@@ -55,5 +59,5 @@ class Backend(Protocol):
 def backend_for(local: bool, workdir: Path, **options: Any) -> Backend:
     """The local engine for ``local``, else the Argo backend (``options``: host, token...)."""
     if local:
-        return implementation("backend.local")(workdir)  # type: ignore[no-any-return]
-    return implementation("backend.argo")(**options)  # type: ignore[no-any-return]
+        return implementation("backend.local")(workdir)
+    return implementation("backend.argo")(**options)

@@ -6,11 +6,18 @@ conveniences: ``step.outputs.parameters["x"].value`` decoded by the declared typ
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 from dflow_nb.hub._registry import implementation
 from dflow_nb.model.serialization import decode, dumps
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.artifacts import LocalArtifact
+
+#: Where an artifact's files are on this machine: one path, or several when merged.
+LocalPath = Union[str, List[str], None]
 
 
 @dataclass
@@ -30,7 +37,7 @@ class ArtifactRecord:
     """A produced artifact; locally its files are at ``local_path`` (list if merged)."""
 
     name: str
-    local_path: Any = None
+    local_path: LocalPath = None
     globalName: Optional[str] = None
 
     @property
@@ -80,10 +87,10 @@ class LazyIORecord(IORecord):
             self._parsed = IORecord.from_raw(self._raw)
         return self._parsed
 
-    parameters = property(lambda self: self._io().parameters)  # type: ignore[assignment]
-    artifacts = property(lambda self: self._io().artifacts)  # type: ignore[assignment]
-    result = property(lambda self: self._io().result)  # type: ignore[assignment]
-    exitCode = property(lambda self: self._io().exitCode)  # type: ignore[assignment]
+    parameters = property(lambda self: self._io().parameters)
+    artifacts = property(lambda self: self._io().artifacts)
+    result = property(lambda self: self._io().result)
+    exitCode = property(lambda self: self._io().exitCode)
 
 
 @dataclass
@@ -130,7 +137,7 @@ class StepRecord:
                    executor=n.get("executor"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
-        return implementation("display.step")(self)  # type: ignore[no-any-return]
+        return implementation("display.step")(self)
 
     @property
     def duration(self) -> Optional[float]:
@@ -150,7 +157,8 @@ class StepRecord:
             if p["name"] == name:
                 p["value"] = text
 
-    def modify_output_artifact(self, name: str, artifact: Any) -> None:
+    def modify_output_artifact(self, name: str, artifact: Union[
+            "LocalArtifact", ArtifactRecord, str, os.PathLike, Sequence[str]]) -> None:
         """Point an output artifact elsewhere before reusing this step."""
         if name not in self.outputs.artifacts:
             raise KeyError(f"step {self.displayName!r} has no output artifact {name!r} "
@@ -166,13 +174,13 @@ class StepRecord:
 
 def wire_children(nodes: List["StepRecord"]) -> None:
     """Fill Argo's ``children``: a node hangs under what it follows, else under its parent."""
-    by_id = {n.id: n for n in nodes}
-    for n in nodes:
-        n.children = []
+    children: Dict[str, List[str]] = {n.id: [] for n in nodes}
     for n in nodes:
         for up in (n.dependsOn or ([n.parentID] if n.parentID else [])):
-            if up in by_id:
-                by_id[up].children.append(n.id)  # type: ignore[union-attr]
+            if up in children:
+                children[up].append(n.id)
+    for n in nodes:
+        n.children = children[n.id]
 
 
 @dataclass

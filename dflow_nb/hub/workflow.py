@@ -17,7 +17,7 @@ from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
 from dflow_nb.model import context
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.names import check_workflow_name
-from dflow_nb.model.step import Step, Task
+from dflow_nb.model.step import Step, Task, Template
 from dflow_nb.model.steps import Steps
 
 HIDDEN_TYPES = ("StepGroup", "TaskGroup")
@@ -44,7 +44,8 @@ class Workflow:
                  labels: Optional[Dict[str, str]] = None, parallelism: Optional[int] = None,
                  pod_gc_strategy: Optional[str] = None, image_pull_secrets: Any = None,
                  artifact_repo_key: Optional[str] = None,
-                 parameters: Optional[Dict[str, Any]] = None, on_exit: Any = None,
+                 parameters: Optional[Dict[str, Any]] = None,
+                 on_exit: Optional[Template] = None,
                  workdir: Optional[Union[str, Path]] = None) -> None:
         self.name = check_workflow_name(name) if id is None else name
         if steps is not None and dag is not None:
@@ -83,7 +84,7 @@ class Workflow:
             self.submit()
 
     @property
-    def entry_container(self) -> Any:
+    def entry_container(self) -> Optional[Union[Steps, DAG]]:
         return self.entrypoint
 
     def add(self, step: Union[Step, List[Step]]) -> None:
@@ -92,7 +93,11 @@ class Workflow:
             first = step[0] if isinstance(step, (list, tuple)) and step else step
             self.entrypoint = (DAG(f"{self.name}-dag") if isinstance(first, Task)
                                else Steps(f"{self.name}-steps"))
-        self.entrypoint.add(step)
+        if isinstance(self.entrypoint, DAG):
+            # DAG.add refuses a plain Step itself, in the user's terms.
+            self.entrypoint.add(step)  # type: ignore[arg-type]
+        else:
+            self.entrypoint.add(step)
 
     # -- running -------------------------------------------------------------------------------
     @property
@@ -241,8 +246,11 @@ class Workflow:
             out.sort(key=lambda s: (s.startedAt or float("inf"), s.seq))
         return out
 
-    def query_step_by_key(self, key: Union[str, List[str]], name: Any = None, phase: Any = None,
-                          id: Any = None, type: Any = None) -> List[StepRecord]:
+    def query_step_by_key(self, key: Union[str, List[str]],
+                          name: Union[str, List[str], None] = None,
+                          phase: Union[str, List[str], None] = None,
+                          id: Union[str, List[str], None] = None,
+                          type: Union[str, List[str], None] = None) -> List[StepRecord]:
         """Steps by their ``key=`` (an index makes this fast however large the run)."""
         return self.query_step(name=name, key=key, phase=phase, id=id, type=type)
 
@@ -257,7 +265,7 @@ class Workflow:
     # -- Argo manifests (dflow_nb.argo, through the registry) ----------------------------------
     def to_dict(self) -> Dict[str, Any]:
         """The Argo Workflow manifest of this workflow (validates against Argo's schema)."""
-        return implementation("manifest.compile")(self)  # type: ignore[no-any-return]
+        return implementation("manifest.compile")(self)
 
     def to_yaml(self) -> str:
         """The Argo manifest as YAML."""
@@ -267,7 +275,7 @@ class Workflow:
     @classmethod
     def from_dict(cls, manifest: Dict[str, Any]) -> "Workflow":
         """A workflow model from an Argo manifest (runs on the local engine too)."""
-        return implementation("manifest.load")(manifest)  # type: ignore[no-any-return]
+        return implementation("manifest.load")(manifest)
 
     @classmethod
     def from_yaml(cls, text: str) -> "Workflow":
@@ -276,7 +284,7 @@ class Workflow:
         return cls.from_dict(yaml.safe_load(text))
 
     # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         return implementation("display.workflow")(self)
 
     def step(self, key: str) -> StepRecord:

@@ -6,7 +6,7 @@ it is also a reference to that step's value, usable as another step's argument o
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Dict, Iterator, MutableMapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Generic, Iterator, MutableMapping, Optional, Tuple, Type, TypeVar
 
 from dflow_nb.model.names import check_io_name
 from dflow_nb.model.references import ArgoVar, path_expr
@@ -26,8 +26,11 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-class _IO(ArgoVar):
-    """Shared naming and binding: the reference path is derived, never stored."""
+class IOBase(ArgoVar):
+    """An input or output of a template (or, bound, of a step): its name and its reference.
+
+    The reference path is derived from the name and the step, never stored.
+    """
 
     direction = ""   # "inputs" | "outputs"
     kind = ""        # "parameters" | "artifacts"
@@ -51,14 +54,14 @@ class _IO(ArgoVar):
         return (self.direction, self.kind, self.name)
 
     @property
-    def tag(self) -> Optional[str]:  # type: ignore[override]
+    def tag(self) -> Optional[str]:
         return ".".join(self._parts())
 
     @property
-    def expr(self) -> str:  # type: ignore[override]
+    def expr(self) -> str:
         return path_expr(self._parts())
 
-    def bind(self, step: "Step") -> "_IO":
+    def bind(self: IOT, step: "Step") -> IOT:
         """A copy that refers to ``step``'s value of this input/output."""
         bound = copy.copy(self)
         bound.step = step
@@ -71,7 +74,10 @@ class _IO(ArgoVar):
             return f"{type(self).__name__}(name={self.name!r})"
 
 
-class InputParameter(_IO):
+IOT = TypeVar("IOT", bound=IOBase)
+
+
+class InputParameter(IOBase):
     """A template input parameter; ``value`` is its default."""
 
     direction, kind = "inputs", "parameters"
@@ -96,7 +102,7 @@ class InputParameter(_IO):
         return self.value is not UNSET
 
 
-class InputArtifact(_IO):
+class InputArtifact(IOBase):
     """A template input artifact placed at ``path`` (Dflow's Python OPs choose the path)."""
 
     direction, kind = "inputs", "artifacts"
@@ -119,7 +125,7 @@ class InputArtifact(_IO):
             raise TypeError(f"InputArtifact got unexpected arguments: {', '.join(kwargs)}")
 
 
-class OutputParameter(_IO):
+class OutputParameter(IOBase):
     """A template output parameter: from a file, another parameter or an expression."""
 
     direction, kind = "outputs", "parameters"
@@ -130,7 +136,7 @@ class OutputParameter(_IO):
                  value_from_expression: Any = None, save_as_artifact: bool = False,
                  default: Any = UNSET, value: Any = UNSET, description: Optional[str] = None,
                  **kwargs: Any) -> None:
-        if type is None and isinstance(value_from_parameter, _IO):
+        if type is None and isinstance(value_from_parameter, IOBase):
             type = value_from_parameter.type
         super().__init__(name, step, type)
         self.value_from_path = value_from_path
@@ -150,7 +156,7 @@ class OutputParameter(_IO):
         return self.default is not UNSET
 
 
-class OutputArtifact(_IO):
+class OutputArtifact(IOBase):
     """A template output artifact: a file/dir at ``path``, or re-exported ``_from`` a step."""
 
     direction, kind = "outputs", "artifacts"
@@ -172,17 +178,17 @@ class OutputArtifact(_IO):
             raise TypeError(f"OutputArtifact got unexpected arguments: {', '.join(kwargs)}")
 
 
-class AutonamedDict(MutableMapping[str, Any]):
+class AutonamedDict(MutableMapping[str, IOT]):
     """``inputs.parameters["x"] = InputParameter()`` names the object ``x``."""
 
-    def __init__(self, kind: type, what: str, items: Optional[Dict[str, Any]] = None) -> None:
+    def __init__(self, kind: Type[IOT], what: str, items: Optional[Dict[str, Any]] = None) -> None:
         self._kind = kind
         self._what = what
-        self._data: Dict[str, Any] = {}
+        self._data: Dict[str, IOT] = {}
         for k, v in (items or {}).items():
             self[k] = v
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: IOT) -> None:
         check_io_name(key, f"{self._what} {key!r}")
         if not isinstance(value, self._kind):
             raise TypeError(f"{self._what} {key!r} must be a {self._kind.__name__}, "
@@ -190,7 +196,7 @@ class AutonamedDict(MutableMapping[str, Any]):
         value.name = key
         self._data[key] = value
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> IOT:
         try:
             return self._data[key]
         except KeyError:
@@ -210,18 +216,22 @@ class AutonamedDict(MutableMapping[str, Any]):
         return f"{{{', '.join(self._data)}}}"
 
 
-class _Declarations:
+P = TypeVar("P", bound=IOBase)
+A = TypeVar("A", bound=IOBase)
+
+
+class _Declarations(Generic[P, A]):
     """Parameters and artifacts by name; assigning a plain dict names its entries too."""
 
-    kinds: Tuple[type, type, str] = (object, object, "")
+    kinds: Tuple[Type[P], Type[A], str]
 
     def __init__(self, parameters: Optional[Dict[str, Any]] = None,
                  artifacts: Optional[Dict[str, Any]] = None) -> None:
-        self.parameters = parameters  # type: ignore[assignment]
-        self.artifacts = artifacts  # type: ignore[assignment]
+        self.parameters = parameters
+        self.artifacts = artifacts
 
     @property
-    def parameters(self) -> AutonamedDict:
+    def parameters(self) -> AutonamedDict[P]:
         return self._parameters
 
     @parameters.setter
@@ -230,7 +240,7 @@ class _Declarations:
         self._parameters = AutonamedDict(param, f"{side} parameter", dict(value or {}))
 
     @property
-    def artifacts(self) -> AutonamedDict:
+    def artifacts(self) -> AutonamedDict[A]:
         return self._artifacts
 
     @artifacts.setter
@@ -239,13 +249,13 @@ class _Declarations:
         self._artifacts = AutonamedDict(art, f"{side} artifact", dict(value or {}))
 
 
-class Inputs(_Declarations):
+class Inputs(_Declarations[InputParameter, InputArtifact]):
     """A template's input parameters and artifacts."""
 
     kinds = (InputParameter, InputArtifact, "input")
 
 
-class Outputs(_Declarations):
+class Outputs(_Declarations[OutputParameter, OutputArtifact]):
     """A template's output parameters and artifacts."""
 
     kinds = (OutputParameter, OutputArtifact, "output")

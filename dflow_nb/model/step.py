@@ -4,26 +4,38 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.model import context
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.depends import parse_depends
-from dflow_nb.model.io import _IO, InputParameter, OutputParameter
+from dflow_nb.model.io import (
+    InputArtifact,
+    InputParameter,
+    IOBase,
+    OutputArtifact,
+    OutputParameter,
+)
 from dflow_nb.model.names import check_node_name
 from dflow_nb.model.references import ArgoSequence, ArgoVar
 from dflow_nb.model.serialization import dumps
 from dflow_nb.model.templates import OPTemplate
-from dflow_nb.model.typing_checks import describe_type, literal_matches
+from dflow_nb.model.typing_checks import describe_type, list_of, literal_matches
 
 _TAG = re.compile(r"{{")
 
+Template = Union[OPTemplate, CompositeTemplate]  # a leaf, or a Steps or DAG template
 
-class _Bound:
+
+P = TypeVar("P", bound=IOBase)
+A = TypeVar("A", bound=IOBase)
+
+
+class BoundIO(Generic[P, A]):
     """``step.inputs`` / ``step.outputs``: the template's declarations bound to the step."""
 
-    def __init__(self, parameters: Dict[str, _IO], artifacts: Dict[str, _IO]) -> None:
+    def __init__(self, parameters: Dict[str, P], artifacts: Dict[str, A]) -> None:
         self.parameters = parameters
         self.artifacts = artifacts
 
@@ -67,7 +79,7 @@ class Step:
 
     scope_kind = "steps"
 
-    def __init__(self, name: str, template: Any, parameters: Optional[Dict[str, Any]] = None,
+    def __init__(self, name: str, template: Template, parameters: Optional[Dict[str, Any]] = None,
                  artifacts: Optional[Dict[str, Any]] = None, when: Any = None,
                  with_param: Any = None, continue_on_failed: bool = False,
                  continue_on_error: bool = False, continue_on_num_success: Optional[int] = None,
@@ -114,10 +126,12 @@ class Step:
         self.hooks = hooks or {}
         self.parameters: Dict[str, Any] = {}
         self.artifacts: Dict[str, Any] = {}
-        self.inputs = _Bound({k: v.bind(self) for k, v in template.inputs.parameters.items()},
-                             {k: v.bind(self) for k, v in template.inputs.artifacts.items()})
-        self.outputs = _Bound({k: v.bind(self) for k, v in template.outputs.parameters.items()},
-                              {k: v.bind(self) for k, v in template.outputs.artifacts.items()})
+        self.inputs: BoundIO[InputParameter, InputArtifact] = BoundIO(
+            {k: v.bind(self) for k, v in template.inputs.parameters.items()},
+            {k: v.bind(self) for k, v in template.inputs.artifacts.items()})
+        self.outputs: BoundIO[OutputParameter, OutputArtifact] = BoundIO(
+            {k: v.bind(self) for k, v in template.outputs.parameters.items()},
+            {k: v.bind(self) for k, v in template.outputs.artifacts.items()})
         self.set_parameters(parameters or {})
         self.set_artifacts(artifacts or {})
         self.check_required()
@@ -149,7 +163,7 @@ class Step:
                 grouped = getattr(self.slices, "group_size", None) and \
                     not getattr(self.slices, "pool_size", None)
                 if name in sliced and not grouped:
-                    expected = List[decl.type]  # type: ignore[valid-type]
+                    expected = list_of(decl.type)
                 if not literal_matches(value, expected):
                     raise ValidationError(f"{self.what}, parameter {name!r}", "wrong type",
                                           expected=describe_type(expected), given=value)
@@ -180,8 +194,8 @@ class Step:
                 raise ValidationError(self.what, f"input parameter {name!r} of template "
                                       f"{self.template.name!r} has no value and no default",
                                       expected="parameters={%r: ...}" % name, given=None)
-        for name, decl in self.template.inputs.artifacts.items():
-            if name not in self.artifacts and not decl.optional and decl.source is None:
+        for name, art in self.template.inputs.artifacts.items():
+            if name not in self.artifacts and not art.optional and art.source is None:
                 raise ValidationError(self.what, f"input artifact {name!r} of template "
                                       f"{self.template.name!r} is required",
                                       expected="artifacts={%r: ...}" % name, given=None)
@@ -227,7 +241,7 @@ class Task(Step):
 
     scope_kind = "tasks"
 
-    def __init__(self, name: str, template: Any,
+    def __init__(self, name: str, template: Template,
                  dependencies: Optional[List[Union["Task", str]]] = None,
                  depends: Optional[str] = None, **kwargs: Any) -> None:
         self.explicit_dependencies = dependencies

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
 
@@ -12,6 +12,12 @@ def describe_type(tp: Any) -> str:
     if isinstance(tp, type):
         return tp.__name__
     return str(tp).replace("typing.", "")
+
+
+def list_of(tp: Any) -> Any:
+    """``List[tp]`` for an element type known only at run time (a sliced input's)."""
+    generic: Any = List
+    return generic[tp]
 
 
 def type_error(value: Any, tp: Any) -> str | None:

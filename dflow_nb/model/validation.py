@@ -1,21 +1,26 @@
 """Whole-workflow checks before anything runs: every error names the step and the field."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Set
+from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence, Set, Union
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.expressions import ExpressionError, references
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.step import Step, Template
 from dflow_nb.model.steps import Steps
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.workflow import Workflow
 
 MAX_TEMPLATES = 200
 MAX_TASKS = 200
 
 
-def templates_of(entry: Any, extra: List[Any] = ()) -> Dict[str, Any]:
+def templates_of(entry: Template,
+                 extra: Sequence[Optional[Template]] = ()) -> Dict[str, Template]:
     """Every template reachable from the entrypoint, by name (recursion included once)."""
-    found: Dict[str, Any] = {}
+    found: Dict[str, Template] = {}
     stack = [entry, *[t for t in extra if t is not None]]
     while stack:
         t = stack.pop()
@@ -31,7 +36,7 @@ def templates_of(entry: Any, extra: List[Any] = ()) -> Dict[str, Any]:
     return found
 
 
-def _texts(step: Any) -> Iterator[str]:
+def _texts(step: Step) -> Iterator[str]:
     for v in [*step.parameters.values(), *step.artifacts.values(), step.when, step.with_param,
               step.key]:
         if isinstance(v, ArgoVar):
@@ -40,7 +45,7 @@ def _texts(step: Any) -> Iterator[str]:
             yield v
 
 
-def validate(workflow: Any) -> None:
+def validate(workflow: "Workflow") -> None:
     """Raise ValidationError for the first thing Argo (or the run) would reject."""
     if workflow.entrypoint is None:
         raise ValidationError(f"workflow {workflow.name!r}", "has no steps",
@@ -69,7 +74,7 @@ def validate(workflow: Any) -> None:
                 earlier.update(s.name for s in group)
 
 
-def _check_refs(tmpl: Any, step: Any, kind: str, visible: Set[str]) -> None:
+def _check_refs(tmpl: Union[Steps, DAG], step: Step, kind: str, visible: Set[str]) -> None:
     where = f"{kind[:-1]} {step.name!r} of {type(tmpl).__name__} {tmpl.name!r}"
     for text in _texts(step):
         try:

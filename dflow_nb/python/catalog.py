@@ -59,7 +59,7 @@ def copy_path(src: Path, dst: Path, method: str = "copy") -> None:
                 return
         copy_fn = os.link if method == "link" else shutil.copy2
         shutil.copytree(src, dst, dirs_exist_ok=True, symlinks=True,
-                        copy_function=copy_fn)  # type: ignore[arg-type]
+                        copy_function=copy_fn)
     elif method == "symlink":
         if dst.exists() or dst.is_symlink():
             dst.unlink()
@@ -138,14 +138,16 @@ def load_input(root: Optional[Path], tp: Any) -> Any:
     conv = (lambda p: None if p is None else str(p)) if as_str else (lambda p: p)
 
     def resolve(item: Dict[str, Any]) -> Optional[Path]:
-        return None if item["path"] is None else root / item["path"]  # type: ignore[operator]
+        return None if item["path"] is None else root / item["path"]
 
     if origin in (list, List, set) or tp in (list, set):
-        if items is None:
-            paths = [root] if root.is_file() else sorted(
-                p for p in root.iterdir() if p.name != CATALOG_DIR)
-        else:
+        paths: Sequence[Optional[Path]]
+        if items is not None:
             paths = [resolve(it) for it in items]
+        elif root.is_file():
+            paths = [root]
+        else:
+            paths = sorted(p for p in root.iterdir() if p.name != CATALOG_DIR)
         out = [conv(p) for p in paths]
         return set(out) if origin is set or tp is set else out
     if origin in (dict, Dict) or tp is dict or _is_nested(tp):

@@ -15,7 +15,7 @@ import pickle
 import sys
 import traceback
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from dflow_nb.python.errors import FatalError
 from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
@@ -29,7 +29,8 @@ def call_from_root(root: Path, step: str = "step", slice_spec: Optional[SliceSpe
     arts_dir = root / "inputs" / "artifacts"
     params = {p.name: p.read_text() for p in params_dir.iterdir()
               if p.is_file() and not p.name.startswith(".")} if params_dir.is_dir() else {}
-    arts = {p.name: str(p) for p in arts_dir.iterdir()} if arts_dir.is_dir() else {}
+    arts: Dict[str, Optional[str]] = {p.name: str(p) for p in arts_dir.iterdir()} \
+        if arts_dir.is_dir() else {}
     return OPCall(step=step, parameters=params, artifacts=arts, workdir=os.getcwd(),
                   outputs=str(root / "outputs"), slice=slice_spec, key=key,
                   workflow_name=workflow, progress_file=str(root / "progress"))

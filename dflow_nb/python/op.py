@@ -126,11 +126,11 @@ def _artifact_value_type(tp: Any) -> Any:
     origin, args = get_origin(tp), get_args(tp)
     item = Union[str, Path, None]
     if origin in (list, L):
-        return L[item]  # type: ignore[valid-type]
+        return L[item]
     if origin in (set, S):
-        return S[item]  # type: ignore[valid-type]
+        return S[item]
     if origin in (dict, D):
-        return D[str, item]  # type: ignore[valid-type]
+        return D[str, item]
     return Any if not args else dict
 
 
@@ -138,7 +138,7 @@ def make_function_op(base: type, func: Callable, template_kwargs: Dict[str, Any]
     """An OP instance wrapping ``func``; calling it in a ``with`` block adds a step."""
     input_sign, output_sign, to_opio, from_outputs = sign_from_function(func)
 
-    class FunctionOP(base):  # type: ignore[misc, valid-type]
+    class FunctionOP(base):
         task_kwargs: Dict[str, Any] = {}
 
         @classmethod
@@ -174,7 +174,7 @@ def make_function_op(base: type, func: Callable, template_kwargs: Dict[str, Any]
                 return self.execute(OPIO(kwargs))
             return _add_call_step(self, container, kwargs, template_kwargs, from_outputs)
 
-    FunctionOP.func = staticmethod(func)  # type: ignore[attr-defined]
+    FunctionOP.func = staticmethod(func)
     FunctionOP.__name__ = func.__name__
     FunctionOP.__qualname__ = func.__qualname__
     FunctionOP.__module__ = func.__module__

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.model.serialization import dumps, loads, unwrap_sliced
-from dflow_nb.model.typing_checks import describe_type
+from dflow_nb.model.typing_checks import describe_type, list_of
 from dflow_nb.python.catalog import load_input, save_output
 from dflow_nb.python.op import OP, check_signature
-from dflow_nb.python.opio import Artifact, Parameter
+from dflow_nb.python.opio import OPIO, Artifact, Parameter
 
 
 @dataclass
@@ -36,6 +36,12 @@ class SliceSpec:
     def position(self) -> Union[int, List[int]]:
         """Where this slice's outputs go in the stacked result (its global slice number)."""
         return self.index if self.order is None else self.order
+
+    @property
+    def positions(self) -> List[int]:
+        """The global slice numbers of this slice's items (one, or one per grouped item)."""
+        position = self.position
+        return position if isinstance(position, list) else [position]
 
 
 @dataclass
@@ -101,17 +107,17 @@ def _instance(op: Any) -> OP:
     return op() if isinstance(op, type) else op
 
 
-def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> Dict[str, Any]:
+def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> OPIO:
     """The OPIO for one execution (one item of a slice when ``index`` is given)."""
     name = getattr(op, "__name__", None) or type(op).__name__
     sl = call.slice
-    opio: Dict[str, Any] = {}
+    opio = OPIO()
     for key, item in op.get_input_sign().items():
         where = f"OP {name}, input {key!r}"
         if isinstance(item, Artifact):
             path = call.artifacts.get(key)
             if sl is not None and index is not None and key in sl.input_artifact:
-                value = _pick(load_input(Path(path) if path else None, List[item.type]),
+                value = _pick(load_input(Path(path) if path else None, list_of(item.type)),
                               index, where)
             else:
                 value = load_input(Path(path) if path else None, item.type)
@@ -121,10 +127,11 @@ def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> Di
             continue
         if key not in call.parameters:
             continue  # check_signature fills the default or reports the gap
-        tp = item.type if isinstance(item, Parameter) else item
-        sliced = sl is not None and index is not None and key in sl.input_parameter
-        value = parse_parameter(call.parameters[key], list if sliced else tp, where)
-        opio[key] = _pick(value, index, where) if sliced else value
+        if sl is not None and index is not None and key in sl.input_parameter:
+            opio[key] = _pick(parse_parameter(call.parameters[key], list, where), index, where)
+        else:
+            tp = item.type if isinstance(item, Parameter) else item
+            opio[key] = parse_parameter(call.parameters[key], tp, where)
     return opio
 
 
@@ -179,12 +186,12 @@ def run_op(op: Any, call: OPCall) -> Dict[str, str]:
     if sl is None:
         params = _execute_one(op, call, None, [])
     elif not isinstance(sl.index, list):
-        params = _execute_one(op, call, sl.index, [sl.position])
+        params = _execute_one(op, call, sl.index, sl.positions)
     elif not sl.pool_size:
         # A group without a pool: one execute() over lists, as Dflow does.
-        params = _execute_one(op, call, sl.index, sl.position[:1])
+        params = _execute_one(op, call, sl.index, sl.positions[:1])
     else:
-        jobs = [(op, call, i, [o]) for i, o in zip(sl.index, sl.position)]
+        jobs = [(op, call, i, [o]) for i, o in zip(sl.index, sl.positions)]
         if sl.pool_size and sl.pool_size != 1 and len(jobs) > 1:
             workers = None if sl.pool_size == -1 else sl.pool_size
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -207,17 +214,17 @@ def _write_parameters(op: Any, call: OPCall, params: Dict[str, Any]) -> Dict[str
     written = {}
     sl = call.slice
     for key in (sl.output_parameter if sl is not None else []):
-        if key in params:
-            if isinstance(sl.index, list):
-                values = params[key]
-                if not isinstance(values, list) or len(values) != len(sl.index):
-                    raise TypeError(f"OP {getattr(op, '__name__', type(op).__name__)}, output "
-                                    f"{key!r}: a group of {len(sl.index)} slices must return a "
-                                    f"list of {len(sl.index)} values, returned {values!r}")
-                params[key] = [{"dflow_list_item": v, "order": i}
-                               for v, i in zip(values, sl.position)]
-            else:
-                params[key] = [{"dflow_list_item": params[key], "order": sl.position}]
+        if sl is None or key not in params:
+            continue
+        if isinstance(sl.index, list):
+            values = params[key]
+            if not isinstance(values, list) or len(values) != len(sl.index):
+                raise TypeError(f"OP {name}, output {key!r}: a group of {len(sl.index)} slices "
+                                f"must return a list of {len(sl.index)} values, returned {values!r}")
+            params[key] = [{"dflow_list_item": v, "order": i}
+                           for v, i in zip(values, sl.positions)]
+        else:
+            params[key] = [{"dflow_list_item": params[key], "order": sl.position}]
     for key, value in params.items():
         text = format_parameter(value, f"OP {name}, output {key!r}")
         (root / key).write_text(text)

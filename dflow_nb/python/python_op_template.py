@@ -1,13 +1,15 @@
 """PythonOPTemplate: a script leaf that carries its OP, and Slices for fan-out over inputs."""
 from __future__ import annotations
 
-import inspect
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, Union
 
 from dflow_nb.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_nb.model.names import kebab, randstr
 from dflow_nb.model.templates import ScriptOPTemplate
 from dflow_nb.python.opio import Artifact, BigParameter, Parameter
+
+if TYPE_CHECKING:
+    from dflow_nb.python.op import OP
 
 # Exit codes of the OP runner, as in Dflow: a retry expression keys on them.
 EXIT_TRANSIENT = 1
@@ -72,7 +74,7 @@ class PythonOPTemplate(ScriptOPTemplate):
 
     default_command = ["python3"]
 
-    def __init__(self, op_class: Any, image: Optional[str] = None,
+    def __init__(self, op_class: Union[Type["OP"], "OP"], image: Optional[str] = None,
                  command: Union[str, List[str], None] = None,
                  output_artifact_save: Optional[Dict[str, Any]] = None,
                  output_artifact_archive: Optional[Dict[str, Any]] = None,
@@ -96,7 +98,7 @@ class PythonOPTemplate(ScriptOPTemplate):
                  pre_script: str = "", post_script: str = "", name: Optional[str] = None,
                  retry_strategy: Optional[Dict[str, Any]] = None,
                  **kwargs: Any) -> None:
-        op_cls = op_class if inspect.isclass(op_class) else type(op_class)
+        op_cls: Type[OP] = op_class if isinstance(op_class, type) else type(op_class)
         self.op = op_class
         self.op_class = op_cls
         if name is None:
@@ -180,6 +182,11 @@ class PythonOPTemplate(ScriptOPTemplate):
 def upload_packages(*paths: str) -> None:
     """Ship local packages with Python OPs (Argo mode); the local engine imports them in place."""
     _UPLOADED.extend(paths)
+
+
+def uploaded_packages() -> List[str]:
+    """The packages ``upload_packages`` named, for every Python OP of an Argo workflow."""
+    return list(_UPLOADED)
 
 
 _UPLOADED: List[str] = []

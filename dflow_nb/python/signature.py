@@ -33,7 +33,7 @@ def sign_from_function(func: Callable) -> Tuple[Dict[str, Any], Dict[str, Any], 
     ret = func.__annotations__.get("return", None)
     if isinstance(ret, str):
         ret = hints.get("return")
-    return (inputs, *_outputs(func.__name__, ret))  # type: ignore[return-value]
+    return (inputs, *_outputs(func.__name__, ret))
 
 
 def _outputs(name: str, ret: Any) -> Tuple[Dict[str, Any], Callable, Callable]:
