@@ -1,6 +1,7 @@
 /**
  * The MIME renderer for application/vnd.dflow-nb.workflow+json. It is marked safe: it
- * builds its DOM from data (text nodes, a sanitised SVG), so untrusted notebooks render it.
+ * builds its DOM from data: text nodes, and an SVG rebuilt from an allowlist of SVG elements
+ * and attributes (sanitize.ts), so untrusted notebooks render it.
  */
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';

@@ -20,7 +20,8 @@ import {
   toDot,
   toMillis
 } from './model';
-import { layout, sanitizeSvg } from './svg';
+import { sanitizeSvg } from './sanitize';
+import { layout } from './svg';
 
 /** Fetches the log text of one step (absent where no server can be asked). */
 export type LogFetcher = (workflowId: string, nodeId: string) => Promise<string>;
