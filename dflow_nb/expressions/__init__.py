@@ -14,21 +14,11 @@ change over time (it keeps its prefix index current and layers per-item names ch
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
 from dflow_nb.expressions._scope import Scope
 from dflow_nb.expressions._tags import evaluate_when, references, render
 from dflow_nb.expressions._values import format_value
-from dflow_nb.expressions.exprlang import evaluate as _evaluate
+from dflow_nb.expressions.exprlang import evaluate
 
 __all__ = ["ExpressionError", "UnresolvedReference", "Scope", "render", "evaluate",
            "evaluate_when", "references", "format_value"]
-
-
-def evaluate(expr: str, scope: Mapping[str, Any]) -> Any:
-    """Evaluate an expr-lang expression (the inside of ``{{= }}``, a retryStrategy
-    expression...) against a flat scope; identifiers see it as nested maps
-    (``inputs.parameters.x``, ``steps['flip-coin'].outputs.result``). Parsed ASTs are cached,
-    so repeated evaluation costs only the evaluation. Maps in the result are plain dicts."""
-    return _evaluate(expr, scope)

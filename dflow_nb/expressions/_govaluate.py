@@ -27,8 +27,8 @@ import math
 from typing import Any, Callable, NamedTuple
 
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._go_stdlib import go_float_div, go_regex, trunc_int64
 from dflow_nb.expressions._values import go_sprint
-from dflow_nb.expressions.functions import go_regex
 
 __all__ = ["evaluate_govaluate", "parse_govaluate"]
 
@@ -254,14 +254,6 @@ _TER_ERR = "Value '{value}' cannot be used with the ternary operator '{op}', it 
 _PRE_ERR = "Value '{value}' cannot be used with the prefix '{op}'"
 
 
-def _fdiv(a: float, b: float) -> float:
-    if b == 0:
-        if a == 0 or math.isnan(a):
-            return math.nan
-        return math.copysign(math.inf, a) * math.copysign(1.0, b)
-    return a / b
-
-
 def _fpow(a: float, b: float) -> float:
     try:
         return math.pow(a, b)
@@ -271,20 +263,15 @@ def _fpow(a: float, b: float) -> float:
         return math.nan
 
 
-def _i64(f: float) -> int:
-    if math.isnan(f) or math.isinf(f):
-        return -(1 << 63)
-    n = int(f)
-    return ((n + (1 << 63)) % (1 << 64)) - (1 << 63)
-
-
 _ARITH: dict[str, Callable[[float, float], float]] = {
-    "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": _fdiv,
+    "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": go_float_div,
     "%": lambda a, b: math.fmod(a, b) if b != 0 else math.nan, "**": _fpow,
-    "&": lambda a, b: float(_i64(a) & _i64(b)), "|": lambda a, b: float(_i64(a) | _i64(b)),
-    "^": lambda a, b: float(_i64(a) ^ _i64(b)),
-    "<<": lambda a, b: float((_i64(a) % (1 << 64)) << (_i64(b) % 64) & ((1 << 64) - 1)),
-    ">>": lambda a, b: float((_i64(a) % (1 << 64)) >> (_i64(b) % 64)),
+    "&": lambda a, b: float(trunc_int64(a) & trunc_int64(b)),
+    "|": lambda a, b: float(trunc_int64(a) | trunc_int64(b)),
+    "^": lambda a, b: float(trunc_int64(a) ^ trunc_int64(b)),
+    "<<": lambda a, b: float((trunc_int64(a) % (1 << 64)) << (trunc_int64(b) % 64)
+                             & ((1 << 64) - 1)),
+    ">>": lambda a, b: float((trunc_int64(a) % (1 << 64)) >> (trunc_int64(b) % 64)),
 }
 
 
@@ -313,7 +300,7 @@ def _eval(node: _Node) -> Any:
             return not v
         if not _num(v):
             raise _err(_PRE_ERR, v, sym, node.pos)
-        return -v if sym == "-" else float(~_i64(v))
+        return -v if sym == "-" else float(~trunc_int64(v))
     pos = node.pos
     left = _eval(node.a)
     # short circuits (govaluate evaluates the right side only when needed)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Iterator, Mapping, MutableMapping, Optional
 
-__all__ = ["Scope", "ScopeView", "MISSING", "resolver_for"]
+__all__ = ["Scope", "ScopeView", "Resolver", "MISSING", "resolver_for"]
 
 
 class _Missing:
@@ -81,19 +81,19 @@ class _PrefixIndex:
             start = dot + 1
 
 
-class _Resolver:
+class Resolver:
     """What a view needs from a scope: is a name a prefix, its children, and a value."""
 
     __slots__ = ("data", "index", "parent")
 
     def __init__(self, data: Mapping[str, Any], index: _PrefixIndex,
-                 parent: Optional["_Resolver"] = None) -> None:
+                 parent: Optional["Resolver"] = None) -> None:
         self.data = data
         self.index = index
         self.parent = parent
 
     def is_prefix(self, name: str) -> bool:
-        r: Optional[_Resolver] = self
+        r: Optional[Resolver] = self
         while r is not None:
             if name in r.index.children:
                 return True
@@ -102,14 +102,14 @@ class _Resolver:
 
     def child_names(self, name: str) -> list[str]:
         names: set[str] = set()
-        r: Optional[_Resolver] = self
+        r: Optional[Resolver] = self
         while r is not None:
             names.update(r.index.children.get(name, ()))
             r = r.parent
         return sorted(names)
 
     def value(self, name: str) -> Any:
-        r: Optional[_Resolver] = self
+        r: Optional[Resolver] = self
         while r is not None:
             data = r.data
             if name in data:
@@ -130,7 +130,7 @@ class ScopeView:
 
     __slots__ = ("_resolver", "prefix")
 
-    def __init__(self, resolver: _Resolver, prefix: str) -> None:
+    def __init__(self, resolver: Resolver, prefix: str) -> None:
         self._resolver = resolver
         self.prefix = prefix
 
@@ -181,8 +181,8 @@ class Scope(MutableMapping[str, Any]):
         self._parent = parent
         self._data: dict[str, Any] = dict(data or {})
         self._index = _PrefixIndex(self._data)
-        self._resolver = _Resolver(self._data, self._index,
-                                   parent._resolver if parent is not None else None)
+        self._resolver: Resolver = Resolver(self._data, self._index,
+                                            parent._resolver if parent is not None else None)
 
     def __getitem__(self, key: str) -> Any:
         if key in self._data:
@@ -221,23 +221,23 @@ class Scope(MutableMapping[str, Any]):
 
 
 _TINY = 8
-_CACHE: "OrderedDict[int, tuple[Mapping[str, Any], frozenset, _Resolver]]" = OrderedDict()
+_CACHE: "OrderedDict[int, tuple[Mapping[str, Any], frozenset, Resolver]]" = OrderedDict()
 _CACHE_SIZE = 32
 
 
-def resolver_for(scope: Mapping[str, Any]) -> _Resolver:
+def resolver_for(scope: Mapping[str, Any]) -> Resolver:
     """The resolver (prefix index + data) of any scope mapping."""
     if isinstance(scope, Scope):
         return scope._resolver
     if len(scope) <= _TINY:
-        return _Resolver(scope, _PrefixIndex(scope.keys()))
+        return Resolver(scope, _PrefixIndex(scope.keys()))
     key = id(scope)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is scope and scope.keys() == hit[1]:
         _CACHE.move_to_end(key)
         return hit[2]
     keys = frozenset(scope.keys())
-    resolver = _Resolver(scope, _PrefixIndex(keys))
+    resolver = Resolver(scope, _PrefixIndex(keys))
     _CACHE[key] = (scope, keys, resolver)
     _CACHE.move_to_end(key)
     while len(_CACHE) > _CACHE_SIZE:

@@ -15,9 +15,9 @@ from typing import Any, Iterator, Mapping, NamedTuple
 
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
 from dflow_nb.expressions._govaluate import evaluate_govaluate
+from dflow_nb.expressions._parser import parse
 from dflow_nb.expressions._values import format_value, go_sprint
-from dflow_nb.expressions.exprlang import evaluate as _evaluate_expr
-from dflow_nb.expressions.exprlang import expr_references, parse
+from dflow_nb.expressions.exprlang import evaluate, expr_references
 
 __all__ = ["Tag", "iter_tags", "render", "references", "evaluate_when"]
 
@@ -164,7 +164,7 @@ def render(text: str, scope: Mapping[str, Any], *, missing: str = "error") -> st
         except ExpressionError as e:
             raise e.bind(tag.body) from None
         try:
-            value = _evaluate_expr(tag.body, scope)
+            value = evaluate(tag.body, scope)
         except ExpressionError:
             if keep:
                 out.append(whole)
