@@ -233,12 +233,10 @@ def _slice_spec(text):
     spec = json.loads(text)
     group = spec.pop("group", None)
     if group:
-        import random
-        order = list(range(int(group["n"])))
-        if group.get("shuffle"):
-            random.Random(group.get("seed", 0)).shuffle(order)
-        k, size = int(spec["index"]), int(group["size"])
-        spec["index"] = order[k * size:(k + 1) * size]
+        from dflow_nb.python.python_op_template import slice_groups
+        groups = slice_groups(range(int(group["n"])), int(group["size"]),
+                              bool(group.get("shuffle")), group.get("seed", 0))
+        spec["index"] = groups[int(spec["index"])]
     return SliceSpec(**spec)
 
 

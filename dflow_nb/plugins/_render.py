@@ -12,13 +12,13 @@ import base64
 import copy
 import inspect
 import json
-import random
 import re
 import sys
 from typing import Any, Dict, Sequence, Union
 
 from dflow_nb.model.io import InputParameter, Inputs, Outputs
 from dflow_nb.model.names import randstr
+from dflow_nb.python.python_op_template import slice_groups
 
 
 class Masked(str):
@@ -118,11 +118,9 @@ def argo_slice(text: str) -> Dict[str, Any]:
     data = json.loads(text)
     group = data.pop("group", None)
     if group:
-        order = list(range(int(group["n"])))
-        if group.get("shuffle"):
-            random.Random(group.get("seed", 0)).shuffle(order)
-        k, size = int(data["index"]), int(group["size"])
-        data["index"] = order[k * size:(k + 1) * size]
+        groups = slice_groups(range(int(group["n"])), int(group["size"]),
+                              bool(group.get("shuffle")), group.get("seed", 0))
+        data["index"] = groups[int(data["index"])]
     return data
 
 

@@ -1,7 +1,8 @@
 """PythonOPTemplate: a script leaf that carries its OP, and Slices for fan-out over inputs."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, Union
+import random
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Type, TypeVar, Union
 
 from dflow_nb.model.io import InputArtifact, InputParameter, OutputArtifact, OutputParameter
 from dflow_nb.model.names import kebab, randstr
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
 # Exit codes of the OP runner, as in Dflow: a retry expression keys on them.
 EXIT_TRANSIENT = 1
 EXIT_FATAL = 2
+
+T = TypeVar("T")
 
 
 class Slices:
@@ -51,6 +54,19 @@ class Slices:
     def __repr__(self) -> str:
         parts = [f"{k}={v!r}" for k, v in vars(self).items() if v not in (None, [], False, 0)]
         return f"Slices({', '.join(parts)})"
+
+
+def slice_groups(indices: Iterable[T], group_size: int, shuffle: bool = False,
+                 random_seed: int = 0) -> List[List[T]]:
+    """``Slices(group_size=..., shuffle=..., random_seed=...)``: the slices of each group.
+
+    The engine, an executor's rendered script and an Argo pod each work out the groups of a
+    fan-out on their own; computing them here keeps the k-th group the same everywhere.
+    """
+    order = list(indices)
+    if shuffle:
+        random.Random(random_seed).shuffle(order)
+    return [order[k:k + group_size] for k in range(0, len(order), group_size)]
 
 
 def _retry_strategy(on_transient: Optional[int], on_failure: Optional[int],
