@@ -10,19 +10,28 @@ what renders its template and what runs inside the step, lives in ``dflow_nb.plu
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Optional, Union
+
+from dflow_nb.model.composite import CompositeTemplate
+from dflow_nb.model.step import Step
+from dflow_nb.model.templates import OPTemplate
+
+Template = Union[OPTemplate, CompositeTemplate]  # a leaf, or a Steps or DAG template
 
 
 class Executor(ABC):
     """Turns a leaf template into the template that actually runs."""
 
     @abstractmethod
-    def render(self, template: Any) -> Any:
-        """A new template (never mutate the one given: other steps may share it)."""
+    def render(self, template: Template) -> Template:
+        """A new template (never mutate the one given: other steps may share it), or the
+        template itself when this executor does not apply to it. The backends render leaves;
+        a leaf usually renders to a leaf, and may render to Steps (``SlurmJobTemplate``)."""
 
 
-def executor_for(step: Any, workflow: Any) -> Any:
-    """The executor that applies to ``step``: its own, else the workflow's context."""
+def executor_for(step: Step, workflow: Any) -> Optional[Executor]:
+    """The executor that applies to ``step``: its own, else the workflow's context (as in
+    Dflow, any object with ``render`` serves as a context)."""
     if step.executor is not None:
         return step.executor
     ctx = getattr(workflow, "context", None)

@@ -1,14 +1,39 @@
-"""Executors that run a step elsewhere: HPC queues through DPDispatcher (``dispatcher``)."""
+"""Every executor: what renders a leaf template for it and what runs inside the step.
+
+``dispatcher`` (DPDispatcher: Slurm, PBS, LSF, Bohrium, SSH...), ``slurm`` (Dflow's Slurm
+executors and wlm-operator's SlurmJob), ``container`` (podman, docker, singularity). Each
+``*_run`` module is what the rendered step's script calls where the step runs; ``slices_run``
+runs a merged sliced step. Names load on first use: importing this package costs no executor
+module (and none of them imports DPDispatcher until a step submits a job).
+"""
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any, List
 
-__all__ = ["DispatcherExecutor"]
+if TYPE_CHECKING:
+    from dflow_nb.plugins.container import ContainerExecutor
+    from dflow_nb.plugins.dispatcher import DispatcherExecutor
+    from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
+
+_MODULES = {
+    "DispatcherExecutor": "dispatcher",
+    "ContainerExecutor": "container",
+    "SlurmRemoteExecutor": "slurm",
+    "SlurmJobTemplate": "slurm",
+    "SlurmJob": "slurm",
+}
+
+__all__ = ["ContainerExecutor", "DispatcherExecutor", "SlurmJob", "SlurmJobTemplate",
+           "SlurmRemoteExecutor"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily: ``dflow_nb.plugins`` must not cost an import of the dispatcher module.
-    if name == "DispatcherExecutor":
-        from dflow_nb.plugins.dispatcher import DispatcherExecutor
-        return DispatcherExecutor
-    raise AttributeError(name)
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def __dir__() -> List[str]:
+    return sorted(list(globals()) + __all__)

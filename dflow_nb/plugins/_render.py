@@ -1,5 +1,6 @@
-"""What every executor needs to render a template: clones of its I/O, the OP as bytes, the
-template's absolute paths, and the slice a pod is told on Argo.
+"""What every executor needs to render a template: the rendered template's class, clones of
+the I/O, the OP as bytes, the template's absolute paths; and what the rendered script's runner
+decodes on the other side (``unb64``, ``map_roots``, the slice a pod is told on Argo).
 
 A rendered template is an ordinary script template: the local engine runs its script on this
 machine with the step's ``/tmp`` paths pointed at the step's own directory, and Argo runs the
@@ -14,26 +15,28 @@ import inspect
 import json
 import re
 import sys
-from typing import Any, Dict, Sequence, Union
+from types import ModuleType
+from typing import Any, Dict, Sequence, Tuple, Union
 
 from dflow_nb.model.io import InputParameter, Inputs, Outputs
 from dflow_nb.model.names import randstr
+from dflow_nb.model.templates import OPTemplate, PythonScriptOPTemplate
 from dflow_nb.python.python_op_template import slice_groups
 
 
-class Masked(str):
-    """A secret string: usable as its value, shown as ``***`` in reprs and logs."""
+class RenderedScript(PythonScriptOPTemplate):
+    """The Python script an executor renders a leaf into (it calls the executor's ``*_run``).
 
-    def __repr__(self) -> str:
-        return "'***'"
+    The backends read two flags of it: ``takes_slice`` (the Argo compiler loops over the
+    slices of a sliced OP's rendering as over the OP's, see ``wire_argo_slice``) and
+    ``merge_sliced_step`` (the local engine runs every slice in this one leaf).
+    """
+
+    takes_slice = False
+    merge_sliced_step = False
 
 
-def is_python_op(template: Any) -> bool:
-    """A Python OP template (carries an OP object) rather than a plain script."""
-    return hasattr(template, "op") and hasattr(template, "op_class")
-
-
-def clone_io(template: Any) -> tuple:
+def clone_io(template: OPTemplate) -> Tuple[Inputs, Outputs]:
     """Copies of a template's input and output declarations, for a rendered template."""
     inputs = Inputs({k: copy.copy(v) for k, v in template.inputs.parameters.items()},
                     {k: copy.copy(v) for k, v in template.inputs.artifacts.items()})
@@ -42,7 +45,7 @@ def clone_io(template: Any) -> tuple:
     return inputs, outputs
 
 
-def rendered_name(template: Any) -> str:
+def rendered_name(template: OPTemplate) -> str:
     """Dflow's naming of rendered templates: the original name plus a random suffix."""
     return f"{template.name[:56]}-{randstr()}"
 
@@ -66,7 +69,7 @@ def pickle_op(op: Any) -> bytes:
             cloudpickle.unregister_pickle_by_value(module)
 
 
-def _installed(module: Any) -> bool:
+def _installed(module: ModuleType) -> bool:
     path = getattr(module, "__file__", None) or ""
     name = module.__name__.split(".")[0]
     return name == "dflow_nb" or "site-packages" in path or "dist-packages" in path or \
@@ -87,11 +90,11 @@ def map_roots(text: str, roots: Sequence[str], prefix: str) -> str:
     """Rewrite absolute ``roots`` in a script to live under ``prefix`` (same rule as the engine)."""
     for root in roots:
         text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
-                      lambda m, r=root: prefix + r, text)
+                      lambda m: prefix + m.group(0), text)
     return text
 
 
-def io_paths(template: Any) -> Dict[str, str]:
+def io_paths(template: OPTemplate) -> Dict[str, str]:
     """Every declared path of a template, keyed ``in:<name>``, ``out:<name>``, ``par:<name>``."""
     paths: Dict[str, str] = {}
     for k, a in template.inputs.artifacts.items():
@@ -105,7 +108,7 @@ def io_paths(template: Any) -> Dict[str, str]:
     return paths
 
 
-def param_envs(template: Any) -> Dict[str, str]:
+def param_envs(template: OPTemplate) -> Dict[str, str]:
     """Input parameters as environment variables: Argo and the engine substitute tags there,
     and an environment value needs no quoting (a parameter may hold any text)."""
     return {f"DFLOW_NB_P{i}": "{{inputs.parameters.%s}}" % k
@@ -132,11 +135,11 @@ def python_literal(value: Any) -> str:
 ARGO_SLICE_ENV = "DFLOW_NB_ARGO_SLICE"
 
 
-def wire_argo_slice(rendered: Any) -> None:
+def wire_argo_slice(rendered: RenderedScript) -> None:
     """Let a rendering of a sliced Python OP take its slice on Argo: the compiler loops over
     the slices and passes each pod its SliceSpec as the ``dflow_slice`` argument, which the
     rendered script reads from DFLOW_NB_ARGO_SLICE (the local engine's DFLOW_NB_SLICE wins)."""
-    rendered.envs = dict(rendered.envs or {})
+    rendered.envs = dict(rendered.envs)
     rendered.envs[ARGO_SLICE_ENV] = "{{inputs.parameters.dflow_slice}}"
     rendered.inputs.parameters["dflow_slice"] = InputParameter(value="")
     rendered.takes_slice = True

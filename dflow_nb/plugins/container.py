@@ -1,6 +1,6 @@
 """``ContainerExecutor``: run a leaf inside its image with podman, docker or singularity.
 
-This module renders the template; ``container_run`` is what runs inside the step.
+This module renders the template; ``container_run`` is what the rendered step runs.
 """
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ import json
 import shlex
 from typing import Any, Dict, List, Optional, Union
 
-from dflow_nb.model.executor import Executor
-from dflow_nb.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
+from dflow_nb.model.executor import Executor, Template
+from dflow_nb.model.templates import ScriptOPTemplate
 from dflow_nb.plugins._render import (
+    RenderedScript,
     b64,
     clone_io,
     io_paths,
-    is_python_op,
     param_envs,
     pickle_op,
     python_literal,
     rendered_name,
     wire_argo_slice,
 )
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 class ContainerExecutor(Executor):
@@ -72,7 +73,7 @@ class ContainerExecutor(Executor):
             return {"kind": "singularity", "exe": self.singularity}
         return {"kind": "podman", "exe": self.podman or "podman"}
 
-    def render(self, template: Any) -> Any:
+    def render(self, template: Template) -> Template:
         """A Python script that runs the template's own script (or its OP) in the container."""
         if not isinstance(template, ScriptOPTemplate):
             return template
@@ -91,7 +92,7 @@ class ContainerExecutor(Executor):
         envs.update({k: str(v) for k, v in (template.envs or {}).items()})
         spec["env_names"] = sorted(set(template.envs or {}) | set(self.envs))
         envs.update(self.envs)
-        if is_python_op(template):
+        if isinstance(template, PythonOPTemplate):
             spec["kind"] = "op"
             spec["op"] = b64(pickle_op(template.op))
             spec["python"] = self.python
@@ -108,14 +109,13 @@ class ContainerExecutor(Executor):
             f"SPEC = {b64(json.dumps(spec))!r}\n"
             "from dflow_nb.plugins.container_run import main\n"
             "raise SystemExit(main(SPEC, TMP, PATHS))\n")
-        new = PythonScriptOPTemplate(
+        new = RenderedScript(
             name=rendered_name(template), inputs=inputs, outputs=outputs,
             image=template.image, script=script, timeout=template.timeout,
             retry_strategy=template.retry_strategy, memoize_key=template.memoize_key,
             envs=envs, requests=template.requests, limits=template.limits,
-            active_deadline_seconds=getattr(template, "active_deadline_seconds", None))
+            active_deadline_seconds=template.active_deadline_seconds)
         new.init_progress = template.init_progress
-        new.rendered_by = self
-        if is_python_op(template) and getattr(template, "slices", None) is not None:
+        if isinstance(template, PythonOPTemplate) and template.slices is not None:
             wire_argo_slice(new)  # on Argo: one pod per slice, each told its SliceSpec
         return new

@@ -16,28 +16,17 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from dflow_nb.plugins._render import ARGO_SLICE_ENV, argo_slice, unb64
+from dflow_nb.plugins._render import unb64
+from dflow_nb.plugins._runtime import link_or_copy, log, move_into, param_values, report, slice_from_env
 
 PULL_TIMEOUT = 300.0
+Mount = Tuple[str, str, bool]  # host path, container path, read-only
 
 
 class ContainerError(RuntimeError):
     """The container could not be started (no such image, no runtime...)."""
-
-
-def report(message: str) -> None:
-    """A failure message for the step: on stderr (the step's log) and the termination log."""
-    print(f"[dflow-nb] {message}", file=sys.stderr, flush=True)
-    target = os.environ.get("DFLOW_NB_TERMINATION_LOG")
-    if target is None and os.path.isdir("/dev") and os.access("/dev/termination-log", os.W_OK):
-        target = "/dev/termination-log"
-    if target:
-        try:
-            Path(target).write_text(message[:4096])
-        except OSError:
-            pass
 
 
 def signal_name(code: int) -> Optional[str]:
@@ -96,45 +85,10 @@ def ensure_image(engine: Dict[str, str], image: str, pull: Optional[str]) -> Non
                              f"{detail[-1] if detail else 'exit code %d' % done.returncode}")
 
 
-def link_or_copy(src: Path, dst: Path) -> None:
-    """Put ``src`` at ``dst`` cheaply (hard links), following symlinks: a container or a
-    remote machine cannot follow a link into this machine's file system."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-
-    def one(s: str, d: str) -> None:
-        try:
-            os.link(s, d)
-        except OSError:
-            shutil.copy2(s, d)
-
-    if src.is_dir():
-        shutil.copytree(src, dst, dirs_exist_ok=True, copy_function=one)  # type: ignore[arg-type]
-    else:
-        one(str(src), str(dst))
-
-
-def move_into(src: Path, dst: Path) -> None:
-    if dst.exists() or dst.is_symlink():
-        if dst.is_dir() and not dst.is_symlink():
-            shutil.rmtree(dst)
-        else:
-            dst.unlink()
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(src), str(dst))
-
-
-def param_values(names: List[str]) -> Dict[str, str]:
-    """The step's input parameter values (passed as DFLOW_NB_P<i> environment variables)."""
-    return {n: os.environ.get(f"DFLOW_NB_P{i}", "") for i, n in enumerate(names)}
-
-
 def slice_arg() -> List[str]:
-    """``--slice`` for the OP entry point when the engine runs this step as one slice."""
-    text = os.environ.get("DFLOW_NB_SLICE")
-    if text:
-        return ["--slice", text]
-    argo = os.environ.get(ARGO_SLICE_ENV, "")  # Argo: the compiler's dflow_slice argument
-    return ["--slice", json.dumps(argo_slice(argo))] if argo and "{{" not in argo else []
+    """``--slice`` for the OP entry point when this step runs one slice."""
+    spec = slice_from_env()
+    return ["--slice", json.dumps(spec)] if spec is not None else []
 
 
 def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
@@ -148,7 +102,7 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
     except ContainerError as exc:
         report(str(exc))
         return 125
-    mounts: List[tuple] = [(str(host_tmp), "/tmp", False)]
+    mounts: List[Mount] = [(str(host_tmp), "/tmp", False)]
     for host, inside in (spec.get("mounts") or {}).items():
         ro = inside.endswith(":ro")
         mounts.append((host, inside[:-3] if ro else inside, ro))
@@ -163,6 +117,7 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
             host.parent.mkdir(parents=True, exist_ok=True)
             mounts.append((str(host.parent), os.path.dirname(inside), False))
     env_names = list(spec.get("env_names") or [])
+    workdir: Optional[str]
     if spec["kind"] == "op":
         root_host = host_tmp / "dflow_nb_op"
         if root_host.exists():
@@ -197,14 +152,14 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
         report(f"{engine['kind']} could not run the container of image {image!r} "
                "(see the log above)")
         return code
-    name = signal_name(code)
-    if name is not None:
-        report(f"the container's process was killed by {name} (exit code {code})")
+    killed_by = signal_name(code)
+    if killed_by is not None:
+        report(f"the container's process was killed by {killed_by} (exit code {code})")
         return die_like(code)
     return code
 
 
-def run_container(engine: Dict[str, str], image: str, mounts: List[tuple], env_names: List[str],
+def run_container(engine: Dict[str, str], image: str, mounts: List[Mount], env_names: List[str],
                   workdir: Optional[str], extra: List[str], command: List[str]) -> int:
     """Run and wait; a SIGTERM to this process stops the container first."""
     kind, exe = engine["kind"], engine["exe"]
@@ -229,8 +184,7 @@ def run_container(engine: Dict[str, str], image: str, mounts: List[tuple], env_n
         if workdir:
             argv += ["-w", workdir]
         argv += [*extra, image, *command]
-    print(f"[dflow-nb] {' '.join(argv[:3])} ... {image} {' '.join(command)}", file=sys.stderr,
-          flush=True)
+    log(f"{' '.join(argv[:3])} ... {image} {' '.join(command)}")
     proc = subprocess.Popen(argv, env=env)
 
     def stop(signum: int, frame: Any) -> None:

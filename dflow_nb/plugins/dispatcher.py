@@ -21,29 +21,37 @@ import os
 from copy import deepcopy
 from typing import Any, Dict, List, Optional, Union
 
-from dflow_nb.model.executor import Executor
-from dflow_nb.model.templates import declared_roots
+from dflow_nb.config import config
+from dflow_nb.model.executor import Executor, Template
+from dflow_nb.model.templates import ScriptOPTemplate, declared_roots
 from dflow_nb.plugins._render import (
-    Masked,
+    RenderedScript,
     b64,
     clone_io,
     io_paths,
-    is_python_op,
     param_envs,
     pickle_op,
     python_literal,
     rendered_name,
     wire_argo_slice,
 )
+from dflow_nb.python.python_op_template import PythonOPTemplate, Slices
 
 BATCH_TYPES = ("Slurm", "Shell", "PBS", "Torque", "LSF", "Bohrium", "OpenAPI", "DistributedShell",
                "SlurmJobArray", "Fugaku", "JH_UniScheduler")
 CONTEXT_TYPES = ("SSHContext", "LocalContext", "LazyLocalContext", "BohriumContext",
                  "OpenAPIContext", "HDFSContext", "Bohrium", "OpenAPI")
-PASSWORD_ENV = "DFLOW_NB_SSH_PASSWORD"
+PASSWORD_ENV = "DFLOW_NB_SSH_PASSWORD"  # the SSH password travels here, never in the spec
 
 
-def slice_fields(slices: Any) -> Dict[str, Any]:
+class Masked(str):
+    """A secret string: usable as its value, shown as ``***`` in reprs and logs."""
+
+    def __repr__(self) -> str:
+        return "'***'"
+
+
+def slice_fields(slices: Slices) -> Dict[str, Any]:
     """A Slices' SliceSpec fields without the index (the dispatcher adds it per slice)."""
     return {"input_parameter": list(slices.input_parameter or []),
             "input_artifact": list(slices.input_artifact or []),
@@ -107,7 +115,6 @@ class DispatcherExecutor(Executor):
                  terminate_grace_period: Optional[int] = None, workdir: Optional[str] = None,
                  check_interval: float = 0.5, submission_timeout: Optional[float] = None,
                  python: Optional[str] = None) -> None:
-        from dflow_nb.config import config
         if merge_bohrium_job_group:
             raise NotImplementedError("merge_bohrium_job_group needs Bohrium's job-group API, "
                                       "which dflow_nb does not drive yet")
@@ -212,26 +219,21 @@ class DispatcherExecutor(Executor):
                 f"{', password=***' if self._password else ''})")
 
     # -- rendering ---------------------------------------------------------------------------
-    def render(self, template: Any) -> Any:
+    def render(self, template: Template) -> Template:
         """The dispatcher template: same inputs and outputs, a script that submits the job."""
-        from dflow_nb.model.templates import PythonScriptOPTemplate, ScriptOPTemplate
         if not isinstance(template, ScriptOPTemplate):
             return template
         inputs, outputs = clone_io(template)
-        slices = getattr(template, "slices", None)
+        slices = template.slices if isinstance(template, PythonOPTemplate) else None
         spec: Dict[str, Any] = {
             "machine": self.machine_dict, "resources": self.resources_dict,
             "task": self.task_dict, "params": list(template.inputs.parameters),
             "check_interval": self.check_interval, "clean": self.clean,
             "retry_on_submission_error": self.retry_on_submission_error,
             "submission_timeout": self.submission_timeout,
-            "terminate_grace_period": self.terminate_grace_period,
             "workdir": self.workdir, "python": self.python,
             "remote_command": self.remote_command, "map_tmp_dir": self.map_tmp_dir,
             "container": self._container(template),
-            "optional": {k: bool(p.has_default) for k, p in template.outputs.parameters.items()},
-            "optional_artifacts": {k: bool(a.optional)
-                                   for k, a in template.outputs.artifacts.items()},
             "sliced": slices is not None,
             "merge": bool(self.merge_sliced_step and slices is not None),
             "env_names": sorted(template.envs or {}),
@@ -239,7 +241,7 @@ class DispatcherExecutor(Executor):
         envs: Dict[str, str] = dict(param_envs(template))
         envs.update({"DFLOW_NB_WORKFLOW": "{{workflow.name}}", "DFLOW_NB_POD": "{{pod.name}}"})
         envs.update({k: str(v) for k, v in (template.envs or {}).items()})
-        if is_python_op(template):
+        if isinstance(template, PythonOPTemplate):
             if slices is not None and spec["merge"] and (slices.group_size or slices.sub_path):
                 raise ValueError(f"template {template.name!r}: merge_sliced_step does not "
                                  "combine with Slices(group_size=...) or sub_path (as in Dflow)")
@@ -247,8 +249,6 @@ class DispatcherExecutor(Executor):
             spec["op"] = b64(pickle_op(template.op))
             if slices is not None:
                 spec["slice_fields"] = slice_fields(slices)
-            spec["out_parameters"] = list(template.outputs.parameters)
-            spec["out_artifacts"] = list(template.outputs.artifacts)
         else:
             spec["kind"] = "script"
             spec["command"] = list(template.command)
@@ -269,25 +269,24 @@ class DispatcherExecutor(Executor):
             "code = main(SPEC, TMP, PATHS)\n"
             + (self.post_script + "\n" if self.post_script else "")
             + "raise SystemExit(code)\n")
-        new = PythonScriptOPTemplate(
+        new = RenderedScript(
             name=rendered_name(template), inputs=inputs, outputs=outputs, image=self.image,
             image_pull_policy=self.image_pull_policy, command=list(self.command), script=script,
             timeout=template.timeout, retry_strategy=template.retry_strategy,
             memoize_key=template.memoize_key, envs=envs,
-            active_deadline_seconds=getattr(template, "active_deadline_seconds", None))
+            active_deadline_seconds=template.active_deadline_seconds)
         if not self.remove_scheduling_strategies:
             new.node_selector = template.node_selector
             new.tolerations = template.tolerations
             new.affinity = template.affinity
             new.requests, new.limits = dict(template.requests), dict(template.limits)
         new.init_progress = template.init_progress
-        new.rendered_by = self
         new.merge_sliced_step = spec["merge"]
-        if slices is not None and is_python_op(template) and not spec["merge"]:
+        if slices is not None and not spec["merge"]:
             wire_argo_slice(new)  # on Argo: one pod per slice, each told its SliceSpec
         return new
 
-    def _container(self, template: Any) -> Optional[Dict[str, str]]:
+    def _container(self, template: ScriptOPTemplate) -> Optional[Dict[str, str]]:
         for kind, exe in (("docker", self.docker_executable), ("podman", self.podman_executable),
                           ("singularity", self.singularity_executable)):
             if exe:

@@ -10,19 +10,22 @@ gives one, in the termination log (the step's message).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from dflow_nb.plugins._render import argo_slice, map_roots, unb64
-from dflow_nb.plugins.container_run import link_or_copy, move_into, param_values, report
+from dflow_nb.plugins._render import map_roots, unb64
+from dflow_nb.plugins._runtime import link_or_copy, log, move_into, param_values, report, slice_from_env
+from dflow_nb.plugins.dispatcher import PASSWORD_ENV
 
 LOCAL_CONTEXTS = ("localcontext", "lazylocalcontext", "local", "lazylocal")
 PWD_MARK = "@DFLOW_NB_PWD@"
@@ -36,10 +39,6 @@ class DispatchError(RuntimeError):
     def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
-
-
-def log(message: str) -> None:
-    print(f"[dflow-nb] {message}", file=sys.stderr, flush=True)
 
 
 def substitute(value: Any, names: Dict[str, str]) -> Any:
@@ -239,7 +238,7 @@ def run_submission(submission: Any, spec: Dict[str, Any], batch: str,
                 time.sleep(min(2 ** attempt, 30))
                 box.pop("error", None)
 
-    stop = {"signal": None}
+    stop: Dict[str, Optional[int]] = {"signal": None}
 
     def on_term(signum: int, frame: Any) -> None:
         stop["signal"] = signum
@@ -296,7 +295,6 @@ def hopeless_slurm_jobs(submission: Any, batch: str, machine: Dict[str, Any]) ->
     ids = [j for _, j, s in job_summary(submission) if j and s in ("waiting", "unsubmitted")]
     if not ids or shutil.which("squeue") is None:
         return None
-    import subprocess
     try:
         done = subprocess.run(["squeue", "-h", "-o", "%i %r", "-j", ",".join(ids)],
                               capture_output=True, text=True, timeout=10)
@@ -341,10 +339,9 @@ def failure_message(exc: BaseException, batch: str) -> str:
 
 
 def collect(spec: Dict[str, Any], paths: Dict[str, str], staged: Staged,
-            slices: Optional[List[Dict[str, Any]]]) -> List[str]:
-    """Move what came back to the declared places; returns what required is missing."""
+            slices: Optional[List[Dict[str, Any]]]) -> None:
+    """Move what came back to the declared places (the backend checks what is required)."""
     got = staged.dir / OUT_DIR
-    missing: List[str] = []
     if spec["kind"] == "script":
         originals = spec.get("container_paths") or {}
         for key, p in paths.items():
@@ -352,7 +349,7 @@ def collect(spec: Dict[str, Any], paths: Dict[str, str], staged: Staged,
                 src = got / originals[key].lstrip("/")
                 if src.exists() or src.is_symlink():
                     move_into(src, Path(p))
-        return missing
+        return
     if slices is None:
         out = got / "outputs"
         for key, p in paths.items():
@@ -361,7 +358,7 @@ def collect(spec: Dict[str, Any], paths: Dict[str, str], staged: Staged,
                 move_into(out / "parameters" / name, Path(p))
             elif key.startswith("out:") and (out / "artifacts" / name).exists():
                 move_into(out / "artifacts" / name, Path(p))
-        return missing
+        return
     # Merged slices: each output parameter aggregated as a loop aggregates its items
     # (JSON list), each output artifact the union of the slices' files (catalogs keep order).
     outs = [got / "slices" / str(i) / "outputs" for i in range(len(slices))]
@@ -379,7 +376,6 @@ def collect(spec: Dict[str, Any], paths: Dict[str, str], staged: Staged,
                 src = o / "artifacts" / name
                 if src.exists():
                     link_or_copy(src, target)
-    return missing
 
 
 def aggregate(values: List[str]) -> str:
@@ -424,14 +420,12 @@ def slices_from_env(spec: Dict[str, Any], params: Optional[Dict[str, str]] = Non
     """
     if not spec.get("sliced") or spec["kind"] != "op":
         return None, None
-    merged, one = os.environ.get("DFLOW_NB_SLICES"), os.environ.get("DFLOW_NB_SLICE")
+    merged = os.environ.get("DFLOW_NB_SLICES")
     if merged:
         return json.loads(merged), None
-    if one:
-        return None, json.loads(one)
-    argo = os.environ.get("DFLOW_NB_ARGO_SLICE", "")
-    if argo and "{{" not in argo:
-        return None, argo_slice(argo)
+    one = slice_from_env()
+    if one is not None:
+        return None, one
     fields = spec.get("slice_fields")
     if spec.get("merge") and fields and fields.get("input_parameter") and params is not None:
         name = fields["input_parameter"][0]
@@ -456,11 +450,10 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
     task = substitute(spec["task"], names)
     batch = str(machine.get("batch_type"))
     Path(tmp).mkdir(parents=True, exist_ok=True)
-    staged: Optional[Staged] = None
     try:
         params = param_values(spec["params"]) if spec["kind"] == "op" else {}
         slices, one_slice = slices_from_env(spec, params)
-        password = os.environ.get("DFLOW_NB_SSH_PASSWORD")
+        password = os.environ.get(PASSWORD_ENV)
         if password:
             machine.setdefault("remote_profile", {})["password"] = password
         check_reachable(machine)
@@ -484,35 +477,29 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
         resources["envs"] = env
         if slices is not None and "group_size" not in (spec["resources"] or {}):
             resources["group_size"] = 1
-        code = submit(spec, machine, resources, task, staged, batch)
+        submit(spec, machine, resources, task, staged, batch)
     except DispatchError as exc:
         report(str(exc))
         return exc.code
-    if code != 0:
-        return code
-    missing = collect(spec, paths, staged, slices if spec["kind"] == "op" else None)
-    if missing:
-        report("the job did not write " + ", ".join(missing))
-        return 1
+    collect(spec, paths, staged, slices if spec["kind"] == "op" else None)
     return 0
 
 
 def submit(spec: Dict[str, Any], machine: Dict[str, Any], resources: Dict[str, Any],
-           task: Dict[str, Any], staged: Staged, batch: str) -> int:
+           task: Dict[str, Any], staged: Staged, batch: str) -> None:
+    """Run the job through DPDispatcher; a DispatchError with the job's exit code if it fails."""
     try:
         from dpdispatcher import Machine, Resources, Submission, Task
     except ImportError:
         raise DispatchError("dpdispatcher is not installed where this step runs "
                             "(pip install 'dflow-nb[hpc]')", code=2) from None
-    import logging
-
     from dpdispatcher.dlog import dlog
     for h in dlog.handlers:  # DPDispatcher logs to stdout; stdout is the step's result
         if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stdout:
             h.setStream(sys.stderr)
     task_dict = dict(task)
     task_dict.update({"command": staged.command, "task_work_path": staged.work_path,
-                      "forward_files": staged.forward, "backward_files": staged.backward})
+                      "forward_files": staged.forward})
     task_dict.setdefault("outlog", "log")
     task_dict.setdefault("errlog", "err")
     task_dict["backward_files"] = staged.backward + [
@@ -528,7 +515,6 @@ def submit(spec: Dict[str, Any], machine: Dict[str, Any], resources: Dict[str, A
         raise DispatchError(f"DPDispatcher rejected the configuration: {exc}", code=2) from None
     log(f"submitting to {batch} via {machine.get('context_type')} "
         f"(queue {resources.get('queue_name') or 'default'})")
-    remote_dir = None
     try:
         run_submission(submission, spec, batch, machine)
     except DispatchError:
@@ -539,10 +525,9 @@ def submit(spec: Dict[str, Any], machine: Dict[str, Any], resources: Dict[str, A
         code = _exit_code(remote_dir) or 1
         raise DispatchError(failure_message(exc, batch), code=code) from None
     show_job_output(None, staged, task_dict)
-    code = _exit_code(staged.dir / OUT_DIR) or _exit_code(staged.dir)
-    if code:
-        raise DispatchError(f"{batch} job exited with code {code}", code=code)
-    return 0
+    exit_code = _exit_code(staged.dir / OUT_DIR) or _exit_code(staged.dir)
+    if exit_code:
+        raise DispatchError(f"{batch} job exited with code {exit_code}", code=exit_code)
 
 
 def _exit_code(d: Optional[Path]) -> Optional[int]:

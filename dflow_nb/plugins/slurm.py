@@ -13,7 +13,8 @@ into a directory shared by the Kubernetes node and the Slurm nodes (a hostPath v
 ``job`` is an Argo ``resource`` template creating a ``SlurmJob`` custom resource whose batch
 script runs there, done when the operator sets ``status.status`` to Succeeded (failed on
 Failed or Cancelled); ``collect`` copies the declared outputs back and ends with the job's exit
-code. It needs Kubernetes: on the local engine ``prepare`` fails and says so.
+code. On the local engine ``job`` plays wlm-operator's part with ``sbatch --wait`` when the
+shared directory is on this machine; where it is not, ``prepare`` fails and says why.
 """
 from __future__ import annotations
 
@@ -21,11 +22,14 @@ import os
 import shlex
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from dflow_nb.model.executor import Executor
+from dflow_nb.model.executor import Executor, Template
 from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
-from dflow_nb.model.templates import declared_roots
-from dflow_nb.plugins._render import clone_io, is_python_op, map_roots, rendered_name
+from dflow_nb.model.step import Step
+from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import ScriptOPTemplate, ShellOPTemplate, declared_roots
+from dflow_nb.plugins._render import clone_io, map_roots, rendered_name
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 ROOT_MARK = "@DFLOW_NB_SLURM_ROOT@"
 WLM_API = "wlm.sylabs.io/v1alpha1"
@@ -33,7 +37,8 @@ WLM_API = "wlm.sylabs.io/v1alpha1"
 
 def split_header(header: str) -> Tuple[List[str], List[str]]:
     """(``#SBATCH`` lines, other lines) of a batch script header; the shebang is dropped."""
-    flags, other = [], []
+    flags: List[str] = []
+    other: List[str] = []
     for line in (header or "").splitlines():
         s = line.strip()
         if not s or s.startswith("#!"):
@@ -170,7 +175,7 @@ class SlurmJob:
 
 
 class SlurmJobTemplate(Executor):
-    """Run a script step as a wlm-operator SlurmJob (Argo only; see the module docstring).
+    """Run a script step as a wlm-operator SlurmJob (see the module docstring).
 
     Args:
         header: ``#SBATCH`` lines and setup commands of the batch script.
@@ -213,14 +218,11 @@ class SlurmJobTemplate(Executor):
                                                      "type": "DirectoryOrCreate"}},
                 {"name": "dflow-slurm", "mountPath": self.workdir})
 
-    def render(self, template: Any) -> Any:
+    def render(self, template: Template) -> Template:
         """A Steps template (prepare, job, collect) with the template's inputs and outputs."""
-        from dflow_nb.model.step import Step
-        from dflow_nb.model.steps import Steps
-        from dflow_nb.model.templates import ScriptOPTemplate, ShellOPTemplate
         if not isinstance(template, ScriptOPTemplate):
             return template
-        if is_python_op(template):
+        if isinstance(template, PythonOPTemplate):
             raise ValueError(f"template {template.name!r}: SlurmJobTemplate runs script "
                              "templates; run a Python OP on Slurm with SlurmRemoteExecutor or "
                              "DispatcherExecutor")
@@ -320,6 +322,5 @@ class SlurmJobTemplate(Executor):
                 value_from_parameter=s_collect.outputs.parameters[k])
         for k in outputs.artifacts:
             new.outputs.artifacts[k] = OutputArtifact(_from=s_collect.outputs.artifacts[k])
-        new.rendered_by = self
         return new
 
