@@ -1,9 +1,17 @@
-"""A real one-node Slurm cluster, shared by the test session's workers.
+"""Real services for the executor tests, shared by the test session's workers.
 
-The first pytest-xdist worker to need it starts munge, slurmctld and slurmd (through
+Slurm: the first pytest-xdist worker to need it starts munge, slurmctld and slurmd (through
 scripts/services/slurm.sh) under the session's shared temp directory; the others find it
 running. A file lock serialises start and stop; a user count lets the last worker stop the
-daemons, by their PIDs. Tests skip (saying why) when Slurm is not installed.
+daemons, by their PIDs.
+
+Podman: scripts/services/podman.sh writes a containers.conf (runc, no network, ulimits this
+machine allows) and a storage.conf whose image store lives in the temp directory, then builds
+the image from a static busybox rootfs with ``podman import``: no registry is involved. The
+first worker builds it under a file lock; the others reuse it.
+
+Tests skip (saying why) when a service is not installed. The OPs and templates the tests share
+live in ``tests.plugins.executor_helpers``.
 """
 from __future__ import annotations
 
@@ -13,16 +21,15 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # executor_helpers, shared with executors/
-
 REPO = Path(__file__).resolve().parents[2]
 SLURM_SH = REPO / "scripts" / "services" / "slurm.sh"
+PODMAN_SH = REPO / "scripts" / "services" / "podman.sh"
+IMAGE = "localhost/dflow-nb-test-busybox:1"
 
 
 @contextmanager
@@ -93,3 +100,33 @@ def slurm(slurm_cluster, monkeypatch, tmp_path):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     return slurm_cluster
+
+
+@pytest.fixture(scope="session")
+def podman_env(tmp_path_factory):
+    """The environment that points podman at the session's confined configuration."""
+    missing = [c for c in ("podman", "runc", "busybox") if shutil.which(c) is None]
+    if missing:
+        pytest.skip(f"podman is not installed ({', '.join(missing)} missing): "
+                    "run scripts/setup/41-podman.sh")
+    d = shared_dir(tmp_path_factory, "podman")
+    d.mkdir(parents=True, exist_ok=True)
+    with locked(d.parent / "podman.lock"):
+        out = subprocess.run(["bash", str(PODMAN_SH), "env", str(d)], capture_output=True,
+                             text=True, check=True).stdout
+        env = dict(line.split("=", 1) for line in out.split())
+        if not (d / "image.done").exists():
+            done = subprocess.run(["bash", str(PODMAN_SH), "image", str(d), IMAGE],
+                                  env=dict(os.environ, **env), capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.fail(f"could not build the test image: {done.stderr[-2000:]}")
+            (d / "image.done").write_text(IMAGE)
+    return env
+
+
+@pytest.fixture
+def podman(podman_env, monkeypatch):
+    """Per test: podman's environment set; the test image's name."""
+    for k, v in podman_env.items():
+        monkeypatch.setenv(k, v)
+    return IMAGE

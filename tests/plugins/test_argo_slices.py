@@ -9,13 +9,13 @@ import json
 import sys
 
 import pytest
-from executor_helpers import SquareAll
 
 from dflow_nb import Step, Workflow
 from dflow_nb.plugins._render import argo_slice
 from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate, Slices
+from tests.plugins.executor_helpers import SquareAll
 
 compile_mod = pytest.importorskip("dflow_nb.argo.compile", reason="the Argo compiler is absent")
 schema = pytest.importorskip("dflow_nb.argo.schema", reason="the manifest checker is absent")

@@ -7,7 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
-from executor_helpers import (
+
+from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
+from dflow_nb.plugins.container import ContainerExecutor
+from dflow_nb.python import PythonOPTemplate
+from tests.plugins.executor_helpers import (
     Upper,
     engine_reads_termination_log,
     failure_text,
@@ -15,10 +19,6 @@ from executor_helpers import (
     shell_upper,
     step_log,
 )
-
-from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
-from dflow_nb.plugins.container import ContainerExecutor
-from dflow_nb.python import PythonOPTemplate
 
 
 def text_artifact(tmp_path, content="hello\n"):

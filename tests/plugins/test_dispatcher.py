@@ -6,7 +6,11 @@ import time
 from pathlib import Path
 
 import pytest
-from executor_helpers import (
+
+from dflow_nb import Step, Workflow, argo_range, upload_artifact
+from dflow_nb.plugins.dispatcher import DispatcherExecutor
+from dflow_nb.python import PythonOPTemplate, Slices
+from tests.plugins.executor_helpers import (
     Boom,
     Square,
     SquareAll,
@@ -18,10 +22,6 @@ from executor_helpers import (
     shell_upper,
     step_log,
 )
-
-from dflow_nb import Step, Workflow, argo_range, upload_artifact
-from dflow_nb.plugins.dispatcher import DispatcherExecutor
-from dflow_nb.python import PythonOPTemplate, Slices
 
 
 def slurm_executor(tmp_path, **kw):

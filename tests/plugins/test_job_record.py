@@ -4,11 +4,11 @@ import subprocess
 import sys
 
 import pytest
-from executor_helpers import Boom, Square
 
 from dflow_nb import ShellOPTemplate, Step, StepRecord, Workflow
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate
+from tests.plugins.executor_helpers import Boom, Square
 
 pytestmark = pytest.mark.skipif(
     not hasattr(StepRecord, "executor"),

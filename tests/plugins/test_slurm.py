@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from executor_helpers import Square, Upper, failure_text, shell_upper
 
 from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
 from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor, split_header
 from dflow_nb.python import PythonOPTemplate
+from tests.plugins.executor_helpers import Square, Upper, failure_text, shell_upper
 
 HEADER = "#!/bin/bash\n#SBATCH --time=7\n#SBATCH --comment=dflow-nb-header\nexport GREETING=hi\n"
 
