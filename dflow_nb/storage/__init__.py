@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
+from dflow_nb.config import config, local_mode, s3_config
 from dflow_nb.storage.archive import (
     ArchiveEntry,
     ExtractResult,
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 def s3_mode() -> bool:
     """Whether upload/download_artifact go to S3 (Argo backend, or ``debug_s3``)."""
-    from dflow_nb.config import config, local_mode
     return bool(config.get("debug_s3")) or not local_mode()
 
 
@@ -67,7 +67,7 @@ def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any)
     path ``"pkg.mod.Class"``), else an S3 client for endpoint/bucket/credentials (cached).
     """
     if s3 is None:
-        from dflow_nb.config import s3_config as s3
+        s3 = s3_config
     custom = overrides.pop("storage_client", None) or s3.get("storage_client")
     if custom is not None:
         if isinstance(custom, str):

@@ -15,6 +15,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Tuple, Union
@@ -84,17 +85,12 @@ def pack_tgz(entries: Iterable[ArchiveEntry], out: PathLike, compresslevel: int 
             if e.data is not None:
                 info = tarfile.TarInfo(name)
                 info.size, info.mode = len(e.data), e.mode
-                info.mtime = int(_now())
+                info.mtime = int(time.time())
                 tf.addfile(info, io.BytesIO(e.data))
                 added.add(name)
             elif e.source is not None:
                 _add_path(tf, Path(e.source), name, added, set())
     return target
-
-
-def _now() -> float:
-    import time
-    return time.time()
 
 
 def _clean_arcname(name: str) -> str:
@@ -110,7 +106,7 @@ def _add_parents(tf: tarfile.TarFile, name: str, added: set) -> None:
         d = "/".join(parts[:i])
         if d not in added:
             info = tarfile.TarInfo(d)
-            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, int(_now())
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, int(time.time())
             tf.addfile(info)
             added.add(d)
 

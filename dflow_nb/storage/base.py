@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import posixpath
 from pathlib import Path
-from typing import List, Protocol, Union, runtime_checkable
+from typing import List, NoReturn, Protocol, Union, runtime_checkable
 
 from dflow_nb.errors import DflowNbError
 
@@ -83,7 +83,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> NoReturn:
         raise TypeError("credentials are not pickled; pass them through s3_config or the environment")
 
 

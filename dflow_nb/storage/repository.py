@@ -6,10 +6,11 @@ Kubernetes Secret. Literal keys are refused here so they cannot leak through the
 """
 from __future__ import annotations
 
-import datetime as _dt
+import datetime
 import re
 from typing import Any, Dict, Mapping, Optional
 
+from dflow_nb.config import s3_config
 from dflow_nb.errors import ValidationError
 from dflow_nb.storage.archive import archive_name
 from dflow_nb.storage.base import join_key
@@ -32,9 +33,7 @@ def artifact_repository(s3: Optional[Mapping[str, Any]] = None) -> Dict[str, Any
       ``"name/key"``).
     An empty dict means: the namespace's or the controller's default repository, key-only artifacts.
     """
-    if s3 is None:
-        from dflow_nb.config import s3_config as s3
-    cfg = dict(s3)
+    cfg = dict(s3_config if s3 is None else s3)
     out: Dict[str, Any] = {}
     repo_key = cfg.get("repo_key")
     if repo_key:
@@ -69,10 +68,10 @@ def s3_location(key: str, repository: Optional[Mapping[str, Any]] = None) -> Dic
 
 def render_key_format(key_format: Optional[str], workflow_name: str, pod_name: str = "",
                       namespace: str = "", uid: str = "",
-                      created: Optional[_dt.datetime] = None) -> str:
+                      created: Optional[datetime.datetime] = None) -> str:
     """Argo's ``keyFormat`` with the workflow/pod variables filled in."""
     fmt = key_format or DEFAULT_KEY_FORMAT
-    created = created or _dt.datetime.now(_dt.timezone.utc)
+    created = created or datetime.datetime.now(datetime.timezone.utc)
     values = {"workflow.name": workflow_name, "pod.name": pod_name, "workflow.namespace": namespace,
               "workflow.uid": uid}
 

@@ -9,13 +9,14 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Mapping, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import CopySource
 from minio.error import S3Error
 
+from dflow_nb.config import s3_config
 from dflow_nb.storage.base import (
     BucketNotFound,
     KeyNotFound,
@@ -94,9 +95,8 @@ class S3StorageClient:
     @classmethod
     def from_config(cls, s3: Optional[Mapping[str, Any]] = None, **overrides: Any) -> "S3StorageClient":
         """Build from ``s3_config`` (itself filled from ``DFLOW_S3_*``), with keyword overrides."""
-        if s3 is None:
-            from dflow_nb.config import s3_config as s3
-        cfg = {**dict(s3), **{k: v for k, v in overrides.items() if v is not None}}
+        given = s3_config if s3 is None else s3
+        cfg = {**dict(given), **{k: v for k, v in overrides.items() if v is not None}}
         region = cfg.get("region") or os.environ.get("DFLOW_S3_REGION") or None
         extra = {k: cfg[k] for k in ("part_size", "parallel_uploads", "cert_check", "ca_file",
                                      "connect_timeout", "read_timeout", "retries") if k in cfg}
@@ -120,7 +120,7 @@ class S3StorageClient:
     def upload(self, key: str, path: str) -> None:
         check_key(key)
         size = os.path.getsize(path)
-        meta = {MD5_META: file_md5(path)}
+        meta: Dict[str, Union[str, List[str], Tuple[str]]] = {MD5_META: file_md5(path)}  # SDK's type
         with self._errors("upload", key):
             self._minio.fput_object(self.bucket, key, str(path), metadata=meta,
                                     part_size=self.part_size if size > self.part_size else 0,
@@ -213,12 +213,12 @@ class _Translate:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, tp: Any, exc: Optional[BaseException], tb: Any) -> bool:
+    def __exit__(self, tp: Any, exc: Optional[BaseException], tb: Any) -> None:
         if exc is None or isinstance(exc, StorageError) or not isinstance(exc, Exception):
-            return False
+            return
         err = self.translate(exc)
         if err is None:
-            return False
+            return
         err.__cause__ = None
         err.__suppress_context__ = True
         raise err
