@@ -18,7 +18,7 @@ def argo_manifest_of_every_run(monkeypatch, request):
     """Compile each submitted workflow and validate the manifest (schema + Argo's rules)."""
     if request.node.get_closest_marker("no_manifest_check"):
         return
-    from dflow_nb.argo.schema import check_manifest
+    from dflow_nb.argo.compile import check_manifest
     from dflow_nb.hub.workflow import Workflow
     from dflow_nb.model.validation import validate
 

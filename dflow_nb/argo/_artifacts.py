@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from dflow_nb.argo._state import State, digest
+from dflow_nb.config import s3_config
 from dflow_nb.errors import ValidationError
 from dflow_nb.model.io import IOBase
 from dflow_nb.model.references import ArgoVar
+from dflow_nb.python.python_op_template import uploaded_packages
 
 
 def artifact_source(st: State, source: Any, where: str, allow_refs: bool = True
@@ -51,7 +53,6 @@ def artifact_source(st: State, source: Any, where: str, allow_refs: bool = True
 def upload_key(st: State, kind: str, paths: List[str]) -> str:
     """The S3 key (under ``s3_config["prefix"]``, as Dflow's uploads) the backend uploads
     ``paths`` to; one key per distinct list of paths."""
-    from dflow_nb.config import s3_config
     prefix = str(s3_config.get("prefix") or "")
     key = f"{prefix}dflow-nb/{kind}/{digest(json.dumps(paths))[:16]}"
     st.uploads[key] = paths
@@ -59,7 +60,6 @@ def upload_key(st: State, kind: str, paths: List[str]) -> str:
 
 
 def package_paths(tmpl: Any) -> List[str]:
-    from dflow_nb.python.python_op_template import uploaded_packages
     paths = list(tmpl.python_packages) + uploaded_packages()
     if tmpl.upload_dflow:
         paths.append(str(Path(__file__).resolve().parents[1]))

@@ -14,6 +14,7 @@ from dflow_nb.config import config
 from dflow_nb.errors import ValidationError
 from dflow_nb.model.io import UNSET, InputArtifact, IOBase, OutputArtifact, OutputParameter
 from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.typing_checks import describe_type
 
 
 def _type_description(p: Any) -> Optional[str]:
@@ -21,7 +22,6 @@ def _type_description(p: Any) -> Optional[str]:
         return p.description
     if p.type is None:
         return None
-    from dflow_nb.model.typing_checks import describe_type
     return json.dumps({"type": "str" if p.type is str else describe_type(p.type)})
 
 

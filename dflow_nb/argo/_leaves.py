@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 
 from dflow_nb.argo._prescan import is_python
 from dflow_nb.argo._state import DEFAULT_PYTHON_IMAGE, DEFAULT_SHELL_IMAGE, State
+from dflow_nb.argo.script import python_op_script
 from dflow_nb.errors import ValidationError
 from dflow_nb.model.templates import ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate
 
@@ -131,7 +132,6 @@ def _env(tmpl: Any) -> List[Dict[str, Any]]:
 
 
 def _python_source(st: State, tmpl: Any) -> str:
-    from dflow_nb.argo.script import python_op_script
     params = [k for k, p in tmpl.inputs.parameters.items()
               if not p.save_as_artifact and not k.startswith("dflow_")]
     return python_op_script(tmpl.op, params, has_key=tmpl.name in st.keyed,

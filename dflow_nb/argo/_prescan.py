@@ -14,6 +14,7 @@ from dflow_nb.model.executor import executor_for
 from dflow_nb.model.io import InputParameter, OutputParameter
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 def scan(st: State, roots: List[Any]) -> None:
@@ -88,7 +89,6 @@ def infer_big(st: State) -> None:
 
 
 def is_python(tmpl: Any) -> bool:
-    from dflow_nb.python.python_op_template import PythonOPTemplate
     return isinstance(tmpl, PythonOPTemplate)
 
 

@@ -7,8 +7,6 @@ suspend, resume, terminate, delete) and logs go straight to the matching Argo Se
 """
 from __future__ import annotations
 
-import inspect
-import json
 import os
 import ssl
 import tempfile
@@ -19,7 +17,8 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import httpx
 
-from dflow_nb.argo.client import ArgoClient, LogEntry, Parameters, Token, _BearerAuth
+from dflow_nb.argo.client import ArgoClient, BearerAuth, LogEntry, Parameters, Token
+from dflow_nb.argo.compile import compile_workflow, uploads_of
 from dflow_nb.argo.errors import (
     ArgoConnectionError,
     ArgoServerError,
@@ -27,12 +26,12 @@ from dflow_nb.argo.errors import (
     ArgoTimeout,
     ArgoTLSError,
 )
+from dflow_nb.argo.memoize import reuse_cache_configmap
 from dflow_nb.argo.status import fingerprint, pod_name, step_records, workflow_record
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
 
 DONE_PHASES = ("Succeeded", "Failed", "Error")
-UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"  # compile.UPLOADS_ANNOTATION
 # What a summary needs: everything but the (possibly huge) node map and the spec.
 SUMMARY_FIELDS = ("-status.nodes,status.storedTemplates,status.storedWorkflowTemplateSpec,"
                   "spec.templates")
@@ -70,7 +69,7 @@ class KubernetesClient:
                                       f"{self.host} does not exist")
             tls = ssl.create_default_context(cafile=verify)
         self._http = httpx.Client(base_url=self.host, verify=tls, timeout=timeout,
-                                  auth=_BearerAuth(self._token) if self._token else None,
+                                  auth=BearerAuth(self._token) if self._token else None,
                                   transport=transport,
                                   headers={"Accept": "application/json"})
 
@@ -174,15 +173,7 @@ class ArgoBackend:
     def compile(self, workflow: Any, reuse: Optional[Dict[str, StepRecord]] = None
                 ) -> Dict[str, Any]:
         """The Argo manifest of a workflow model (the compiler's, with reused steps if any)."""
-        try:
-            from dflow_nb.argo.compile import compile_workflow
-        except ImportError:
-            raise NotImplementedError("compiling workflows for Argo is not available in this "
-                                      "version of dflow_nb (dflow_nb.argo.compile is missing); "
-                                      "submit a manifest with submit_manifest()") from None
         if reuse:
-            if "reuse_step" not in inspect.signature(compile_workflow).parameters:
-                raise NotImplementedError("submit(reuse_step=...) is not supported on Argo yet")
             return compile_workflow(workflow, reuse_step=list(reuse.values()))
         return compile_workflow(workflow)
 
@@ -202,7 +193,6 @@ class ArgoBackend:
                           kube: Optional[KubernetesClient] = None) -> Dict[str, Any]:
         """Create or replace the memoization cache ConfigMap of ``workflow_name`` holding
         exactly ``records`` (by key), so the controller finds them as cache hits."""
-        from dflow_nb.argo.memoize import reuse_cache_configmap
         kube = kube or self.kubernetes or KubernetesClient.from_config()
         cm = reuse_cache_configmap(workflow_name, records, namespace=namespace or self.namespace)
         return kube.apply_configmap(cm)
@@ -212,13 +202,11 @@ class ArgoBackend:
         as one tar.gz per key, before the workflow that downloads it exists. Package keys
         (``.../packages/...``) are wrapped in one top directory: Argo renames a single top
         entry to the artifact path, and the script puts the packages *inside* it on sys.path."""
-        annotations = (manifest.get("metadata") or {}).get("annotations") or {}
-        raw = annotations.get(UPLOADS_ANNOTATION)
-        if not raw:
+        uploads = uploads_of(manifest)
+        if not uploads:
             return []
         from dflow_nb.storage import client_from_config, pack_tgz
         storage = self.storage if self.storage is not None else client_from_config()
-        uploads: Dict[str, List[str]] = json.loads(raw)
         with tempfile.TemporaryDirectory(prefix="dflow-nb-upload-") as tmp:
             for i, (key, paths) in enumerate(sorted(uploads.items())):
                 for p in paths:

@@ -39,7 +39,6 @@ from dflow_nb.argo.errors import (
 
 log = logging.getLogger("dflow_nb.argo")
 
-DEFAULT_PORT = 2746
 RETRY_STATUSES = (502, 503, 504)
 _RETRY_EXCEPTIONS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout,
                      httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
@@ -79,7 +78,7 @@ class Token:
         raise TypeError("an Argo token is not picklable (it would leak into saved state)")
 
 
-class _BearerAuth(httpx.Auth):
+class BearerAuth(httpx.Auth):
     """Adds the Authorization header per request, so it never sits in client defaults."""
 
     def __init__(self, token: Token) -> None:
@@ -232,7 +231,7 @@ class ArgoClient:
         self._http = httpx.Client(
             base_url=self.host, verify=self._ssl(), headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            auth=_BearerAuth(self._token) if self._token else None, transport=transport)
+            auth=BearerAuth(self._token) if self._token else None, transport=transport)
 
     def _ssl(self) -> Union[bool, ssl.SSLContext]:
         if not self.verify:
@@ -243,10 +242,6 @@ class ArgoClient:
                                    f"{self.host} does not exist", host=self.host)
             return ssl.create_default_context(cafile=self.ca_bundle)
         return True
-
-    @property
-    def has_token(self) -> bool:
-        return self._token is not None
 
     def __repr__(self) -> str:
         return (f"ArgoClient(host={self.host!r}, namespace={self.namespace!r}, "

@@ -79,6 +79,22 @@ def compile_workflow(workflow: Any, reuse_step: Optional[List[Any]] = None) -> D
     return manifest
 
 
+def check_manifest(workflow_or_manifest: Any) -> Dict[str, Any]:
+    """Compile (if given a Workflow) and validate; raises ManifestError listing every problem.
+
+    The test suite's submit hook calls this for every workflow it runs, so every workflow the
+    tests build is also proven to compile to a manifest Argo accepts.
+    """
+    if isinstance(workflow_or_manifest, dict):
+        manifest = workflow_or_manifest
+    else:
+        manifest = compile_workflow(workflow_or_manifest)
+    errs = schema.manifest_errors(manifest)
+    if errs:
+        raise schema.ManifestError(errs)
+    return manifest
+
+
 def _metadata(st: State) -> Dict[str, Any]:
     wf = st.workflow
     extra = getattr(wf, "argo_extra", {}) or {}

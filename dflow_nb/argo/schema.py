@@ -196,19 +196,3 @@ def manifest_errors(manifest: Dict[str, Any], schema: bool = True) -> List[str]:
         errs = schema_errors(manifest) + errs
     return errs
 
-
-def check_manifest(workflow_or_manifest: Any) -> Dict[str, Any]:
-    """Compile (if given a Workflow) and validate; raises ManifestError listing every problem.
-
-    The test suite's submit hook calls this for every workflow it runs, so every workflow the
-    tests build is also proven to compile to a manifest Argo accepts.
-    """
-    if isinstance(workflow_or_manifest, dict):
-        manifest = workflow_or_manifest
-    else:
-        from dflow_nb.argo.compile import compile_workflow
-        manifest = compile_workflow(workflow_or_manifest)
-    errs = manifest_errors(manifest)
-    if errs:
-        raise ManifestError(errs)
-    return manifest

@@ -118,7 +118,7 @@ def test_workflow_submit_and_query_on_argo(argo_mode, storage, capsys):
     assert wf.query_keys_of_steps() == ["add-1"]
     assert wf.step("add-1").outputs.parameters["c"].value == 3
     # what the compiler listed for upload went to storage before the workflow was created
-    from dflow_nb.argo.backend import UPLOADS_ANNOTATION
+    from dflow_nb.argo.compile import UPLOADS_ANNOTATION
     listed = created["metadata"].get("annotations", {}).get(UPLOADS_ANNOTATION)
     if listed:
         assert storage.objects, "uploads listed in the manifest were not uploaded"

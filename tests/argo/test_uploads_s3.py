@@ -11,7 +11,8 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from dflow_nb import LocalArtifact, Step, Workflow, config, s3_config, upload_artifact
-from dflow_nb.argo.backend import UPLOADS_ANNOTATION, ArgoBackend
+from dflow_nb.argo.backend import ArgoBackend
+from dflow_nb.argo.compile import UPLOADS_ANNOTATION
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate
 from tests.argo.argo_server import FakeArgo, run_to_end, swagger_path
 
