@@ -1,18 +1,20 @@
 """The local engine behind the Backend protocol: state in SQLite, runs here or detached."""
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import pickle
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import cloudpickle
 
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
+from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.state import StateReader
 from dflow_nb.model.names import randstr
 
@@ -44,14 +46,15 @@ class LocalBackend:
 
     kind = "local"
 
-    _futures: Dict[str, Any] = {}
+    _futures: Dict[str, concurrent.futures.Future[Tuple[str, Optional[str]]]] = {}
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir).resolve()
         self.reader = StateReader(self.workdir)
 
     # -- running -------------------------------------------------------------------------------
-    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
+    def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
+               ) -> str:
         from dflow_nb.local.runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
@@ -84,7 +87,8 @@ class LocalBackend:
                              stdout=log, stderr=log, env=env, start_new_session=True,
                              cwd=str(self.workdir))
 
-    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+    def resume(self, wf_id: str, workflow: Optional[Workflow] = None,
+               detach: Optional[bool] = None) -> None:
         """Run again what did not succeed; Succeeded steps are kept, not re-run."""
         from dflow_nb.local.runtime import LocalRuntime
         row = self._row(wf_id)
@@ -197,12 +201,13 @@ class LocalBackend:
             lines = lines[-tail:] if tail > 0 else []
         return "\n".join(lines)
 
-    def spec(self, wf_id: str) -> Any:
+    def spec(self, wf_id: str) -> Workflow:
         """The Workflow model a run was started from (for re-running a step, resuming)."""
         blob = self.reader.spec(wf_id)
         if blob is None:
             raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")
-        return pickle.loads(blob)
+        workflow: Workflow = pickle.loads(blob)
+        return workflow
 
     def list(self) -> List[WorkflowRecord]:
         try:

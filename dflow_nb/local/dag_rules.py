@@ -7,9 +7,10 @@ from dflow_nb.expressions import evaluate
 from dflow_nb.local.results import FAILED, Result
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of
+from dflow_nb.model.step import Task
 
 
-def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optional[Result]:
+def assess_dag(tmpl: DAG, tasks: List[Task], results: Dict[str, Result]) -> Optional[Result]:
     """Argo's assessDAGPhase: the DAG fails if a target branch (``target`` or the leaf
     tasks) ends Failed/Error without continueOn; an Omitted task looks at the branch above."""
     deps = {t.name: upstream(t) for t in tasks}
@@ -38,7 +39,8 @@ def assess_dag(tmpl: DAG, tasks: List[Any], results: Dict[str, Result]) -> Optio
             return f
     return None
 
-def depends_met(task: Any, results: Dict[str, Result]) -> bool:
+
+def depends_met(task: Task, results: Dict[str, Result]) -> bool:
     """Argo's rules: ``depends`` is an expression over task states; legacy
     ``dependencies`` need each task Succeeded or Skipped (or failed with continueOn)."""
     scope: Dict[str, Any] = {}
@@ -56,21 +58,21 @@ def depends_met(task: Any, results: Dict[str, Result]) -> bool:
         return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
     for d in task.dependencies:
         if is_bare_dependency(d):
-            r = results.get(task_name_of(d))
+            dep = results.get(task_name_of(d))
             want = d.strip("() ").partition(".")[2]
-            if r is None:
+            if dep is None:
                 continue
             if want:
                 if not scope[f"tasks.{task_name_of(d)}.{want}"]:
                     return False
-            elif not (r.phase in ("Succeeded", "Skipped") or r.continue_ok):
+            elif not (dep.phase in ("Succeeded", "Skipped") or dep.continue_ok):
                 return False
         elif not evaluate(parse_depends(d, task.name)[1], scope):
             return False
     return True
 
 
-def upstream(task: Any) -> List[str]:
+def upstream(task: Task) -> List[str]:
     """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
     if task.depends is not None:
         return parse_depends(task.depends, task.name)[0]

@@ -1,8 +1,8 @@
 """Leaves: run one Python OP (warm worker) or one script/container template (subprocess).
 
-Each leaf runs in its own step directory. Outputs are staged in ``.outputs`` and renamed into
-``outputs`` before the engine records the node Succeeded, so a crash never leaves a Succeeded
-node without its outputs.
+A leaf waits (Pending, unrecorded) for a worker or process slot, then runs in its own step
+directory. Outputs are staged in ``.outputs`` and renamed into ``outputs`` before the engine
+records the node Succeeded, so a crash never leaves a Succeeded node without its outputs.
 """
 from __future__ import annotations
 
@@ -15,42 +15,96 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from dflow_nb.expressions import evaluate, format_value, render
+from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.local.durations import parse_duration
-from dflow_nb.local.results import RESULT_LIMIT, Art, Result, StepError
+from dflow_nb.local.nodes import Node, NodeBook, StepDirs
+from dflow_nb.local.outputs import WorkflowScope
+from dflow_nb.local.results import RESULT_LIMIT, Art, Result, Scope, SliceArg, StepError
 from dflow_nb.local.subprocesses import run_script
 from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
-from dflow_nb.model.templates import ScriptOPTemplate, declared_roots
+from dflow_nb.model.templates import OPTemplate, ScriptOPTemplate, declared_roots
 from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
 from dflow_nb.python.op_runner import OPCall, SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 class LeafRunner:
-    """Runs leaves for one workflow run; shares the process-wide pool and process limit."""
+    """Runs the leaves of one workflow run; shares the process-wide pool and process limit."""
 
-    def __init__(self, wf_id: str, pool: WorkerPool, processes: asyncio.Semaphore) -> None:
+    def __init__(self, wf_id: str, wf_dir: Path, pool: WorkerPool, processes: asyncio.Semaphore,
+                 parallelism: Optional[int], book: NodeBook, wf: WorkflowScope,
+                 fail_fast: Dict[str, asyncio.Event]) -> None:
         self.wf_id = wf_id
         self.pool = pool
         self.processes = processes
+        self.op_slots = asyncio.Semaphore(pool.size)
+        self.pods = asyncio.Semaphore(parallelism) if parallelism else None
+        self.gate = asyncio.Event()       # cleared while suspended: no new leaf starts
+        self.gate.set()
+        self.dirs = StepDirs(wf_dir)
+        self.book = book
+        self.wf = wf
+        self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
         self._op_blobs: Dict[int, bytes] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
 
-    async def execute(self, tmpl: Any, n: Dict[str, Any], d: Path, params: Dict[str, str],
-                      arts: Dict[str, Optional[Art]], scope: Dict[str, Any],
-                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
+    async def run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
+                  arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
+        """Wait for a worker or process slot and, if the workflow limits parallelism, for a
+        pod slot; then run the leaf."""
+        slots = self.op_slots if isinstance(tmpl, PythonOPTemplate) else self.processes
+        async with slots:
+            tripped = self.fail_fast.get(n["boundary_id"])
+            if tripped is not None and tripped.is_set():   # failFast: start no more pods
+                return Result("Omitted", "not started: the template failed fast")
+            if self.pods is not None:
+                async with self.pods:
+                    return await self._run(tmpl, n, params, arts, scope, slice_spec)
+            return await self._run(tmpl, n, params, arts, scope, slice_spec)
+
+    async def _run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
+                   arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
+        await self.gate.wait()
+        d = self.dirs.allocate(n["display_name"], n["key"])
+        n["dir"] = str(d)
+        if isinstance(tmpl, ScriptOPTemplate) and tmpl.init_progress:
+            n["progress"] = tmpl.init_progress
+        self.book.start(n)
+        (d / "inputs" / "parameters").mkdir(parents=True)
+        for k, v in params.items():
+            (d / "inputs" / "parameters" / k).write_text(v)
+        try:
+            timeout = self.timeout_of(tmpl, scope)
+            res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
+        except (StepError, ExpressionError, OSError, ValueError) as exc:
+            res = Result("Error", str(exc))
+        self.wf.publish(tmpl, res)
+        executor_record(n)
+        progress = d / "progress"
+        if progress.exists():
+            n["progress"] = progress.read_text()
+        elif res.phase == "Succeeded":
+            n["progress"] = "1/1"
+        return self.book.finish(n, res)
+
+    async def execute(self, tmpl: OPTemplate, n: Node, d: Path, params: Dict[str, str],
+                      arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg,
+                      timeout: Optional[float]) -> Result:
         """Run the leaf; a timeout or a bad input becomes the node's phase and message."""
         try:
             if isinstance(tmpl, PythonOPTemplate):
+                assert not isinstance(slice_spec, list)   # only a rendered script merges slices
                 return await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
-            return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout,
-                                              slice_spec)
+            if isinstance(tmpl, ScriptOPTemplate):
+                return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout,
+                                                  slice_spec)
+            raise StepError(f"template {tmpl.name!r} is not a script or container template")
         except asyncio.TimeoutError:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
 
-    def timeout_of(self, tmpl: Any, scope: Dict[str, Any]) -> Optional[float]:
+    def timeout_of(self, tmpl: OPTemplate, scope: Scope) -> Optional[float]:
         values = []
         for v in (getattr(tmpl, "timeout", None), getattr(tmpl, "active_deadline_seconds", None)):
             if v is not None and v != "":
@@ -88,7 +142,7 @@ class LeafRunner:
             self._op_blobs[id(tmpl)] = blob
         return blob
 
-    async def run_op(self, tmpl: PythonOPTemplate, n: Dict[str, Any], d: Path,
+    async def run_op(self, tmpl: PythonOPTemplate, n: Node, d: Path,
                      params: Dict[str, str], arts: Dict[str, Optional[Art]],
                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
         targets = {k: d / "inputs" / "artifacts" / k for k in arts}
@@ -112,13 +166,14 @@ class LeafRunner:
         final = d / "outputs"
         os.replace(staging, final)
         out_params = dict(reply["parameters"])
-        out_arts = {k: Art((str(final / "artifacts" / k),)) for k in tmpl.outputs.artifacts}
+        out_arts: Dict[str, Optional[Art]] = {k: Art((str(final / "artifacts" / k),))
+                                              for k in tmpl.outputs.artifacts}
         return Result("Succeeded", None, out_params, out_arts, exit_code="0")
 
-    async def run_script_leaf(self, tmpl: ScriptOPTemplate, n: Dict[str, Any], d: Path,
+    async def run_script_leaf(self, tmpl: ScriptOPTemplate, n: Node, d: Path,
                               params: Dict[str, str], arts: Dict[str, Optional[Art]],
-                              scope: Dict[str, Any], timeout: Optional[float],
-                              slice_spec: Any = None) -> Result:
+                              scope: Scope, timeout: Optional[float],
+                              slice_spec: SliceArg = None) -> Result:
         fs = d / "fs"
         workdir = d / "workdir"
         workdir.mkdir()
@@ -168,14 +223,13 @@ class LeafRunner:
                 out_params[k] = format_value(evaluate(src.expr, local)) \
                     if isinstance(src, ArgoVar) else render(str(src), local)
         out_arts: Dict[str, Optional[Art]] = {}
-        for k, a in tmpl.outputs.artifacts.items():
-            src = _mapped(fs, render(a.path, local)) if a.path else None
-            if src is not None and (src.exists() or src.is_symlink()):
-                dest = staging / "artifacts" / k
-                shutil.move(str(src), str(dest))
+        for k, out in tmpl.outputs.artifacts.items():
+            produced = _mapped(fs, render(out.path, local)) if out.path else None
+            if produced is not None and (produced.exists() or produced.is_symlink()):
+                shutil.move(str(produced), str(staging / "artifacts" / k))
                 out_arts[k] = Art((str(d / "outputs" / "artifacts" / k),))
-            elif not a.optional and code == 0:
-                errors.append(f"output artifact {k!r}: {a.path} was not written")
+            elif not out.optional and code == 0:
+                errors.append(f"output artifact {k!r}: {out.path} was not written")
             else:
                 out_arts[k] = None
         os.replace(staging, d / "outputs")
@@ -188,12 +242,11 @@ class LeafRunner:
         return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
 
 
-def leaf_env(d: Path, slice_spec: Any) -> Dict[str, str]:
+def leaf_env(d: Path, slice_spec: SliceArg) -> Dict[str, str]:
     """What a script leaf may use from the engine (executors' rendered templates do): its
     slice (or, for a merged loop, every slice), a termination-log file whose text joins the
     failure message (as Kubernetes' terminationMessagePath does), and its step directory."""
     import dataclasses
-    import json
     env = {"DFLOW_NB_STEP_DIR": str(d), "DFLOW_NB_TERMINATION_LOG": str(d / "termination-log")}
     if isinstance(slice_spec, list):
         env["DFLOW_NB_SLICES"] = json.dumps([dataclasses.asdict(s) for s in slice_spec])
@@ -223,10 +276,25 @@ def _mapped(fs: Path, path: str) -> Path:
     return fs / path.lstrip("/") if path.startswith("/") else fs / "tmp" / path
 
 
-def _remap_paths(text: str, fs: Path, tmpl: Any) -> str:
+def _remap_paths(text: str, fs: Path, tmpl: ScriptOPTemplate) -> str:
     """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
     for root in declared_roots(tmpl):
         text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
                       lambda m: str(fs) + root, text)
     return text
 
+
+
+def executor_record(n: Node) -> bool:
+    """Copy what an executor reports about a step (``executor.json`` in its directory, e.g.
+    the scheduler's job ids and states) into the node; True if it changed."""
+    if n["dir"] is None:
+        return False
+    try:
+        data = json.loads((Path(n["dir"]) / "executor.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if data == n["executor"]:
+        return False
+    n["executor"] = data
+    return True

@@ -1,11 +1,40 @@
-"""Argo's node naming and ids (SEMANTICS.md §4.10), and the per-node step directories."""
+"""A run's nodes: Argo's node naming and ids (SEMANTICS.md §4.10), every phase change recorded,
+and the per-node step directories."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
-from typing import Any, Dict, Set
+from typing import Any, Dict, List, Optional, Set, TypedDict
 
+from dflow_nb.local.results import FAILED, Result, param_entry
+from dflow_nb.local.state import StateStore
 from dflow_nb.model.names import node_id
+
+
+class Node(TypedDict):
+    """One node as the engine keeps it: Argo's NodeStatus fields, as the state store records
+    them (plus ``key`` and ``dir``), and ``out_types`` (declared output types, for recording)."""
+
+    id: str
+    name: str
+    display_name: str
+    type: str   # Argo's node type: Pod, Steps, DAG, StepGroup, TaskGroup, Retry, Skipped
+    template: Optional[str]
+    phase: str
+    boundary_id: str
+    parent_id: str
+    message: Optional[str]
+    started_at: Optional[float]
+    finished_at: Optional[float]
+    key: Optional[str]
+    inputs: Optional[Dict[str, Any]]
+    outputs: Optional[Dict[str, Any]]
+    progress: Optional[str]
+    dir: Optional[str]
+    depends_on: Optional[List[str]]
+    executor: Any   # what the step's executor reported (its executor.json), as it wrote it
+    out_types: Dict[str, str]
 
 
 def item_description(item: Any) -> str:
@@ -18,6 +47,69 @@ def item_description(item: Any) -> str:
     return desc.replace("(", "").replace(")", "")
 
 
+class NodeBook:
+    """Makes a run's nodes and records each phase change before the engine moves on."""
+
+    def __init__(self, wf_id: str, store: StateStore) -> None:
+        self.wf_id = wf_id
+        self.store = store
+        self.open: Dict[str, Node] = {}                # started, not finished
+        self.upstream: Dict[str, List[str]] = {}       # node name -> ids it follows (Argo's children)
+        self.failures: List[Dict[str, Any]] = []       # failed pods: ``workflow.failures``
+
+    def make(self, name: str, display: str, type_: str, *, template: Optional[str] = None,
+             boundary: str = "", key: Optional[str] = None, parent: str = "") -> Node:
+        """A new Pending node; ``depends_on`` (Argo's children wiring) comes from ``upstream``."""
+        return {"id": node_id(self.wf_id, name), "name": name, "display_name": display,
+                "type": type_, "template": template, "phase": "Pending", "boundary_id": boundary,
+                "parent_id": parent, "message": None, "started_at": None, "finished_at": None,
+                "key": key, "inputs": None, "outputs": None, "progress": None, "dir": None,
+                "depends_on": self.upstream.get(name), "executor": None, "out_types": {}}
+
+    def save(self, n: Node) -> None:
+        self.store.upsert_node(self.wf_id, n)
+
+    def start(self, n: Node) -> Node:
+        n["phase"] = "Running"
+        n["started_at"] = time.time()
+        self.save(n)
+        self.open[n["id"]] = n
+        return n
+
+    def finish(self, n: Node, res: Result) -> Result:
+        """Record the node's end (phase, message, outputs) and return ``res`` pointing at it."""
+        n["phase"] = res.phase
+        n["message"] = res.message
+        n["finished_at"] = time.time()
+        if n["started_at"] is None:
+            n["started_at"] = n["finished_at"]
+        types = n["out_types"]
+        outputs: Dict[str, Any] = {
+            "parameters": [param_entry(k, v, types.get(k)) for k, v in res.parameters.items()],
+            "artifacts": [{"name": k, "path": list(a.parts) if a else None}
+                          for k, a in res.artifacts.items()]}
+        if res.result is not None:
+            outputs["result"] = res.result
+        if res.exit_code is not None:
+            outputs["exitCode"] = res.exit_code
+        n["outputs"] = outputs
+        self.save(n)
+        self.open.pop(n["id"], None)
+        res.node_id = n["id"]
+        if not res.outbound:
+            res.outbound = [n["id"]]
+        if res.phase in FAILED and n["type"] == "Pod":
+            self.failures.append({"displayName": n["display_name"], "message": res.message,
+                                  "templateName": n["template"], "phase": res.phase,
+                                  "podName": n["id"], "finishedAt": n["finished_at"]})
+        return res
+
+    def close_open(self, message: str) -> None:
+        """Fail every node still open (the run was stopped, or the engine hit a bug)."""
+        for n in list(self.open.values()):
+            self.finish(n, Result("Failed", message))
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -28,7 +120,7 @@ class StepDirs:
         self.root = root
         self._taken: Set[str] = set()
 
-    def allocate(self, display_name: str, key: Any = None) -> Path:
+    def allocate(self, display_name: str, key: Optional[str] = None) -> Path:
         base = _UNSAFE.sub("-", str(key) if key else display_name).strip("-.") or "step"
         name, n = base, 1
         while name in self._taken or (self.root / name).exists():
@@ -38,14 +130,3 @@ class StepDirs:
         path = self.root / name
         path.mkdir(parents=True)
         return path
-
-
-def node(wf: str, name: str, display: str, type_: str, *, template: Any = None,
-         boundary: str = "", phase: str = "Pending", key: Any = None,
-         parent: str = "") -> Dict[str, Any]:
-    """A fresh node dict shaped like Argo's NodeStatus (plus ``key`` and ``dir``)."""
-    return {"id": node_id(wf, name), "name": name, "display_name": display, "type": type_,
-            "template": template, "phase": phase, "boundary_id": boundary, "parent_id": parent,
-            "message": None, "started_at": None, "finished_at": None, "key": key,
-            "inputs": None, "outputs": None, "progress": None, "dir": None, "depends_on": None,
-            "executor": None}

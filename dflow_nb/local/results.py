@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from dflow_nb.errors import DflowNbError
+from dflow_nb.model.composite import CompositeTemplate
+from dflow_nb.model.templates import OPTemplate
+from dflow_nb.python.op_runner import SliceSpec
 
 FAILED = ("Failed", "Error")
 RESULT_LIMIT = 256 * 1024
+
+Template = Union[OPTemplate, CompositeTemplate]   # a leaf, or a Steps or DAG template
+Scope = Dict[str, Any]   # what ``{{...}}`` tags and expressions see: text, artifacts, loop items
+# A leaf's slice; every slice of a loop when one leaf runs them all (merge_sliced_step).
+SliceArg = Union[SliceSpec, List[SliceSpec], None]
 
 
 class StepError(DflowNbError):
@@ -44,7 +52,8 @@ class Result:
         return self.phase not in FAILED or self.continue_ok
 
 
-def _json_or_str(text: Optional[str]) -> Any:
+def json_or_str(text: Optional[str]) -> Any:
+    """A recorded value as JSON if it parses, else as the text it is."""
     try:
         return json.loads(text) if text is not None else None
     except ValueError:
@@ -54,13 +63,13 @@ def _json_or_str(text: Optional[str]) -> Any:
 def aggregate(values: List[Optional[str]]) -> str:
     """Argo's loop aggregate: JSON lists/maps embed as JSON, anything else as strings."""
     present = [v for v in values if v is not None]
-    parsed = [_json_or_str(v) for v in present]
+    parsed = [json_or_str(v) for v in present]
     if present and all(isinstance(p, (list, dict)) for p in parsed):
         return json.dumps(parsed, separators=(",", ":"))
     return json.dumps(present, separators=(",", ":"))  # Go's json.Marshal: compact
 
 
-def output_types(tmpl: Any) -> Dict[str, str]:
+def output_types(tmpl: Template) -> Dict[str, str]:
     """Declared output types; a re-exported parameter has the type of what it re-exports."""
     out = {}
     for k, p in tmpl.outputs.parameters.items():
@@ -76,7 +85,8 @@ def type_name(tp: Any) -> str:
     return "str" if tp is str else describe_type(tp)
 
 
-def _param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
+def param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
+    """An output parameter as a node records it (with its declared type, if any)."""
     entry: Dict[str, Any] = {"name": name, "value": value}
     if type_ is not None:
         entry["type"] = type_

@@ -14,8 +14,10 @@ import os
 import threading
 import traceback
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Dict, Optional, Tuple
 
+from dflow_nb.hub.records import StepRecord
+from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.engine import Run
 from dflow_nb.local.state import StateStore
 from dflow_nb.local.worker_pool import WorkerPool
@@ -55,9 +57,9 @@ class LocalRuntime:
                 self._stores[workdir] = StateStore(workdir)
             return self._stores[workdir]
 
-    def run(self, workflow: Any, wf_id: str, workdir: Path,
-            reuse: Optional[Dict[str, Any]] = None, resume: bool = False
-            ) -> concurrent.futures.Future:
+    def run(self, workflow: Workflow, wf_id: str, workdir: Path,
+            reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False
+            ) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
         """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run.
 
         The Future resolves to (phase, message).
@@ -72,7 +74,7 @@ class LocalRuntime:
                 store.upsert_node(wf_id, n)
         store.claim(wf_id, os.getpid())
 
-        async def go() -> Any:
+        async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:
                 self._processes = asyncio.Semaphore(self._max_procs)
             run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior)

@@ -1,8 +1,9 @@
 """The local engine's state: one SQLite database (WAL) per work directory.
 
-It holds the workflows, one row per Argo-shaped node, and an event feed (every phase change,
-with a cursor) so faces can follow a run without re-reading every node. Every phase change is
-one transaction; the engine thread is the only writer, readers open their own connections.
+It holds the workflows, one row per Argo-shaped node (its ``seq`` numbers its last change, so
+faces follow a run without re-reading every node) and an event log of every phase change. Every
+phase change is one transaction; the engine thread is the only writer, readers open their own
+connections.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
@@ -143,22 +144,18 @@ class StateStore:
                   ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
                    (wf_id, wf_id, phase, time.time()))])
 
-    def upsert_node(self, wf_id: str, node: Dict[str, Any]) -> None:
+    def upsert_node(self, wf_id: str, node: Mapping[str, Any]) -> None:
         """Write a node's current state and log its phase as an event, in one transaction.
 
         ``seq`` is the node's last-change number: ``nodes(since_seq=c)`` returns what changed.
         """
         self._seq += 1
-        node["seq"] = self._seq
-        row = tuple(_encode(node.get(c)) for c in NODE_COLUMNS)
+        row = tuple(self._seq if c == "seq" else _encode(node.get(c)) for c in NODE_COLUMNS)
         cols = ", ".join(NODE_COLUMNS)
         marks = ", ".join("?" for _ in NODE_COLUMNS)
         self._tx([(f"INSERT OR REPLACE INTO nodes (wf, {cols}) VALUES (?, {marks})", (wf_id, *row)),
                   ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
                    (wf_id, node["id"], node["phase"], time.time()))])
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 def _encode(value: Any) -> Any:
@@ -224,12 +221,6 @@ class StateReader:
             args.append(since_seq)
         sql += " ORDER BY seq"
         return [_row(r) for r in self._conn().execute(sql, args).fetchall()]
-
-    def events(self, wf_id: str, cursor: int = 0, limit: int = 10000) -> List[Dict[str, Any]]:
-        rows = self._conn().execute(
-            "SELECT seq, node, phase, at FROM events WHERE wf=? AND seq>? ORDER BY seq LIMIT ?",
-            (wf_id, cursor, limit)).fetchall()
-        return [dict(r) for r in rows]
 
 
 def _row(row: sqlite3.Row) -> Dict[str, Any]:

@@ -71,6 +71,7 @@ async def run_script(command: List[str], script: str, args: List[str], script_pa
                 reader.cancel()
     data = b"".join(tail)[-result_limit:]
     text = data.decode(errors="replace")
+    assert proc.returncode is not None   # the finally block waited for the exit
     return proc.returncode, text[:-1] if text.endswith("\n") else text
 
 
