@@ -1,43 +1,12 @@
 """Shared bits of the executor tests: OPs, templates, and what a failed step tells a user."""
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 from pathlib import Path
 
 from dflow_nb import InputArtifact, InputParameter, OutputArtifact, OutputParameter, ShellOPTemplate
 from dflow_nb.python import OP, Artifact
-
-
-def engine_source() -> str:
-    """The local engine's code (all of dflow_nb.local), to see which executor hooks it has."""
-    import importlib
-    import pkgutil
-
-    import dflow_nb.local as local
-    texts = []
-    for info in pkgutil.iter_modules(local.__path__):
-        try:
-            texts.append(inspect.getsource(importlib.import_module(f"dflow_nb.local.{info.name}")))
-        except (ImportError, OSError, TypeError):
-            continue
-    return "\n".join(texts)
-
-
-def engine_passes_slices() -> bool:
-    """The engine tells a rendered leaf its slice (DFLOW_NB_SLICE): hook H1 of issue 6."""
-    return "DFLOW_NB_SLICE" in engine_source()
-
-
-def engine_merges_slices() -> bool:
-    """The engine runs a merge_sliced_step loop as one leaf (DFLOW_NB_SLICES): hook H2."""
-    return "DFLOW_NB_SLICES" in engine_source()
-
-
-def engine_reads_termination_log() -> bool:
-    """A rendered leaf's termination message reaches the step's message: hook H0."""
-    return "DFLOW_NB_TERMINATION_LOG" in engine_source()
 
 
 def step_log(step) -> str:

@@ -4,13 +4,13 @@ import json
 import pytest
 
 from dflow_nb import Step, Workflow, argo_range
+from dflow_nb.argo import compile as compile_mod
+from dflow_nb.argo import schema
 from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate, Slices
 from tests.plugins.executor_helpers import Square, SquareAll, shell_upper
 
-compile_mod = pytest.importorskip("dflow_nb.argo.compile", reason="the Argo compiler is absent")
-schema = pytest.importorskip("dflow_nb.argo.schema", reason="the manifest checker is absent")
 if schema.schema_path() is None:
     pytest.skip("Argo's schema.json is not available (set DFLOW_NB_SHARED)", allow_module_level=True)
 

@@ -11,14 +11,14 @@ import sys
 import pytest
 
 from dflow_nb import Step, Workflow
+from dflow_nb.argo import compile as compile_mod
+from dflow_nb.argo import schema
 from dflow_nb.plugins._render import argo_slice
 from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate, Slices
 from tests.plugins.executor_helpers import SquareAll
 
-compile_mod = pytest.importorskip("dflow_nb.argo.compile", reason="the Argo compiler is absent")
-schema = pytest.importorskip("dflow_nb.argo.schema", reason="the manifest checker is absent")
 if schema.schema_path() is None:
     pytest.skip("Argo's schema.json is not available (set DFLOW_NB_SHARED)", allow_module_level=True)
 
@@ -57,20 +57,6 @@ def template(m, name):
     return next(t for t in m["spec"]["templates"] if t["name"] == name)
 
 
-def compiler_loops_rendered_slices() -> bool:
-    """The compiler gives an executor's rendering of a sliced OP its loop (change S1 of the
-    issue-6 report: ``_takes_slice`` in dflow_nb/argo/compile.py)."""
-    ex = DispatcherExecutor(host="hpc.example.org")
-    step = the_step(compile_mod.compile_workflow(sliced_workflow(ex, "probe")))
-    return "withSequence" in step
-
-
-needs_compiler = pytest.mark.skipif(
-    not compiler_loops_rendered_slices(),
-    reason="needs change S1 in dflow_nb/argo/compile.py (loop and dflow_slice argument for "
-    "templates with takes_slice=True), proposed in the issue-6 executor report")
-
-
 def test_rendered_sliced_templates_carry_the_slice_wiring():
     for ex in (DispatcherExecutor(host="hpc.example.org"), ContainerExecutor(podman="podman")):
         t = PythonOPTemplate(SquareAll, image="python:3.11",
@@ -94,7 +80,6 @@ def test_argo_slice_argument_becomes_slice_fields():
     assert argo_slice(json.dumps(last))["index"] == [8, 9]
 
 
-@needs_compiler
 def test_a_20_slice_dispatched_step_compiles_with_its_slice_wired():
     m = compiled(sliced_workflow(DispatcherExecutor(host="hpc.example.org"), "argo-slices"))
     step = the_step(m)
@@ -107,7 +92,6 @@ def test_a_20_slice_dispatched_step_compiles_with_its_slice_wired():
     assert env["DFLOW_NB_ARGO_SLICE"] == "{{inputs.parameters.dflow_slice}}"
 
 
-@needs_compiler
 @pytest.mark.no_manifest_check  # checked here, before it is loaded back
 def test_the_manifest_run_back_gives_each_slurm_job_its_slice(slurm, tmp_path):
     m = compiled(sliced_workflow(slurm_ex(tmp_path), "argo-slices-run"))

@@ -13,7 +13,6 @@ from dflow_nb.plugins.container import ContainerExecutor
 from dflow_nb.python import PythonOPTemplate
 from tests.plugins.executor_helpers import (
     Upper,
-    engine_reads_termination_log,
     failure_text,
     python_mounts,
     shell_upper,
@@ -63,8 +62,7 @@ def test_a_bad_image_name_is_a_clear_error(podman, tmp_path):
     step = wf.query_step(name="x")[0]
     assert step.phase == "Failed"
     assert "image 'localhost/no-such-image:0' is not present locally" in failure_text(step)
-    if engine_reads_termination_log():
-        assert "no-such-image" in step.message
+    assert "no-such-image" in step.message
     assert time.time() - t0 < 20
 
 

@@ -15,9 +15,6 @@ from tests.plugins.executor_helpers import (
     Square,
     SquareAll,
     Upper,
-    engine_merges_slices,
-    engine_passes_slices,
-    engine_reads_termination_log,
     failure_text,
     shell_upper,
     step_log,
@@ -80,8 +77,6 @@ def test_steps_and_a_20_way_fan_out_run_as_slurm_jobs(slurm, tmp_path):
     assert (Path(a.outputs.artifacts["out"].paths[0]) / "upper.txt").read_text() == "HELLO\n!"
 
 
-@pytest.mark.skipif(not engine_passes_slices(), reason="needs engine hook H1 (DFLOW_NB_SLICE "
-                    "passed to rendered leaves): proposed in issue 6's report")
 def test_sliced_op_fans_out_into_20_slurm_jobs(slurm, tmp_path):
     ex = slurm_executor(tmp_path)
     wf = Workflow("slurm-slices")
@@ -98,8 +93,6 @@ def test_sliced_op_fans_out_into_20_slurm_jobs(slurm, tmp_path):
     assert len({i for x in items for i in slurm_ids(x)}) == 20
 
 
-@pytest.mark.skipif(not engine_merges_slices(), reason="needs engine hook H2 (a "
-                    "merge_sliced_step loop run as one leaf): proposed in issue 6's report")
 def test_merged_slices_run_as_one_slurm_job(slurm, tmp_path):
     ex = slurm_executor(tmp_path, merge_sliced_step=True)
     wf = Workflow("slurm-merged")
@@ -126,8 +119,7 @@ def test_a_failing_job_fails_the_step_with_the_jobs_message(slurm, tmp_path):
     text = failure_text(step)
     assert "boom on 4" in text and "Slurm job failed" in text
     assert slurm_ids(step)  # the job id is in the step's log
-    if engine_reads_termination_log():
-        assert "boom on 4" in step.message
+    assert "boom on 4" in step.message
 
 
 def test_shell_script_failure_keeps_its_exit_code(slurm, tmp_path):

@@ -3,17 +3,10 @@ import re
 import subprocess
 import sys
 
-import pytest
-
-from dflow_nb import ShellOPTemplate, Step, StepRecord, Workflow
+from dflow_nb import ShellOPTemplate, Step, Workflow
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python import PythonOPTemplate
 from tests.plugins.executor_helpers import Boom, Square
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(StepRecord, "executor"),
-    reason="needs the engine hook that copies a step's executor.json into StepRecord.executor "
-    "(issue 6, item 3)")
 
 
 def slurm_executor(tmp_path) -> DispatcherExecutor:

@@ -16,6 +16,8 @@ import pytest
 import yaml
 
 from dflow_nb import ShellOPTemplate, Step, Workflow, upload_artifact
+from dflow_nb.argo import schema
+from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor, split_header
 from dflow_nb.python import PythonOPTemplate
 from tests.plugins.executor_helpers import Square, Upper, failure_text, shell_upper
@@ -130,29 +132,9 @@ def test_slurm_job_template_renders_prepare_job_collect():
         SlurmJobTemplate().render(PythonOPTemplate(Square))
 
 
-def compiler_emits_resources() -> bool:
-    """dflow_nb/argo/compile.py emits a template's ``resource`` (change S2 of the report)."""
-    try:
-        from dflow_nb.argo.compile import compile_workflow
-    except ImportError:
-        return False
-    wf = Workflow("probe")
-    wf.add(Step("up", ShellOPTemplate(name="up", script="echo x"), executor=SlurmJobTemplate()))
-    try:
-        m = compile_workflow(wf)
-    except Exception:
-        return False
-    return any("resource" in t for t in m["spec"]["templates"])
-
-
-@pytest.mark.skipif(not compiler_emits_resources(), reason="needs change S2 in "
-                    "dflow_nb/argo/compile.py (a template's resource emitted as Argo's resource "
-                    "template), proposed in the issue-6 executor report")
 def test_slurm_job_template_compiles_to_a_valid_manifest():
-    schema = pytest.importorskip("dflow_nb.argo.schema")
     if schema.schema_path() is None:
         pytest.skip("Argo's schema.json is not available (set DFLOW_NB_SHARED)")
-    from dflow_nb.argo.compile import compile_workflow
     wf = Workflow("wlm-operator")
     t = shell_upper()
     t.inputs.artifacts["text"].optional = True
