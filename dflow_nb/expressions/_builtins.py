@@ -59,7 +59,6 @@ def as_float(v: Any, name: str = "float") -> float:
     raise fail(name, f"cannot convert {type_name(v)} {go_sprint(v)!r} to a number")
 
 
-
 def _len(v: Any) -> int:
     t = type(v)
     if t is str:
@@ -96,14 +95,13 @@ def _trim(s: Any, cutset: Any = None) -> str:
     return s.strip(arg_str("trim", cutset, 2))
 
 
-
-def _split(s: Any, sep: Any, n: Any = -1) -> list:
+def _split(s: Any, sep: Any, n: Any = -1) -> list[Any]:
     return go_split(arg_str("split", s), arg_str("split", sep, 2), arg_int("split", n, 3))
 
 
-def _split_after(s: Any, sep: Any, n: Any = -1) -> list:
+def _split_after(s: Any, sep: Any, n: Any = -1) -> list[Any]:
     return go_split(arg_str("splitAfter", s), arg_str("splitAfter", sep, 2),
-                     arg_int("splitAfter", n, 3), after=True)
+                    arg_int("splitAfter", n, 3), after=True)
 
 
 def _join(arr: Any, sep: Any = "") -> str:
@@ -119,7 +117,7 @@ def _join(arr: Any, sep: Any = "") -> str:
 
 def _extreme(name: str, pick_first: Callable[[Any, Any], bool]) -> Callable[..., Any]:
     def f(*args: Any) -> Any:
-        items: list = []
+        items: list[Any] = []
         for a in args:
             a = plain(a)
             if isinstance(a, (list, tuple)):
@@ -136,7 +134,6 @@ def _extreme(name: str, pick_first: Callable[[Any, Any], bool]) -> Callable[...,
                 best = x
         return best
     return f
-
 
 
 def _mean(arr: Any) -> float:
@@ -195,25 +192,25 @@ def _get(v: Any, key: Any) -> Any:
     return None
 
 
-def _take(arr: Any, n: Any) -> list:
+def _take(arr: Any, n: Any) -> list[Any]:
     return arg_list("take", arr)[:max(arg_int("take", n, 2), 0)]
 
 
-def _keys(m: Any) -> list:
+def _keys(m: Any) -> list[Any]:
     return sorted(arg_map("keys", m))
 
 
-def _values(m: Any) -> list:
+def _values(m: Any) -> list[Any]:
     d = arg_map("values", m)
     return [d[k] for k in sorted(d)]
 
 
-def _to_pairs(m: Any) -> list:
+def _to_pairs(m: Any) -> list[Any]:
     d = arg_map("toPairs", m)
     return [[k, d[k]] for k in sorted(d)]
 
 
-def _from_pairs(arr: Any) -> dict:
+def _from_pairs(arr: Any) -> dict[Any, Any]:
     out = {}
     for p in arg_list("fromPairs", arr):
         p = plain(p)
@@ -223,7 +220,7 @@ def _from_pairs(arr: Any) -> dict:
     return out
 
 
-def _sort(arr: Any, order: Any = "asc") -> list:
+def _sort(arr: Any, order: Any = "asc") -> list[Any]:
     items = arg_list("sort", arr)
     if order not in ("asc", "desc"):
         raise fail("sort", f"order must be 'asc' or 'desc', got {go_sprint(order)!r}")
@@ -238,23 +235,23 @@ def _sort(arr: Any, order: Any = "asc") -> list:
     return out
 
 
-def _reverse(arr: Any) -> list:
+def _reverse(arr: Any) -> list[Any]:
     return arg_list("reverse", arr)[::-1]
 
 
-def unique(arr: Any) -> list:
+def unique(arr: Any) -> list[Any]:
     """expr-lang ``uniq``: the elements without repeats (by ``==``), in order of first appearance."""
-    out: list = []
+    out: list[Any] = []
     for x in arg_list("uniq", arr):
         if not any(values_equal(x, y) for y in out):
             out.append(x)
     return out
 
 
-def _flatten(arr: Any) -> list:
-    out: list = []
+def _flatten(arr: Any) -> list[Any]:
+    out: list[Any] = []
 
-    def walk(xs: list) -> None:
+    def walk(xs: list[Any]) -> None:
         for x in xs:
             x = plain(x)
             if isinstance(x, (list, tuple)):
@@ -265,12 +262,11 @@ def _flatten(arr: Any) -> list:
     return out
 
 
-def _concat(*arrs: Any) -> list:
-    out: list = []
+def _concat(*arrs: Any) -> list[Any]:
+    out: list[Any] = []
     for a in arrs:
         out.extend(arg_list("concat", a))
     return out
-
 
 
 def _from_json(s: Any) -> Any:
@@ -296,7 +292,6 @@ def _last_index_of(s: Any, sub: Any) -> int:
     return arg_str("lastIndexOf", s).rfind(arg_str("lastIndexOf", sub, 2))
 
 
-
 BUILTINS: dict[str, Func] = {
     "len": Func(_len, 1, 1),
     "type": Func(type_name, 1, 1),
@@ -317,7 +312,7 @@ BUILTINS: dict[str, Func] = {
     "split": Func(_split, 2, 3),
     "splitAfter": Func(_split_after, 2, 3),
     "replace": Func(lambda s, o, n: arg_str("replace", s).replace(arg_str("replace", o, 2),
-                                                               arg_str("replace", n, 3)), 3, 3),
+                                                                  arg_str("replace", n, 3)), 3, 3),
     "repeat": Func(lambda s, n: arg_str("repeat", s) * max(arg_int("repeat", n, 2), 0), 2, 2),
     "join": Func(_join, 1, 2),
     "indexOf": Func(_index_of, 2, 2),

@@ -79,7 +79,7 @@ def _jp_index(v: Any, i: int, path: str) -> Any:
     return v[j]
 
 
-def _jp_all(v: Any) -> list:
+def _jp_all(v: Any) -> list[Any]:
     v = plain(v)
     if isinstance(v, dict):
         return [v[k] for k in sorted(v)]
@@ -88,7 +88,7 @@ def _jp_all(v: Any) -> list:
     return []
 
 
-def _jp_deep(v: Any, key: str, out: list) -> None:
+def _jp_deep(v: Any, key: str, out: list[Any]) -> None:
     v = plain(v)
     if isinstance(v, dict):
         for k in sorted(v):
@@ -104,10 +104,10 @@ def _jp_deep(v: Any, key: str, out: list) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def _jp_compile(path: str) -> tuple:
+def _jp_compile(path: str) -> tuple[tuple[str, Any], ...]:
     if not path.startswith("$"):
         raise fail("jsonpath", f"path must start with '$', got {path!r}")
-    steps = []
+    steps: list[tuple[str, Any]] = []
     pos = 1
     while pos < len(path):
         m = _JP_TOKEN.match(path, pos)
@@ -135,7 +135,7 @@ def jsonpath(data: Any, path: Any) -> Any:
     values = [data]
     multi = False
     for kind, arg in _jp_compile(path):
-        nxt: list = []
+        nxt: list[Any] = []
         for v in values:
             if kind == "keys":
                 if len(arg) > 1:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from dflow_nb.expressions._errors import ExpressionError
 
-__all__ = ["Token", "tokenize", "NUMBER", "STRING", "IDENT", "OP", "BRACKET", "EOF"]
+__all__ = ["Token", "tokenize", "NUMBER", "STRING", "IDENT", "OP", "BRACKET", "EOF", "NEGATABLE"]
 
 NUMBER, STRING, IDENT, OP, BRACKET, EOF = "number", "string", "identifier", "operator", \
     "bracket", "end of input"
@@ -27,11 +27,7 @@ class Token(NamedTuple):
 
     def describe(self) -> str:
         """How the token is named in error messages."""
-        if self.kind == EOF:
-            return "end of input"
-        if self.kind == STRING:
-            return repr(self.value)
-        return repr(self.value)
+        return "end of input" if self.kind == EOF else repr(self.value)
 
 
 def _is_ident_char(c: str) -> bool:

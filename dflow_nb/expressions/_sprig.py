@@ -74,7 +74,7 @@ def _strval(v: Any) -> str:
     return v if type(v) is str else go_sprint(v)
 
 
-def _strslice(v: Any) -> list:
+def _strslice(v: Any) -> list[Any]:
     v = plain(v)
     if isinstance(v, (list, tuple)):
         return [_strval(x) for x in v if x is not None]
@@ -99,7 +99,7 @@ def _empty(v: Any) -> bool:
     return False
 
 
-def _until_step(start: Any, stop: Any, step: Any) -> list:
+def _until_step(start: Any, stop: Any, step: Any) -> list[Any]:
     start = arg_int("sprig.untilStep", start, 1)
     stop = arg_int("sprig.untilStep", stop, 2)
     step = arg_int("sprig.untilStep", step, 3)
@@ -108,7 +108,7 @@ def _until_step(start: Any, stop: Any, step: Any) -> list:
     return list(range(start, stop, step))
 
 
-def _until(count: Any) -> list:
+def _until(count: Any) -> list[Any]:
     count = arg_int("sprig.until", count)
     return _until_step(0, count, -1 if count < 0 else 1)
 
@@ -187,7 +187,7 @@ def _sprig_round(a: Any, p: Any, r_opt: Any = 0.5) -> float:
     return rounder / pow_
 
 
-def _sprig_dict(*kv: Any) -> dict:
+def _sprig_dict(*kv: Any) -> dict[Any, Any]:
     out = {}
     for i in range(0, len(kv), 2):
         k = _strval(kv[i])
@@ -201,7 +201,7 @@ def _sprig_get(d: Any, key: Any) -> Any:
     return d[key] if key in d else ""
 
 
-def _sprig_set(d: Any, key: Any, value: Any) -> dict:
+def _sprig_set(d: Any, key: Any, value: Any) -> dict[Any, Any]:
     d = arg_map("sprig.set", d)
     d[arg_str("sprig.set", key, 2)] = value
     return d
@@ -211,29 +211,29 @@ def _sprig_has_key(d: Any, key: Any) -> bool:
     return arg_str("sprig.hasKey", key, 2) in arg_map("sprig.hasKey", d)
 
 
-def _sprig_keys(*ds: Any) -> list:
-    out: list = []
+def _sprig_keys(*ds: Any) -> list[Any]:
+    out: list[Any] = []
     for d in ds:
         out.extend(arg_map("sprig.keys", d))
     return sorted(out)
 
 
-def _sprig_values(d: Any) -> list:
+def _sprig_values(d: Any) -> list[Any]:
     m = arg_map("sprig.values", d)
     return [m[k] for k in sorted(m)]
 
 
-def _sprig_pick(d: Any, *keys: Any) -> dict:
+def _sprig_pick(d: Any, *keys: Any) -> dict[Any, Any]:
     m = arg_map("sprig.pick", d)
     return {k: m[k] for k in keys if k in m}
 
 
-def _sprig_omit(d: Any, *keys: Any) -> dict:
+def _sprig_omit(d: Any, *keys: Any) -> dict[Any, Any]:
     m = arg_map("sprig.omit", d)
     return {k: v for k, v in m.items() if k not in keys}
 
 
-def _sprig_list_fn(name: str, op: Callable[[list], Any]) -> Callable[[Any], Any]:
+def _sprig_list_fn(name: str, op: Callable[[list[Any]], Any]) -> Callable[[Any], Any]:
     def f(v: Any) -> Any:
         return op(arg_list(name, v))
     return f
@@ -262,14 +262,14 @@ def _sprig_fail(msg: Any) -> Any:
     raise fail("sprig.fail", _strval(msg))
 
 
-def _sprig_split(sep: Any, s: Any) -> dict:
+def _sprig_split(sep: Any, s: Any) -> dict[Any, Any]:
     parts = go_split(arg_str("sprig.split", s, 2), arg_str("sprig.split", sep, 1))
     return {f"_{i}": p for i, p in enumerate(parts)}
 
 
-def _sprig_splitn(sep: Any, n: Any, s: Any) -> dict:
+def _sprig_splitn(sep: Any, n: Any, s: Any) -> dict[Any, Any]:
     parts = go_split(arg_str("sprig.splitn", s, 3), arg_str("sprig.splitn", sep, 1),
-                      arg_int("sprig.splitn", n, 2))
+                     arg_int("sprig.splitn", n, 2))
     return {f"_{i}": p for i, p in enumerate(parts)}
 
 
@@ -299,7 +299,7 @@ def _sprig_indent(n: Any, s: Any) -> str:
     return pad + arg_str("sprig.indent", s, 2).replace("\n", "\n" + pad)
 
 
-def _sprig_regex_find_all(regex: Any, s: Any, n: Any) -> list:
+def _sprig_regex_find_all(regex: Any, s: Any, n: Any) -> list[Any]:
     found = [m.group(0) for m in go_regex(arg_str("sprig.regexFindAll", regex)).finditer(
         arg_str("sprig.regexFindAll", s, 2))]
     n = arg_int("sprig.regexFindAll", n, 3)
@@ -322,6 +322,11 @@ def _sprig_regex_replace_all_literal(regex: Any, s: Any, repl: Any) -> str:
         lambda m: r, arg_str("sprig.regexReplaceAllLiteral", s, 2))
 
 
+def _sprig_regex_split(regex: Any, s: Any, n: Any) -> list[str]:
+    parts = go_regex(arg_str("sprig.regexSplit", regex)).split(arg_str("sprig.regexSplit", s, 2))
+    return parts if arg_int("sprig.regexSplit", n, 3) < 0 else parts[:n]
+
+
 def _sprig_b64dec(s: Any) -> str:
     try:
         return base64.b64decode(arg_str("sprig.b64dec", s).encode(), validate=True).decode()
@@ -333,7 +338,7 @@ def _s1(name: str, op: Callable[[str], Any]) -> Func:
     return Func(lambda s: op(arg_str(name, s)), 1, 1)
 
 
-def _sprig_without(lst: Any, *omit: Any) -> list:
+def _sprig_without(lst: Any, *omit: Any) -> list[Any]:
     return [x for x in arg_list("sprig.without", lst) if not any(values_equal(x, o) for o in omit)]
 
 
@@ -343,7 +348,7 @@ def _sprig_has(needle: Any, haystack: Any) -> bool:
     return any(values_equal(needle, x) for x in arg_list("sprig.has", haystack))
 
 
-def _sprig_slice(lst: Any, *idx: Any) -> list:
+def _sprig_slice(lst: Any, *idx: Any) -> list[Any]:
     items = arg_list("sprig.slice", lst)
     if not idx:
         return items
@@ -428,7 +433,7 @@ SPRIG: dict[str, Func] = {
     "split": Func(_sprig_split, 2, 2),
     "splitn": Func(_sprig_splitn, 3, 3),
     "splitList": Func(lambda sep, s: go_split(arg_str("sprig.splitList", s, 2),
-                                               arg_str("sprig.splitList", sep, 1)), 2, 2),
+                                              arg_str("sprig.splitList", sep, 1)), 2, 2),
     "join": Func(lambda sep, v: arg_str("sprig.join", sep).join(_strslice(v)), 2, 2),
     "sortAlpha": Func(lambda v: sorted(_strslice(v)), 1, 1),
     "b64enc": _s1("sprig.b64enc", lambda s: base64.b64encode(s.encode()).decode()),
@@ -439,9 +444,7 @@ SPRIG: dict[str, Func] = {
     "regexFindAll": Func(_sprig_regex_find_all, 3, 3),
     "regexReplaceAll": Func(_sprig_regex_replace_all, 3, 3),
     "regexReplaceAllLiteral": Func(_sprig_regex_replace_all_literal, 3, 3),
-    "regexSplit": Func(lambda r, s, n: (lambda parts: parts if arg_int("sprig.regexSplit", n, 3)
-                                        < 0 else parts[:n])(
-        go_regex(arg_str("sprig.regexSplit", r)).split(arg_str("sprig.regexSplit", s, 2))), 3, 3),
+    "regexSplit": Func(_sprig_regex_split, 3, 3),
     # lists and dicts
     "list": Func(lambda *xs: list(xs), 0, None),
     "dict": Func(_sprig_dict, 0, None),

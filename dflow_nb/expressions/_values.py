@@ -18,7 +18,7 @@ from typing import Any, Optional
 from dflow_nb.expressions._errors import ExpressionError
 
 __all__ = ["format_value", "go_sprint", "to_json", "from_json", "type_name", "plain",
-           "go_float", "json_float", "values_equal"]
+           "json_float", "values_equal"]
 
 
 def plain(v: Any) -> Any:
@@ -86,13 +86,9 @@ def _fmt_f(digits: str, dp: int) -> str:
     return digits[:dp] + "." + digits[dp:]
 
 
-def go_float(f: float) -> str:
+def _go_v(f: float) -> str:
     """Go ``%v`` of a float64 (strconv 'g' with the shortest digits): ``3``, ``0.5``,
     ``1e+06``, ``1e-05``, ``+Inf``, ``NaN``."""
-    return _go_v(f)
-
-
-def _go_v(f: float) -> str:
     if math.isnan(f):
         return "NaN"
     if math.isinf(f):
@@ -182,7 +178,7 @@ def to_json(v: Any, indent: Optional[str] = None) -> str:
     return "".join(parts)
 
 
-def _enc(v: Any, out: list, indent: Optional[str], level: str) -> None:
+def _enc(v: Any, out: list[str], indent: Optional[str], level: str) -> None:
     t = type(v)
     if t is str:
         out.append(_json_str(v))
