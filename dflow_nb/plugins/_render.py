@@ -97,11 +97,11 @@ def map_roots(text: str, roots: Sequence[str], prefix: str) -> str:
 def io_paths(template: OPTemplate) -> Dict[str, str]:
     """Every declared path of a template, keyed ``in:<name>``, ``out:<name>``, ``par:<name>``."""
     paths: Dict[str, str] = {}
-    for k, a in template.inputs.artifacts.items():
-        paths[f"in:{k}"] = a.path or f"/tmp/inputs/artifacts/{k}"
-    for k, a in template.outputs.artifacts.items():
-        if a.path:
-            paths[f"out:{k}"] = a.path
+    for k, given in template.inputs.artifacts.items():
+        paths[f"in:{k}"] = given.path or f"/tmp/inputs/artifacts/{k}"
+    for k, made in template.outputs.artifacts.items():
+        if made.path:
+            paths[f"out:{k}"] = made.path
     for k, p in template.outputs.parameters.items():
         if p.value_from_path:
             paths[f"par:{k}"] = p.value_from_path

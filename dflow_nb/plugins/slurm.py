@@ -303,8 +303,8 @@ class SlurmJobTemplate(Executor):
             script="\n".join(lines) + "\n", volumes=[volume], mounts=[mount])
 
         new = Steps(name=base)
-        for k, p in template.inputs.parameters.items():
-            new.inputs.parameters[k] = InputParameter(value=p.value) if p.has_value \
+        for k, param in template.inputs.parameters.items():
+            new.inputs.parameters[k] = InputParameter(value=param.value) if param.has_value \
                 else InputParameter()
         for k, a in template.inputs.artifacts.items():
             new.inputs.artifacts[k] = InputArtifact(optional=a.optional)
