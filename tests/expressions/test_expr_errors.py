@@ -20,6 +20,13 @@ def test_syntax_errors_say_where_and_what():
     assert message("") == "in expression '': empty expression (column 1)"
 
 
+def test_number_literals_out_of_range():
+    assert "integer literal is too large" in message("9223372036854775808")
+    assert "float literal is too large" in message("1e400")
+    assert "invalid number '0x'" in message("0x")
+    assert evaluate("1e19", {}) == 1e19  # a float above the int64 range is fine
+
+
 def test_unknown_functions_are_named():
     assert "unknown function 'nosuch'" in message("nosuch(1)")
     assert "unknown function 'sprig.nosuch'" in message("sprig.nosuch(1)")

@@ -7,7 +7,7 @@ import dflow_nb.expressions as pkg
 
 def test_no_eval_exec_or_compile_calls():
     forbidden = {"eval", "exec", "compile", "__import__"}
-    for path in pathlib.Path(pkg.__file__).parent.glob("*.py"):
+    for path in pathlib.Path(pkg.__file__).parent.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
