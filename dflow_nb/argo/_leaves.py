@@ -2,18 +2,24 @@
 every leaf ends with (timeout, deadline, retries)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Union
 
 from dflow_nb.argo._prescan import is_python
 from dflow_nb.argo._state import DEFAULT_PYTHON_IMAGE, DEFAULT_SHELL_IMAGE, State
 from dflow_nb.argo.script import python_op_script
 from dflow_nb.errors import ValidationError
-from dflow_nb.model.templates import ContainerOPTemplate, PythonScriptOPTemplate, ScriptOPTemplate
+from dflow_nb.model.templates import (
+    ContainerOPTemplate,
+    PythonScriptOPTemplate,
+    ResourceOPTemplate,
+    ScriptOPTemplate,
+)
 
 
-def leaf_template(st: State, tmpl: ScriptOPTemplate, t: Dict[str, Any]) -> Dict[str, Any]:
+def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
+                  t: Dict[str, Any]) -> Dict[str, Any]:
     """``t`` (the fields every template has) completed as a leaf template."""
-    if getattr(tmpl, "resource", None) is not None:
+    if isinstance(tmpl, ResourceOPTemplate):
         return _resource_template(t, tmpl)
     python = is_python(tmpl)
     image = tmpl.image or (DEFAULT_PYTHON_IMAGE if python or isinstance(
@@ -85,9 +91,23 @@ def _plain(obj: Any) -> Any:
                           expected="a dict (e.g. {'name': 'data', 'emptyDir': {}})", given=obj)
 
 
-def _resource_template(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
-    """A template whose ``resource`` (e.g. a SlurmJob) makes Argo create a Kubernetes object."""
-    t["resource"] = tmpl.resource.to_argo(tmpl)
+def _resource_template(t: Dict[str, Any], tmpl: ResourceOPTemplate) -> Dict[str, Any]:
+    """Argo applies a Kubernetes object (e.g. a wlm-operator SlurmJob) and waits on it."""
+    body: Dict[str, Any] = {}
+    if tmpl.action:
+        body["action"] = tmpl.action
+    if tmpl.manifest:
+        body["manifest"] = tmpl.manifest
+    if tmpl.success_condition:
+        body["successCondition"] = tmpl.success_condition
+    if tmpl.failure_condition:
+        body["failureCondition"] = tmpl.failure_condition
+    if tmpl.set_owner_reference is not None:
+        body["setOwnerReference"] = bool(tmpl.set_owner_reference)
+    if tmpl.flags:
+        body["flags"] = [str(f) for f in tmpl.flags]
+    body.update(getattr(tmpl, "argo_extra_body", {}) or {})
+    t["resource"] = body
     if tmpl.node_selector:
         t["nodeSelector"] = dict(tmpl.node_selector)
     return _limits(t, tmpl)

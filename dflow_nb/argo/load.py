@@ -2,14 +2,14 @@
 
 Template kinds: ``script`` -> ShellOPTemplate (sh/bash), PythonScriptOPTemplate (python) or
 ScriptOPTemplate (any other interpreter); ``container`` -> ContainerOPTemplate; ``resource`` ->
-a ShellOPTemplate carrying the body (``LoadedResource``; locally a wlm-operator SlurmJob runs its
-batch script with ``sbatch --wait``); ``steps`` and ``dag`` -> Steps and DAG with Step/Task
-objects. Argo fields the model has no slot for are kept
-verbatim in ``argo_extra`` dicts (on templates, script bodies, steps, artifacts and the
-workflow) so ``compile_workflow(load_workflow(m))`` gives ``m`` back. Normalisations (what does
-not survive a round trip byte for byte): integers in IntOrString fields become strings; a
-template input's ``default`` becomes ``value``; templates nobody references are kept in
-``argo_extra_templates`` but come after the reachable ones; key order is not kept.
+ResourceOPTemplate (locally its stand-in runs: a wlm-operator SlurmJob's batch script with
+``sbatch --wait``); ``steps`` and ``dag`` -> Steps and DAG with Step/Task objects. Argo fields
+the model has no slot for are kept verbatim in ``argo_extra`` dicts (on templates, script and
+resource bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m))``
+gives ``m`` back. Normalisations (what does not survive a round trip byte for byte): integers
+in IntOrString fields become strings; a template input's ``default`` becomes ``value``;
+templates nobody references are kept in ``argo_extra_templates`` but come after the reachable
+ones; key order is not kept.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from dflow_nb.model.steps import Steps
 from dflow_nb.model.templates import (
     ContainerOPTemplate,
     PythonScriptOPTemplate,
+    ResourceOPTemplate,
     ScriptOPTemplate,
     ShellOPTemplate,
 )
@@ -39,54 +40,14 @@ _BODY_KEYS = {"image", "command", "args", "source", "imagePullPolicy", "workingD
               "resources", "volumeMounts"}
 _RESOURCE_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "resource", "nodeSelector",
                   "timeout", "activeDeadlineSeconds", "retryStrategy"}
+_RESOURCE_BODY_KEYS = {"action", "manifest", "successCondition", "failureCondition",
+                       "setOwnerReference", "flags"}
 _STEP_KEYS = {"name", "template", "arguments", "when", "withItems", "withParam",
               "withSequence", "continueOn", "hooks", "depends", "dependencies"}
 _CONTAINER_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "steps", "dag",
                    "parallelism", "failFast"}
 _SPEC_KEYS = {"entrypoint", "templates", "arguments", "onExit", "parallelism", "podGC",
               "imagePullSecrets", "artifactRepositoryRef"}
-
-
-class LoadedResource:
-    """An Argo ``resource`` template's body, emitted back unchanged by the compiler."""
-
-    def __init__(self, body: Dict[str, Any]) -> None:
-        self.body = body
-
-    def to_argo(self, template: Any = None) -> Dict[str, Any]:
-        import copy
-        return copy.deepcopy(self.body)
-
-    def slurm_batch(self) -> Optional[str]:
-        """The batch script when the manifest is a wlm-operator SlurmJob, else None."""
-        import yaml
-        try:
-            obj = yaml.safe_load(self.body.get("manifest") or "")
-        except yaml.YAMLError:
-            return None
-        if not isinstance(obj, dict) or obj.get("kind") != "SlurmJob" or \
-                not str(obj.get("apiVersion", "")).startswith("wlm.sylabs.io/"):
-            return None
-        batch = (obj.get("spec") or {}).get("batch")
-        return batch if isinstance(batch, str) else None
-
-    def __repr__(self) -> str:
-        return f"LoadedResource(action={self.body.get('action')!r})"
-
-
-# How the local engine runs a loaded SlurmJob (wlm-operator's part, as SlurmJobTemplate's job
-# template does): the batch script goes into the job directory and ``sbatch --wait`` runs it.
-_SLURM_LOCAL = (
-    "if ! command -v sbatch >/dev/null 2>&1; then echo 'this resource template creates a "
-    "wlm-operator SlurmJob: it needs Argo (or sbatch on this machine)' >&2; exit 2; fi\n"
-    "printf '%s' \"$DFLOW_NB_BATCH\" > \"$d/batch.sh\"\n"
-    "sbatch --wait --parsable -J \"dflow-$(basename \"$d\")\" -o \"$d/slurm.out\" "
-    "\"$d/batch.sh\" || { code=$?; cat \"$d/stderr\" \"$d/slurm.out\" >&2 2>/dev/null; "
-    "echo \"Slurm job failed (exit code $code)\" >&2; exit $code; }\n")
-_JOBDIR = "d='{{inputs.parameters.jobdir}}'\n"   # SlurmJobTemplate's job directory
-_TMPDIR = "d=$(mktemp -d)\n"
-_NO_K8S = ("echo 'a resource template creates a Kubernetes object: it needs Argo' >&2\n"
-           "exit 2\n")
 
 
 class RawData:
@@ -289,23 +250,21 @@ class _Loader:
         return tmpl
 
     def _resource(self, t: Dict[str, Any]) -> Any:
-        """A ``resource`` template: kept verbatim for the manifest (``LoadedResource``). The
-        local engine runs a wlm-operator SlurmJob's batch script with ``sbatch --wait`` (as
-        ``SlurmJobTemplate`` does); any other resource needs Kubernetes and fails saying so."""
+        """A ``resource`` template; its fields the model has no slot for (``mergeStrategy``,
+        ``manifestFrom``) are kept for the manifest."""
         io = self._io(t)
-        resource = LoadedResource(t["resource"])
-        batch = resource.slurm_batch()
-        tmpl = ShellOPTemplate(name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
-                               script=_NO_K8S if batch is None else (
-                                   _JOBDIR if "jobdir" in io["inputs"].parameters
-                                   else _TMPDIR) + _SLURM_LOCAL,
-                               envs={"DFLOW_NB_BATCH": batch} if batch is not None else None,
-                               timeout=t.get("timeout"), retry_strategy=t.get("retryStrategy"),
-                               memoize_key=io["memoize_key"], annotations=io["annotations"],
-                               labels=io["labels"], node_selector=t.get("nodeSelector"),
-                               active_deadline_seconds=t.get("activeDeadlineSeconds"))
-        tmpl.resource = resource
-        tmpl.remap_paths = False
+        body = t["resource"]
+        tmpl = ResourceOPTemplate(
+            name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
+            action=body.get("action", ""), manifest=body.get("manifest", ""),
+            success_condition=body.get("successCondition"),
+            failure_condition=body.get("failureCondition"),
+            set_owner_reference=body.get("setOwnerReference"), flags=body.get("flags"),
+            timeout=t.get("timeout"), retry_strategy=t.get("retryStrategy"),
+            active_deadline_seconds=t.get("activeDeadlineSeconds"),
+            node_selector=t.get("nodeSelector"), memoize_key=io["memoize_key"],
+            annotations=io["annotations"], labels=io["labels"])
+        tmpl.argo_extra_body = {k: v for k, v in body.items() if k not in _RESOURCE_BODY_KEYS}
         tmpl.argo_extra = {k: v for k, v in t.items() if k not in _RESOURCE_KEYS}
         if "memoize" in t and not _is_default_memo(t["memoize"]):
             tmpl.argo_extra["memoize"] = t["memoize"]

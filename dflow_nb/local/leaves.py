@@ -23,7 +23,7 @@ from dflow_nb.local.results import RESULT_LIMIT, Art, Result, Scope, SliceArg, S
 from dflow_nb.local.subprocesses import run_script
 from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
-from dflow_nb.model.templates import OPTemplate, ScriptOPTemplate, declared_roots
+from dflow_nb.model.templates import OPTemplate, ResourceOPTemplate, ScriptOPTemplate, declared_roots
 from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
 from dflow_nb.python.op_runner import OPCall, SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
@@ -96,6 +96,8 @@ class LeafRunner:
             if isinstance(tmpl, PythonOPTemplate):
                 assert not isinstance(slice_spec, list)   # only a rendered script merges slices
                 return await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
+            if isinstance(tmpl, ResourceOPTemplate):   # Kubernetes objects need Argo
+                tmpl = tmpl.stand_in()
             if isinstance(tmpl, ScriptOPTemplate):
                 return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout,
                                                   slice_spec)

@@ -1,4 +1,5 @@
-"""Leaf templates (Argo ``script``/``container``): shell and Python scripts, and their base."""
+"""Leaf templates (Argo ``script``/``container``/``resource``): shell and Python scripts, Kubernetes
+objects, and their base."""
 from __future__ import annotations
 
 import copy
@@ -39,6 +40,9 @@ class ScriptOPTemplate(OPTemplate):
     """A script run by ``command`` inside ``image`` (Argo ``script`` template)."""
 
     default_command: List[str] = ["sh"]
+    # The local engine points the script's /tmp and declared paths at the step's own view of
+    # the file system; False for a script whose paths are real paths of this machine.
+    remap_paths = True
 
     def __init__(self, name: Optional[str] = None, inputs: Optional[Inputs] = None,
                  outputs: Optional[Outputs] = None, image: Optional[str] = None,
@@ -103,6 +107,89 @@ class ContainerOPTemplate(ScriptOPTemplate):
     """An Argo ``container`` template: ``command`` + ``args``, no script body."""
 
     default_command: List[str] = []
+
+
+class ResourceOPTemplate(OPTemplate):
+    """An Argo ``resource`` template: Argo applies ``manifest`` (a Kubernetes object, as YAML)
+    with ``action`` and waits until ``success_condition`` or ``failure_condition`` holds.
+
+    Args mirror Argo's ResourceTemplate: ``action`` (create, apply, patch, replace, delete,
+    get), ``manifest``, ``success_condition``/``failure_condition`` (label-selector syntax on
+    the object's fields), ``set_owner_reference`` (the object is deleted with the workflow) and
+    ``flags`` (extra ``kubectl`` arguments); and the fields Argo allows on any leaf.
+    """
+
+    def __init__(self, name: Optional[str] = None, inputs: Optional[Inputs] = None,
+                 outputs: Optional[Outputs] = None, action: str = "create", manifest: str = "",
+                 success_condition: Optional[str] = None,
+                 failure_condition: Optional[str] = None,
+                 set_owner_reference: Optional[bool] = None, flags: Optional[List[str]] = None,
+                 timeout: Optional[Union[int, str]] = None,
+                 retry_strategy: Optional[Dict[str, Any]] = None,
+                 active_deadline_seconds: Optional[int] = None,
+                 node_selector: Optional[Dict[str, str]] = None,
+                 memoize_key: Optional[str] = None,
+                 annotations: Optional[Dict[str, str]] = None,
+                 labels: Optional[Dict[str, str]] = None) -> None:
+        super().__init__(name, inputs, outputs, memoize_key, annotations, labels)
+        self.action = action
+        self.manifest = manifest
+        self.success_condition = success_condition
+        self.failure_condition = failure_condition
+        self.set_owner_reference = set_owner_reference
+        self.flags = list(flags or [])
+        self.timeout = timeout
+        self.retry_strategy = retry_strategy
+        self.active_deadline_seconds = active_deadline_seconds
+        self.node_selector = node_selector
+
+    def slurm_batch(self) -> Optional[str]:
+        """The batch script when the manifest is a wlm-operator ``SlurmJob``, else None."""
+        import yaml
+        try:
+            obj = yaml.safe_load(self.manifest or "")
+        except yaml.YAMLError:
+            return None
+        if not isinstance(obj, dict) or obj.get("kind") != "SlurmJob" or \
+                not str(obj.get("apiVersion", "")).startswith("wlm.sylabs.io/"):
+            return None
+        batch = (obj.get("spec") or {}).get("batch")
+        return batch if isinstance(batch, str) else None
+
+    def stand_in(self) -> "ShellOPTemplate":
+        """What the local engine runs in this template's place (creating Kubernetes objects
+        needs Argo). For a wlm-operator SlurmJob it plays the operator: ``sbatch --wait`` of
+        the job's batch script, in the ``jobdir`` input's directory when there is one (as
+        SlurmJobTemplate's job has), else a fresh one. Any other object fails saying so.
+
+        The builder of the template (SlurmJobTemplate) and the loader of a manifest both get
+        this same stand-in, so a loaded manifest runs locally as the original workflow did.
+        """
+        batch = self.slurm_batch()
+        if batch is None:
+            script, envs = _NEEDS_ARGO, {}
+        else:
+            jobdir = _JOBDIR if "jobdir" in self.inputs.parameters else _TMPDIR
+            script, envs = jobdir + _SBATCH_WAIT, {"DFLOW_NB_BATCH": batch}
+        local = ShellOPTemplate(name=self.name, inputs=self.inputs, outputs=self.outputs,
+                                script=script, envs=envs, timeout=self.timeout,
+                                retry_strategy=self.retry_strategy,
+                                active_deadline_seconds=self.active_deadline_seconds)
+        local.remap_paths = False   # the job directory is a real path shared with Slurm
+        return local
+
+
+_SBATCH_WAIT = (
+    "if ! command -v sbatch >/dev/null 2>&1; then echo 'this resource template creates a "
+    "wlm-operator SlurmJob: it needs Argo (or sbatch on this machine)' >&2; exit 2; fi\n"
+    "printf '%s' \"$DFLOW_NB_BATCH\" > \"$d/batch.sh\"\n"
+    "sbatch --wait --parsable -J \"dflow-$(basename \"$d\")\" -o \"$d/slurm.out\" "
+    "\"$d/batch.sh\" || { code=$?; cat \"$d/stderr\" \"$d/slurm.out\" >&2 2>/dev/null; "
+    "echo \"Slurm job failed (exit code $code)\" >&2; exit $code; }\n")
+_JOBDIR = "d='{{inputs.parameters.jobdir}}'\n"
+_TMPDIR = "d=$(mktemp -d)\n"
+_NEEDS_ARGO = ("echo 'a resource template creates a Kubernetes object: it needs Argo' >&2\n"
+               "exit 2\n")
 
 
 def declared_roots(template: Any) -> List[str]:

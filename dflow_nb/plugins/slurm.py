@@ -26,7 +26,7 @@ from dflow_nb.model.executor import Executor, Template
 from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
-from dflow_nb.model.templates import ScriptOPTemplate, ShellOPTemplate, declared_roots
+from dflow_nb.model.templates import ResourceOPTemplate, ScriptOPTemplate, ShellOPTemplate, declared_roots
 from dflow_nb.plugins._render import clone_io, map_roots, rendered_name
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python.python_op_template import PythonOPTemplate
@@ -152,9 +152,8 @@ class SlurmJob:
         return {"apiVersion": WLM_API, "kind": "SlurmJob",
                 "metadata": {"name": "{{pod.name}}"}, "spec": spec}
 
-    def to_argo(self, template: Any = None) -> Dict[str, Any]:
-        """The template's ``resource`` field (the manifest as YAML, the batch script as a
-        literal block)."""
+    def manifest_yaml(self) -> str:
+        """The SlurmJob as YAML, the batch script as a readable literal block."""
         import yaml
 
         class Dumper(yaml.SafeDumper):
@@ -165,10 +164,20 @@ class SlurmJob:
             return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
         Dumper.add_representer(str, text)
-        return {"action": self.action,
-                "manifest": yaml.dump(self.get_manifest(), Dumper=Dumper, sort_keys=False),
-                "successCondition": self.success_condition,
-                "failureCondition": self.failure_condition, "setOwnerReference": True}
+        return yaml.dump(self.get_manifest(), Dumper=Dumper, sort_keys=False)
+
+    def template(self, name: str, inputs: Optional[Inputs] = None,
+                 timeout: Optional[Union[int, str]] = None,
+                 retry_strategy: Optional[Dict[str, Any]] = None) -> ResourceOPTemplate:
+        """The Argo ``resource`` template that creates this SlurmJob and waits for its end (the
+        SlurmJob is deleted with the workflow). Locally its stand-in runs the batch script with
+        ``sbatch --wait``."""
+        return ResourceOPTemplate(name=name, inputs=inputs, action=self.action,
+                                  manifest=self.manifest_yaml(),
+                                  success_condition=self.success_condition,
+                                  failure_condition=self.failure_condition,
+                                  set_owner_reference=True, timeout=timeout,
+                                  retry_strategy=retry_strategy)
 
     def __repr__(self) -> str:
         return f"SlurmJob(node_selector={self.node_selector!r})"
@@ -261,7 +270,7 @@ class SlurmJobTemplate(Executor):
             envs={"DFLOW_NB_SCRIPT": map_roots(template.script or "", roots, ROOT_MARK)})
 
         # job: the SlurmJob; its batch script runs the template's script in the job dir. On
-        # Argo the ``resource`` is what runs; the local engine runs the script instead, which
+        # Argo the resource template is what runs; the local engine runs its stand-in, which
         # plays wlm-operator's part with ``sbatch --wait`` (when the workdir is on this machine).
         command = self.remote_command or list(template.command)
         run = " ".join(q(c) for c in command) + " script" + \
@@ -270,20 +279,8 @@ class SlurmJobTemplate(Executor):
                 f"{run} > stdout 2> stderr\ncode=$?\necho $code > exit_code\nexit $code\n")
         resource = SlurmJob(header=self.header, node_selector=self.node_selector,
                             results=self.results, batch_body=body)
-        local = (
-            "d='{{inputs.parameters.jobdir}}'\n"
-            "if ! command -v sbatch >/dev/null 2>&1; then echo 'SlurmJobTemplate creates a "
-            "wlm-operator SlurmJob: it needs Argo (or sbatch on this machine)' >&2; exit 2; fi\n"
-            "printf '%s' \"$DFLOW_NB_BATCH\" > \"$d/batch.sh\"\n"
-            "sbatch --wait --parsable -J \"dflow-$(basename \"$d\")\" -o \"$d/slurm.out\" "
-            "\"$d/batch.sh\" || { code=$?; cat \"$d/stderr\" \"$d/slurm.out\" >&2 2>/dev/null; "
-            "echo \"Slurm job failed (exit code $code)\" >&2; exit $code; }\n")
-        job = ShellOPTemplate(
-            name=f"{base}-job", inputs=Inputs({"jobdir": InputParameter()}),
-            image=self.prepare_image, script=local, envs={"DFLOW_NB_BATCH": resource.batch()},
-            timeout=template.timeout, retry_strategy=template.retry_strategy)
-        job.resource = resource
-        job.remap_paths = False
+        job = resource.template(f"{base}-job", inputs=Inputs({"jobdir": InputParameter()}),
+                                timeout=template.timeout, retry_strategy=template.retry_strategy)
 
         # collect: outputs back to their declared paths; the job's output and exit code
         _, outputs = clone_io(template)

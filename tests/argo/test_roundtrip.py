@@ -9,6 +9,7 @@ import yaml
 from dflow_nb import Workflow
 from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.argo.load import load_workflow
+from dflow_nb.model.templates import ResourceOPTemplate
 
 MANIFESTS = sorted((Path(__file__).parent / "manifests").glob("*.yaml"))
 INT_OR_STRING = ("activeDeadlineSeconds", "limit", "count", "start", "end", "factor")
@@ -113,9 +114,11 @@ def test_a_compiled_slurm_job_template_round_trips(validate_manifest):
     assert canon(compile_workflow(wf)) == canon(m)
     res = next(t for t in m["spec"]["templates"] if "resource" in t)
     tmpl = _templates(wf.entrypoint)[res["name"]]
+    assert isinstance(tmpl, ResourceOPTemplate)
     batch = yaml.safe_load(res["resource"]["manifest"])["spec"]["batch"]
-    assert tmpl.envs["DFLOW_NB_BATCH"] == batch
-    assert "d='{{inputs.parameters.jobdir}}'" in tmpl.script and "sbatch --wait" in tmpl.script
+    local = tmpl.stand_in()
+    assert local.envs["DFLOW_NB_BATCH"] == batch
+    assert "d='{{inputs.parameters.jobdir}}'" in local.script and "sbatch --wait" in local.script
 
 
 def test_a_loaded_resource_template_runs_locally_with_a_clear_failure(tmp_path):

@@ -106,17 +106,17 @@ def test_localhost_mode_reports_a_failing_job(slurm, tmp_path):
 def test_slurm_job_resource_is_a_wlm_operator_slurmjob():
     job = SlurmJob(header=HEADER, node_selector={"wlm.sylabs.io/containers": "singularity"},
                    batch_body="srun hostname\n")
-    r = job.to_argo()
-    assert r["action"] == "create"
-    assert r["successCondition"] == "status.status == Succeeded"
-    assert r["failureCondition"] == "status.status in (Failed,Cancelled)"
-    m = yaml.safe_load(r["manifest"])
+    r = job.template("job")
+    assert r.action == "create" and r.set_owner_reference is True
+    assert r.success_condition == "status.status == Succeeded"
+    assert r.failure_condition == "status.status in (Failed,Cancelled)"
+    m = yaml.safe_load(r.manifest)
     assert m["apiVersion"] == "wlm.sylabs.io/v1alpha1" and m["kind"] == "SlurmJob"
     assert m["metadata"]["name"] == "{{pod.name}}"
     assert m["spec"]["nodeSelector"] == {"wlm.sylabs.io/containers": "singularity"}
     assert m["spec"]["batch"] == ("#!/bin/bash\n#SBATCH --time=7\n#SBATCH --comment=dflow-nb-header\n"
                                   "export GREETING=hi\nsrun hostname\n")
-    assert "batch: |" in r["manifest"]  # readable in the manifest
+    assert "batch: |" in r.manifest  # readable in the manifest
 
 
 def test_slurm_job_template_renders_prepare_job_collect():
