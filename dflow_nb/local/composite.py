@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any, Dict, List, Optional, Protocol, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Tuple, Union
 
 from dflow_nb.expressions import ExpressionError, evaluate, evaluate_when, render
 from dflow_nb.hub.records import StepRecord
@@ -48,11 +48,12 @@ class Invoke(Protocol):
 class CompositeRunner:
     """Runs the steps of Steps and DAG templates for one workflow run."""
 
-    def __init__(self, workflow: Workflow, book: NodeBook, wf: WorkflowScope, invoke: Invoke,
-                 reuse: Dict[str, StepRecord], fail_fast: Dict[str, asyncio.Event]) -> None:
+    def __init__(self, workflow: Workflow, book: NodeBook, wf_scope: WorkflowScope,
+                 invoke: Invoke, reuse: Dict[str, StepRecord],
+                 fail_fast: Dict[str, asyncio.Event]) -> None:
         self.workflow = workflow          # its context is the default executor of leaves
         self.book = book
-        self.wf = wf
+        self.wf_scope = wf_scope
         self.invoke = invoke
         self.reuse = reuse
         self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
@@ -84,7 +85,7 @@ class CompositeRunner:
             failed = None
             previous = [o for r in results for o in r.outbound]
             for s, r in zip(group, results):
-                expose(scope, "steps", s.name, r, self.wf)
+                expose(scope, "steps", s.name, r, self.wf_scope)
                 if not r.ok and failed is None:
                     failed = r
             if failed is not None:
@@ -117,11 +118,11 @@ class CompositeRunner:
                 tn = self.book.make(f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                                     parent=n["id"], template=t.template.name)
                 r = self.book.finish(tn, Result("Omitted", "omitted: depends condition not met"))
-                expose(scope, "tasks", t.name, r, self.wf)
+                expose(scope, "tasks", t.name, r, self.wf_scope)
                 done[t.name].set_result(r)
                 return
             r = await self.run_step(t, f"{n['name']}.{t.name}", n["id"], scope, n["id"], sem)
-            expose(scope, "tasks", t.name, r, self.wf)
+            expose(scope, "tasks", t.name, r, self.wf_scope)
             if not r.ok and stop["failed"] is None and t.name not in handled:
                 stop["failed"] = r
             done[t.name].set_result(r)
@@ -309,7 +310,8 @@ def continue_on(step: Step, res: Result) -> Result:
     return res
 
 
-def hook_parts(hook: Any) -> Tuple[Template, Dict[str, Any], Dict[str, Any], Any]:
+def hook_parts(hook: Union[Step, Dict[str, Any], Template]
+               ) -> Tuple[Template, Dict[str, Any], Dict[str, Any], Any]:
     """(template, parameters, artifacts, expression) of a hook given as a Step, a dict
     ``{"template": ..., "parameters": ..., "expression": ...}`` or a bare template."""
     if isinstance(hook, Step):

@@ -58,16 +58,16 @@ class Run:
         self.prior = prior or {}          # Succeeded nodes of an earlier attempt (resume), by name
         self.shutdown: Optional[str] = None   # "Terminate" or "Stop" once asked
         self.book = NodeBook(wf_id, store)
-        self.globals = WorkflowScope(wf_id)
+        self.wf_scope = WorkflowScope(wf_id)
         fail_fast: Dict[str, asyncio.Event] = {}   # Steps(fail_fast=True) node id -> tripped
         self.leaves = LeafRunner(wf_id, wf_dir, pool, processes, workflow.parallelism,
-                                 self.book, self.globals, fail_fast)
-        self.composites = CompositeRunner(workflow, self.book, self.globals, self.invoke,
+                                 self.book, self.wf_scope, fail_fast)
+        self.composites = CompositeRunner(workflow, self.book, self.wf_scope, self.invoke,
                                           reuse or {}, fail_fast)
 
     # -- the workflow --------------------------------------------------------------------------
     async def main(self) -> Tuple[str, Optional[str]]:
-        scope = self.globals.scope
+        scope = self.wf_scope.scope
         params = {}
         for k, v in (self.wf.parameters or {}).items():
             text = format_value(encode_parameter(v)) if not isinstance(v, str) else v
@@ -144,7 +144,7 @@ class Run:
             self.store.set_suspended(self.id, False)
 
     def global_outputs(self) -> Dict[str, Any]:
-        return self.globals.outputs()
+        return self.wf_scope.outputs()
 
     # -- one template invocation ---------------------------------------------------------------
     async def invoke(self, tmpl: Template, name: str, display: str, boundary: str,
@@ -228,7 +228,7 @@ class Run:
         n["inputs"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()],
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
-        local = dict(self.globals.scope)   # workflow.* (globals included), not the caller's steps
+        local = dict(self.wf_scope.scope)   # workflow.* (globals included), not the caller's steps
         for k in ("workflow.status", "workflow.failures", "retries"):   # exit handlers, retries
             if k in scope:
                 local[k] = scope[k]
@@ -242,7 +242,7 @@ class Run:
             if res.ok:
                 res.phase = "Succeeded"
                 res.message = None
-                template_outputs(tmpl, local, res, self.globals)
+                template_outputs(tmpl, local, res, self.wf_scope)
         except (StepError, ExpressionError) as exc:
             res = Result("Error", str(exc))
         return self.book.finish(n, res)
@@ -252,5 +252,5 @@ class Run:
         res = result_from_outputs(n.get("outputs") or {}, "Succeeded", n.get("message"))
         res.node_id = n["id"]
         if tmpl.is_leaf:
-            self.globals.publish(tmpl, res)
+            self.wf_scope.publish(tmpl, res)
         return res

@@ -33,7 +33,7 @@ class LeafRunner:
     """Runs the leaves of one workflow run; shares the process-wide pool and process limit."""
 
     def __init__(self, wf_id: str, wf_dir: Path, pool: WorkerPool, processes: asyncio.Semaphore,
-                 parallelism: Optional[int], book: NodeBook, wf: WorkflowScope,
+                 parallelism: Optional[int], book: NodeBook, wf_scope: WorkflowScope,
                  fail_fast: Dict[str, asyncio.Event]) -> None:
         self.wf_id = wf_id
         self.pool = pool
@@ -44,7 +44,7 @@ class LeafRunner:
         self.gate.set()
         self.dirs = StepDirs(wf_dir)
         self.book = book
-        self.wf = wf
+        self.wf_scope = wf_scope
         self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
         self._op_blobs: Dict[int, bytes] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
@@ -79,7 +79,7 @@ class LeafRunner:
             res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
         except (StepError, ExpressionError, OSError, ValueError) as exc:
             res = Result("Error", str(exc))
-        self.wf.publish(tmpl, res)
+        self.wf_scope.publish(tmpl, res)
         executor_record(n)
         progress = d / "progress"
         if progress.exists():

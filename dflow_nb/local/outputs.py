@@ -47,7 +47,7 @@ class WorkflowScope:
 
 
 def template_outputs(tmpl: CompositeTemplate, scope: Scope, res: Result,
-                     wf: WorkflowScope) -> None:
+                     wf_scope: WorkflowScope) -> None:
     """A Steps/DAG template's outputs, from its steps' (``valueFrom``) into ``res``."""
     for k, p in tmpl.outputs.parameters.items():
         value: Optional[str] = None
@@ -67,20 +67,20 @@ def template_outputs(tmpl: CompositeTemplate, scope: Scope, res: Result,
             value = p.default if isinstance(p.default, str) else json.dumps(p.default)
         res.parameters[k] = value
         if p.global_name:
-            wf.set_parameter(p.global_name, value)
+            wf_scope.set_parameter(p.global_name, value)
     for k, a in tmpl.outputs.artifacts.items():
         src = a._from if a._from is not None else a.from_expression
         art = resolve_artifact(src, scope) if src is not None else None
         res.artifacts[k] = art
         if a.global_name and art is not None:
-            wf.set_artifact(a.global_name, art)
+            wf_scope.set_artifact(a.global_name, art)
 
 
-def expose(scope: Scope, kind: str, name: str, r: Result, wf: WorkflowScope) -> None:
+def expose(scope: Scope, kind: str, name: str, r: Result, wf_scope: WorkflowScope) -> None:
     """Show a finished step's outputs to its siblings (``steps.<name>...`` or
     ``tasks.<name>...``), and the global outputs set so far, as Argo's scope does."""
     base = f"{kind}.{name}"
-    scope.update({k: v for k, v in wf.scope.items() if k.startswith("workflow.outputs.")})
+    scope.update({k: v for k, v in wf_scope.scope.items() if k.startswith("workflow.outputs.")})
     scope[f"{base}.status"] = r.phase
     scope[f"{base}.id"] = r.node_id
     for k, v in r.parameters.items():
