@@ -42,8 +42,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     steps.add_argument("id")
     args = parser.parse_args(argv)
     if args.command == "list":
-        for wf in query_workflows(args.workdir):
-            print(f"{wf.id:32} {wf.phase:10} {_when(wf.startedAt)}")
+        for rec in query_workflows(args.workdir):
+            print(f"{rec.id:32} {rec.phase:10} {_when(rec.startedAt)}")
         return 0
     wf = Workflow(id=args.id, workdir=args.workdir)
     try:

@@ -174,10 +174,17 @@ class Workflow:
     def resubmit(self, wait: Optional[bool] = None) -> WorkflowRecord:
         """A new run (new id) of the same workflow model."""
         if self.entrypoint is None:
-            model = self.backend.spec(self._require_id())
+            model = self.model()
             self.name, self.entrypoint, self.parameters, self.on_exit = (
                 model.name, model.entrypoint, model.parameters, model.on_exit)
         return self.submit(wait=wait)
+
+    def model(self) -> "Workflow":
+        """The workflow model of this run: this object when it holds its steps, else the copy
+        the engine kept (the stored model locally, the manifest loaded back on Argo)."""
+        if self.entrypoint is not None:
+            return self
+        return self.backend.spec(self._require_id())
 
     def logs(self, step: Union[str, StepRecord, None] = None, tail: Optional[int] = None,
              grep: Optional[str] = None, container: str = "main") -> str:

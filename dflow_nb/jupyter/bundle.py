@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from dflow_nb.hub.records import WorkflowRecord
+from dflow_nb.hub.workflow import Workflow
 
 MIME_TYPE = "application/vnd.dflow-nb.workflow+json"
 
@@ -16,7 +17,7 @@ class BundleError(RuntimeError):
     """The run exists but its bundle could not be built (the reason is the message)."""
 
 
-def bundle_of(wf: Any) -> Dict[str, Any]:
+def bundle_of(wf: Workflow) -> Dict[str, Any]:
     """The bundle of a ``Workflow`` with an id (the ``MIME_TYPE`` entry of its display)."""
     from dflow_nb.notebook.display import workflow_bundle
     out = workflow_bundle(wf)

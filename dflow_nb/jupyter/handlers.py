@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
@@ -15,6 +15,7 @@ from traitlets import Unicode
 from traitlets.config import Configurable
 
 from dflow_nb.errors import WorkflowNotFound
+from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow, query_workflows
 from dflow_nb.jupyter.bundle import BundleError, bundle_of, summary
 
@@ -100,12 +101,12 @@ class LogHandler(_Base):
         if not steps:
             raise web.HTTPError(404, f"workflow {wf_id} has no step {node_id!r}")
         step = steps[0]
-        text, truncated = _log_of(wf, step, limit)
+        text, truncated = _log_of(step, limit)
         return {"workflow": wf_id, "node": node_id, "step": step.displayName,
                 "phase": step.phase, "log": text, "truncated": truncated}
 
 
-def _log_of(wf: Workflow, step: Any, limit: int) -> "tuple[str, bool]":
+def _log_of(step: StepRecord, limit: int) -> Tuple[str, bool]:
     """A step's log from its record: the local engine's ``<step dir>/log.txt`` (its tail)."""
     path: Optional[Path] = Path(step.dir) / "log.txt" if step.dir else None
     if path is None or not path.is_file():

@@ -6,8 +6,8 @@ failing line and breakpoints work. Inputs are the step's recorded ones: paramete
 ``<step dir>/inputs/parameters/<name>`` and the artifacts the engine placed under
 ``<step dir>/inputs/artifacts/<name>``. It writes only below ``<step dir>/debug/``.
 
-The OP comes from the stored workflow model (``LocalBackend.spec``) or the Workflow object the
-notebook built; a sliced step gets the slice index its node name records.
+The OP comes from the Workflow object the notebook built, or else the model the engine kept
+(``Workflow.model()``); a sliced step gets the slice index its node name records.
 
 On Argo the step's inputs come from the cluster: parameter texts from the node's recorded
 ``inputs`` in ``status.nodes`` (the slice from its ``dflow_slice`` parameter), and input artifacts
@@ -22,11 +22,17 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Set, Tuple, Type, Union
 
+from dflow_nb.hub.records import StepRecord
+from dflow_nb.hub.workflow import Workflow
+from dflow_nb.model.composite import CompositeTemplate
+from dflow_nb.model.step import Step, Template
 from dflow_nb.notebook.graph import loop_base
+from dflow_nb.python.op import OP
 from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
 
+AnyOP = Union[Type[OP], OP]   # what a PythonOPTemplate carries: the class or an instance
 _SLICE = re.compile(r"^(?P<base>.*)\((?P<j>\d+):(?P<desc>.*)\)(\(\d+\))?$", re.S)
 
 
@@ -34,50 +40,30 @@ class DebugError(LookupError):
     """The step cannot be re-run here (no Python OP, no recorded inputs, no stored model)."""
 
 
-def stored_model(workflow: Any) -> Any:
+def stored_model(workflow: Workflow) -> Workflow:
     """The Workflow model a run started from: the notebook's own object if it has templates,
-    else the copy the engine stored (``backend.spec``)."""
-    if getattr(workflow, "entrypoint", None) is not None:
-        return workflow
-    getter = getattr(workflow, "model", None)
-    if callable(getter):
-        return getter()
-    backend = getattr(workflow, "backend", None)
-    spec = getattr(backend, "spec", None)
+    else the copy the engine kept (``Workflow.model()``)."""
     try:
-        if callable(spec):
-            return spec(workflow.id)
-        from dflow_nb.local.backend import LocalBackend
-        return LocalBackend(workflow.workdir).spec(workflow.id)
+        return workflow.model()
     except LookupError as exc:
         raise DebugError(str(exc)) from None
-    except NotImplementedError:
-        raise DebugError("this engine does not keep the run's model yet (re-running a step on "
-                         "Argo needs its inputs from S3: not available yet)") from None
 
 
-def _walk(container: Any, seen: set) -> Iterator[Any]:
+def _walk(container: Optional[Template], seen: Set[int]) -> Iterator[Step]:
     """Every Step/Task of a model, nested templates included."""
-    if container is None or id(container) in seen:
+    if not isinstance(container, CompositeTemplate) or id(container) in seen:
         return
     seen.add(id(container))
-    kids: List[Any] = []
-    if hasattr(container, "steps"):
-        kids = [s for group in container.steps for s in group]
-    elif hasattr(container, "tasks"):
-        kids = list(container.tasks)
-    for step in kids:
+    for step in container.children():
         yield step
-        tmpl = getattr(step, "template", None)
-        if tmpl is not None and not getattr(tmpl, "is_leaf", True):
-            yield from _walk(tmpl, seen)
+        yield from _walk(step.template, seen)
 
 
-def find_step(model: Any, step: Any) -> Tuple[Any, Any]:
+def find_step(model: Workflow, step: StepRecord) -> Tuple[Step, Template]:
     """The model's Step and template behind a record (matched by template name)."""
-    seen: set = set()
-    roots = [model.entrypoint, getattr(model, "on_exit", None)]
-    fallback = None
+    seen: Set[int] = set()
+    roots = [model.entrypoint, model.on_exit]
+    fallback: Optional[Tuple[Step, Template]] = None
     for root in roots:
         for s in _walk(root, seen):
             if getattr(s.template, "name", None) == step.templateName:
@@ -92,13 +78,13 @@ def find_step(model: Any, step: Any) -> Tuple[Any, Any]:
     return fallback
 
 
-def argo_backend(workflow: Any) -> Any:
+def argo_backend(workflow: Workflow) -> Any:
     """The workflow's Argo backend (one that can read raw nodes), or None for a local run."""
-    backend = getattr(workflow, "backend", None)
-    return backend if getattr(backend, "kind", None) == "argo" else None
+    backend = workflow.backend
+    return backend if backend.kind == "argo" else None
 
 
-def leaf_of(workflow: Any, step: Any) -> Any:
+def leaf_of(workflow: Workflow, step: StepRecord) -> StepRecord:
     """The record that ran: the step itself, or the last attempt under a Retry node."""
     if step.dir:
         return step
@@ -113,15 +99,15 @@ def leaf_of(workflow: Any, step: Any) -> Any:
     return sorted(tried, key=lambda n: (n.startedAt or 0, n.seq))[-1]
 
 
-def recorded_parameters(step: Any) -> Dict[str, str]:
+def recorded_parameters(step: StepRecord) -> Dict[str, str]:
     """Parameter texts as the step received them."""
-    root = Path(step.dir) / "inputs" / "parameters"
-    if root.is_dir():
+    root = Path(step.dir) / "inputs" / "parameters" if step.dir else None
+    if root is not None and root.is_dir():
         return {p.name: p.read_text() for p in sorted(root.iterdir()) if p.is_file()}
     return {k: p.raw if p.raw is not None else p.value for k, p in step.inputs.parameters.items()}
 
 
-def slice_spec(step_obj: Any, record: Any, params: Dict[str, str]) -> Optional[SliceSpec]:
+def slice_spec(step_obj: Step, record: StepRecord, params: Dict[str, str]) -> Optional[SliceSpec]:
     """The slice a loop item ran (index from its node name ``name(j:item)``)."""
     recorded = Path(record.dir or ".") / "slice.json"
     if recorded.is_file():   # the engine records the exact slice it ran
@@ -157,7 +143,7 @@ def slice_spec(step_obj: Any, record: Any, params: Dict[str, str]) -> Optional[S
                      create_dir=sl.create_dir)
 
 
-def prepare(workflow: Any, step: Any) -> Tuple[Any, OPCall]:
+def prepare(workflow: Workflow, step: StepRecord) -> Tuple[AnyOP, OPCall]:
     """The OP and the call that re-runs ``step`` as it ran (nothing runs yet)."""
     record = leaf_of(workflow, step)
     model = stored_model(workflow)
@@ -172,6 +158,7 @@ def prepare(workflow: Any, step: Any) -> Tuple[Any, OPCall]:
                          f"Python OP; {where}")
     if backend is not None:
         return op, argo_call(workflow, backend, record, tmpl)
+    assert record.dir is not None   # leaf_of gives a local run's records that have a directory
     params = recorded_parameters(record)
     arts: Dict[str, Optional[str]] = {}
     for name in tmpl.inputs.artifacts:
@@ -186,7 +173,7 @@ def prepare(workflow: Any, step: Any) -> Tuple[Any, OPCall]:
     return op, call
 
 
-def rerun(op: Any, call: OPCall) -> Dict[str, str]:
+def rerun(op: AnyOP, call: OPCall) -> Dict[str, str]:
     """Run the OP here; its exceptions propagate untouched (``%debug`` works on them)."""
     cwd = os.getcwd()
     try:
@@ -220,10 +207,10 @@ def fetch_artifact(storage: Any, key: str, dest: Path) -> Path:
     return dest
 
 
-def argo_call(workflow: Any, backend: Any, record: Any, tmpl: Any) -> OPCall:
+def argo_call(workflow: Workflow, backend: Any, record: StepRecord, tmpl: Template) -> OPCall:
     """The call that re-runs an Argo Pod node here: its recorded parameter texts, its input
     artifacts fetched from S3 by the keys on the node, its slice from ``dflow_slice``."""
-    node = raw_node(backend, workflow.id, record.id)
+    node = raw_node(backend, record.workflow, record.id)
     inputs = node.get("inputs") or {}
     raw = {p["name"]: p.get("value", p.get("default")) for p in inputs.get("parameters") or []}
     declared = list(tmpl.inputs.parameters)
@@ -238,7 +225,7 @@ def argo_call(workflow: Any, backend: Any, record: Any, tmpl: Any) -> OPCall:
             spec = SliceSpec(**json.loads(str(raw["dflow_slice"])))
         except (ValueError, TypeError) as exc:
             raise DebugError(f"cannot read the slice Argo recorded ({exc})") from None
-    scratch = Path(workflow.workdir).resolve() / ".dflow-nb-debug" / workflow.id / record.id
+    scratch = Path(workflow.workdir).resolve() / ".dflow-nb-debug" / record.workflow / record.id
     shutil.rmtree(scratch, ignore_errors=True)
     recorded = {a["name"]: a for a in inputs.get("artifacts") or []}
     arts: Dict[str, Optional[str]] = {}

@@ -39,7 +39,9 @@ import datetime as _dt
 from html import escape
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from dflow_nb.notebook.graph import FAILED, GraphModel
+from dflow_nb.hub.records import StepRecord, WorkflowRecord
+from dflow_nb.hub.workflow import Workflow
+from dflow_nb.notebook.graph import FAILED, GraphModel, Rec
 from dflow_nb.notebook.svg import color, render_svg
 from dflow_nb.notebook.tables import short
 
@@ -53,16 +55,9 @@ def bundle_metadata() -> Dict[str, Any]:
     return {MIME: {"safe": True, "version": VERSION}}
 
 
-def workflow_mimebundle(workflow: Any) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def workflow_mimebundle(workflow: Workflow) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """``Workflow._repr_mimebundle_``: the static bundle and its display metadata."""
     return workflow_bundle(workflow), bundle_metadata()
-
-
-def model_of(workflow: Any, threshold: Optional[int] = None) -> GraphModel:
-    """A graph model filled with every node of a submitted workflow."""
-    model = GraphModel(workflow.id) if threshold is None else GraphModel(workflow.id, threshold)
-    model.apply(workflow.query_nodes())
-    return model
 
 
 def graph_payload(model: GraphModel) -> Dict[str, Any]:
@@ -71,21 +66,22 @@ def graph_payload(model: GraphModel) -> Dict[str, Any]:
     return {"nodes": [model.node(i) for i in ids], "edges": [[a, b] for a, b in edges]}
 
 
-def workflow_bundle(workflow: Any) -> Dict[str, Any]:
+def workflow_bundle(workflow: Workflow) -> Dict[str, Any]:
     """The static bundle of a workflow (a one-line text if it has no run or cannot be read)."""
     if not getattr(workflow, "id", None):
         text = f"Workflow {workflow.name!r} (not submitted)"
         return {"text/plain": text, "text/html": f"<p>{escape(text)}</p>"}
     try:
         record = workflow.query()
-        model = model_of(workflow)
+        model = GraphModel(record.id)
+        model.apply(workflow.query_nodes())
     except Exception as exc:  # a display must never raise: say what went wrong in one line
         text = f"Workflow {workflow.id}: cannot be read ({type(exc).__name__}: {exc})"
         return {"text/plain": text}
     return bundle_from(record, model)
 
 
-def bundle_from(record: Any, model: GraphModel) -> Dict[str, Any]:
+def bundle_from(record: WorkflowRecord, model: GraphModel) -> Dict[str, Any]:
     """The bundle of a run from its record and an up-to-date model (the live view has both)."""
     payload = graph_payload(model)
     svg = render_svg(payload["nodes"], [tuple(e) for e in payload["edges"]]) \
@@ -118,7 +114,7 @@ def _counts_text(counts: Dict[str, int]) -> str:
     return f"{total} steps" + (f": {inner}" if inner else "")
 
 
-def plain_summary(record: Any, model: GraphModel) -> str:
+def plain_summary(record: WorkflowRecord, model: GraphModel) -> str:
     text = f"Workflow {record.name} ({record.id}): {record.phase} — {_counts_text(phase_counts(model))}"
     if record.message:
         text += f"\n  {record.message}"
@@ -128,14 +124,14 @@ def plain_summary(record: Any, model: GraphModel) -> str:
     return text
 
 
-def _duration(record: Any) -> str:
+def _duration(record: WorkflowRecord) -> str:
     if record.startedAt is None:
         return ""
     end = record.finishedAt
     return f"{end - record.startedAt:.1f}s" if end is not None else "running"
 
 
-def html_summary(record: Any, model: GraphModel, svg: Optional[str]) -> str:
+def html_summary(record: WorkflowRecord, model: GraphModel, svg: Optional[str]) -> str:
     """Static HTML: no script, no style element, inline attributes only."""
     counts = phase_counts(model)
     badges = " ".join(
@@ -167,12 +163,12 @@ def html_summary(record: Any, model: GraphModel, svg: Optional[str]) -> str:
     return "".join(parts)
 
 
-def _notable(model: GraphModel) -> List[Any]:
+def _notable(model: GraphModel) -> List[Rec]:
     ids = model.leaves(FAILED + ("Running",))[:HTML_ROWS]
     return [model.recs[i] for i in ids]
 
 
-def step_bundle(step: Any) -> Dict[str, Any]:
+def step_bundle(step: StepRecord) -> Dict[str, Any]:
     """A step record: one line of text, and an HTML card with its inputs and outputs."""
     head = f"{step.type} {step.displayName} [{step.phase}]"
     if step.key:

@@ -20,6 +20,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
+from dflow_nb.hub.records import StepRecord
+
 DEFAULT_THRESHOLD = 8
 FINISHED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 FAILED = ("Failed", "Error")
@@ -52,7 +54,7 @@ class Rec:
     dir: Optional[str] = None
 
     @classmethod
-    def of(cls, r: Any) -> "Rec":
+    def of(cls, r: StepRecord) -> "Rec":
         children = getattr(r, "children", None)
         return cls(r.id, r.name, r.displayName, r.type, r.phase, r.parentID or "", r.message,
                    r.startedAt, r.finishedAt, r.progress, r.key,
@@ -107,7 +109,7 @@ class GraphModel:
         self._children: Dict[str, List[str]] = {}
 
     # -- input ---------------------------------------------------------------------------------
-    def apply(self, records: Iterable[Any]) -> Set[str]:
+    def apply(self, records: Iterable[StepRecord]) -> Set[str]:
         """Take new or changed records; returns the ids of view nodes whose state changed."""
         changed: Set[str] = set()
         structural = False

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.records import StepRecord
+    from dflow_nb.hub.workflow import Workflow
+    from dflow_nb.notebook.graph import Rec
 
 TAIL_BYTES = 256 * 1024
 
 
-def read_log(workflow: Any, step: Any, tail: Optional[int] = None,
+def read_log(workflow: "Workflow", step: Union["StepRecord", "Rec"], tail: Optional[int] = None,
              grep: Optional[str] = None) -> str:
     """The log text of one step, optionally only the last ``tail`` lines matching ``grep``."""
     fetch = getattr(workflow, "logs", None)
@@ -41,7 +46,7 @@ def _local_log(step_dir: Optional[str], whole: bool) -> str:
         return ""
 
 
-def log_signature(step: Any) -> Any:
+def log_signature(step: Union["StepRecord", "Rec"]) -> Any:
     """Something that changes when the local log grows (so the live pane re-reads only then)."""
     step_dir = getattr(step, "dir", None)
     if not step_dir:

@@ -11,13 +11,15 @@ import argparse
 import contextlib
 import os
 import shlex
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, NoReturn, Optional
 
 from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from dflow_nb.config import config, set_config
 from dflow_nb.errors import DflowNbError, StepNotFound
+from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow, query_workflows
 
 HELP = """Dflow from notebook cells (load with ``%load_ext dflow_nb``).
@@ -58,7 +60,7 @@ SHOWN_CONFIG = ("mode", "host", "namespace", "token", "k8s_api_server", "debug_w
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a bad option as a one-line UsageError instead of exiting."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 
@@ -159,17 +161,23 @@ def _coerce(key: str, raw: str) -> Any:
 class DflowMagics(Magics):
     """The ``%dflow`` magics; remembers the runs it submitted so ``-`` means the last one."""
 
-    def __init__(self, shell: Any) -> None:
+    def __init__(self, shell: InteractiveShell) -> None:
         super().__init__(shell)
         self.parser = _parser()
         self.runs: Dict[str, Workflow] = {}
         self.last: Optional[Workflow] = None
         self.views: List[Any] = []
 
+    @property
+    def ipython(self) -> InteractiveShell:
+        """The shell the magics were loaded into (``load_ipython_extension`` always gives one)."""
+        assert self.shell is not None
+        return self.shell
+
     @line_cell_magic
     def dflow(self, line: str = "", cell: Optional[str] = None) -> Any:
-        args = self.parser.parse_args(shlex.split(line)) if line.strip() else None
-        command = getattr(args, "command", None)
+        args = self.parser.parse_args(shlex.split(line))
+        command = args.command
         if cell is not None:
             if command == "op":
                 return self.cell_op(cell)
@@ -192,7 +200,7 @@ class DflowMagics(Magics):
             if self.last is None:
                 raise UsageError("no run yet in this session: name one (%dflow list shows them)")
             return self.last
-        value = self.shell.user_ns.get(ref) if ref.isidentifier() else None
+        value = self.ipython.user_ns.get(ref) if ref.isidentifier() else None
         if isinstance(value, Workflow):
             if submitted and not value.id:
                 raise UsageError(f"workflow {ref!r} has not been submitted")
@@ -202,13 +210,12 @@ class DflowMagics(Magics):
             wf.query()
         return wf
 
-    def steps_of(self, wf: Workflow, ref: str) -> List[Any]:
+    def steps_of(self, wf: Workflow, ref: str) -> List[StepRecord]:
         """Steps named by key, node id, or name (a loop's name matches all its items)."""
         with one_line_errors():
-            for query in ({"key": ref}, {"id": ref}, {"name": ref}):
-                found = wf.query_step(**query)
-                if found:
-                    return found
+            found = wf.query_step(key=ref) or wf.query_step(id=ref) or wf.query_step(name=ref)
+            if found:
+                return found
             known = sorted({s.key or s.displayName for s in wf.query_step()})
         shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
         raise UsageError(f"workflow {wf.id} has no step named or keyed {ref!r} (steps: {shown})")
@@ -216,11 +223,12 @@ class DflowMagics(Magics):
     # -- cells ---------------------------------------------------------------------------------
     def _exec(self, cell: str) -> Dict[str, Any]:
         """Run cell code in the user namespace; returns the names it (re)bound."""
-        ns = self.shell.user_ns
+        shell = self.ipython
+        ns = shell.user_ns
         before = {k: id(v) for k, v in ns.items()}
-        code = self.shell.transform_cell(cell)
-        filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=cell)
-        exec(compile(code, filename, "exec"), self.shell.user_global_ns, ns)
+        code = shell.transform_cell(cell)
+        filename = shell.compile.cache(code, shell.execution_count, raw_code=cell)
+        exec(compile(code, filename, "exec"), shell.user_global_ns, ns)
         return {k: v for k, v in ns.items() if before.get(k) != id(v) and not k.startswith("_")}
 
     def cell_op(self, cell: str) -> None:
@@ -266,7 +274,7 @@ class DflowMagics(Magics):
         self._remember(wf)
         self._watch(wf, args.wait)
 
-    def _reuse_steps(self, spec: str) -> List[Any]:
+    def _reuse_steps(self, spec: str) -> List[StepRecord]:
         wf_ref, sep, keys = spec.partition(":")
         if not sep or not keys:
             raise UsageError("--reuse takes WF:KEY1,KEY2 (a run and the keys of steps to reuse)")
@@ -280,7 +288,8 @@ class DflowMagics(Magics):
         return found
 
     def _remember(self, wf: Workflow) -> None:
-        self.runs[wf.id] = wf
+        if wf.id:   # always: only submitted runs are remembered
+            self.runs[wf.id] = wf
         self.last = wf
 
     def _watch(self, wf: Workflow, wait: bool, threshold: Optional[int] = None) -> Any:
@@ -403,34 +412,23 @@ class DflowMagics(Magics):
             print(yaml.safe_dump(manifest, sort_keys=False))
             return
         with one_line_errors("yaml"):
-            model = stored_model(wf) if wf.id else wf
-        try:
-            text = model.to_yaml()
-        except Exception as exc:  # the compiler is young: say why in one line
-            raise UsageError(f"yaml: {_one_line(exc, type(exc).__name__)}") from None
+            text = (stored_model(wf) if wf.id else wf).to_yaml()
         print(text)
 
     def _act(self, args: argparse.Namespace) -> Any:
         wf = self.workflow(args.wf)
         action = args.command
-        method = getattr(wf, action, None)
-        if method is None:
-            raise UsageError(f"{action} is not available yet in this version of dflow_nb")
         with one_line_errors(action):
-            result = method()
+            getattr(wf, action)()   # resubmit gives wf the new run's id
         print(f"{action}: {wf.id}")
         if action in ("retry", "resubmit", "resume"):
-            target = wf
-            new_id = getattr(result, "id", None)
-            if new_id and new_id != wf.id:
-                target = result if isinstance(result, Workflow) else Workflow(id=new_id)
-            self._remember(target)
-            self._watch(target, wait=False)
+            self._remember(wf)
+            self._watch(wf, wait=False)
         return None
 
     cmd_retry = cmd_resubmit = cmd_stop = cmd_terminate = cmd_suspend = cmd_resume = _act
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register ``%dflow``/``%%dflow`` (``%load_ext dflow_nb``)."""
     ipython.register_magics(DflowMagics(ipython))

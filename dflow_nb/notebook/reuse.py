@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional
 
 import ipywidgets as widgets
 
+from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord
+from dflow_nb.hub.workflow import Workflow
 from dflow_nb.notebook.debug import stored_model
 from dflow_nb.notebook.svg import color
 
@@ -21,17 +23,17 @@ from dflow_nb.notebook.svg import color
 class ReuseRow:
     """The controls of one keyed step."""
 
-    step: Any
+    step: StepRecord
     use: widgets.Checkbox
     params: Dict[str, widgets.Text] = field(default_factory=dict)
     artifacts: Dict[str, widgets.Text] = field(default_factory=dict)
 
 
-def _param_text(p: Any) -> str:
+def _param_text(p: ParameterRecord) -> str:
     return p.raw if p.raw is not None else str(p.value)
 
 
-def _art_text(a: Any) -> str:
+def _art_text(a: ArtifactRecord) -> str:
     paths = a.paths
     return paths[0] if len(paths) == 1 else ",".join(paths)
 
@@ -39,11 +41,11 @@ def _art_text(a: Any) -> str:
 class ReuseWidget:
     """The reuse form over one run; ``resubmit()`` does what the button does, for scripts."""
 
-    def __init__(self, workflow: Any, show_live: bool = True) -> None:
+    def __init__(self, workflow: Workflow, show_live: bool = True) -> None:
         self.workflow = workflow
         self.show_live = show_live
         self.rows: Dict[str, ReuseRow] = {}
-        self.new_workflow: Any = None
+        self.new_workflow: Optional[Workflow] = None
         boxes: List[Any] = []
         for step in workflow.query_step():
             if not step.key or step.key in self.rows:
@@ -66,12 +68,12 @@ class ReuseWidget:
         self.button.on_click(lambda _b: self._clicked())
         self.note = widgets.HTML()
         self.out = widgets.Output()
-        title = widgets.HTML(f"<b>Reuse steps of {escape(workflow.id)}</b> — tick the steps to "
+        title = widgets.HTML(f"<b>Reuse steps of {escape(str(workflow.id))}</b> — tick the steps to "
                              f"keep, edit their outputs, resubmit ({len(self.rows)} keyed steps)")
         self.widget = widgets.VBox([title, *boxes, widgets.HBox([self.button, self.note]),
                                     self.out])
 
-    def selected(self) -> List[Any]:
+    def selected(self) -> List[StepRecord]:
         """The ticked step records with the edits applied."""
         out = []
         for row in self.rows.values():
@@ -88,7 +90,7 @@ class ReuseWidget:
             out.append(step)
         return out
 
-    def resubmit(self, wait: Optional[bool] = None) -> Any:
+    def resubmit(self, wait: Optional[bool] = None) -> Workflow:
         """Submit the run's model again, reusing the ticked steps; returns the new Workflow."""
         model = stored_model(self.workflow)
         if model is self.workflow:   # never re-point the user's object at a new run
@@ -104,7 +106,7 @@ class ReuseWidget:
         except Exception as exc:  # the form stays; the reason is one line
             self.note.value = f"<b>resubmit failed:</b> {escape(str(exc))}"
             return
-        self.note.value = f"resubmitted as <code>{escape(new.id)}</code>"
+        self.note.value = f"resubmitted as <code>{escape(str(new.id))}</code>"
         if self.show_live:
             from dflow_nb.notebook.widgets import LiveView
             with self.out:

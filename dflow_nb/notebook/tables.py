@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 if TYPE_CHECKING:
     import pandas as pd
 
+    from dflow_nb.hub.records import StepRecord, WorkflowRecord
+
 STEP_COLUMNS = ["key", "step", "type", "phase", "started", "finished", "duration", "progress",
                 "outputs", "message", "id"]
 WORKFLOW_COLUMNS = ["id", "name", "phase", "started", "finished", "duration", "message"]
@@ -29,7 +31,7 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def outputs_text(step: Any) -> str:
+def outputs_text(step: "StepRecord") -> str:
     """Output parameters as ``name=value`` (shortened) and artifacts as ``name@path``."""
     parts = [f"{k}={short(p.value, 24)}" for k, p in step.outputs.parameters.items()]
     parts += [f"{k}@{short(a.local_path, 40)}" for k, a in step.outputs.artifacts.items()
@@ -37,20 +39,20 @@ def outputs_text(step: Any) -> str:
     return ", ".join(parts)
 
 
-def step_row(step: Any) -> Dict[str, Any]:
+def step_row(step: "StepRecord") -> Dict[str, Any]:
     return {"key": step.key, "step": step.displayName, "type": step.type, "phase": step.phase,
             "started": when(step.startedAt), "finished": when(step.finishedAt),
             "duration": _duration(step.startedAt, step.finishedAt), "progress": step.progress,
             "outputs": outputs_text(step), "message": step.message or "", "id": step.id}
 
 
-def steps_frame(steps: Sequence[Any]) -> "pd.DataFrame":
+def steps_frame(steps: Sequence["StepRecord"]) -> "pd.DataFrame":
     """One row per step record, in the order given."""
     import pandas as pd
     return pd.DataFrame([step_row(s) for s in steps], columns=STEP_COLUMNS)
 
 
-def workflows_frame(records: Sequence[Any]) -> "pd.DataFrame":
+def workflows_frame(records: Sequence["WorkflowRecord"]) -> "pd.DataFrame":
     """One row per workflow record (``query_workflows()``), newest first as given."""
     import pandas as pd
     rows: List[Dict[str, Any]] = [

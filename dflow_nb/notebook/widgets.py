@@ -21,8 +21,11 @@ import anywidget
 import ipywidgets as widgets
 import traitlets
 
+from dflow_nb.errors import WorkflowNotFound
+from dflow_nb.hub.records import WorkflowRecord
+from dflow_nb.hub.workflow import Workflow
 from dflow_nb.notebook.display import bundle_from, bundle_metadata, phase_counts
-from dflow_nb.notebook.graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel
+from dflow_nb.notebook.graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel, Rec
 from dflow_nb.notebook.layout import layout
 from dflow_nb.notebook.logs import log_signature, read_log
 from dflow_nb.notebook.svg import color, node_size, render_svg
@@ -42,7 +45,7 @@ class DagWidget(anywidget.AnyWidget):
     status = traitlets.Unicode("connecting").tag(sync=True)
 
 
-def _table_html(rows: List[Any], total: int) -> str:
+def _table_html(rows: List[Rec], total: int) -> str:
     """A compact step table (hand-built: 60 rows cost well under a millisecond)."""
     head = "".join(f"<th>{h}</th>" for h in ("step", "key", "phase", "time", "progress",
                                             "message"))
@@ -63,14 +66,17 @@ def _table_html(rows: List[Any], total: int) -> str:
 class LiveView:
     """A run followed live; display it in a cell (or call ``refresh()`` yourself)."""
 
-    def __init__(self, workflow: Any, threshold: int = DEFAULT_THRESHOLD, interval: float = 0.5,
-                 table_rows: int = 60, log_lines: int = 200) -> None:
+    def __init__(self, workflow: Workflow, threshold: int = DEFAULT_THRESHOLD,
+                 interval: float = 0.5, table_rows: int = 60, log_lines: int = 200) -> None:
+        if not workflow.id:
+            raise WorkflowNotFound(f"workflow {workflow.name!r} has not been submitted: "
+                                   "submit() it, then watch it")
         self.workflow = workflow
         self.model = GraphModel(workflow.id, threshold)
         self.interval = interval
         self.table_rows = table_rows
         self.log_lines = log_lines
-        self.record: Any = None
+        self.record: Optional[WorkflowRecord] = None
         self.connected = True
         self.failures = 0
         self.finished = False
@@ -122,15 +128,15 @@ class LiveView:
             for r in recs:
                 if r.type == "Pod":
                     self._recent.appendleft(r.id)
-            self._push(changed, bool(recs))
+            self._push(record, changed, bool(recs))
             ended = record.phase in ENDED
             if ended:
-                self._finish()
+                self._finish(record)
             self.finished = ended   # only once the lasting record is in the cell
             self.last_refresh_ms = (time.perf_counter() - t0) * 1000
             return self.finished
 
-    def _push(self, changed: Any, any_news: bool) -> None:
+    def _push(self, record: WorkflowRecord, changed: Any, any_news: bool) -> None:
         ids, edges = self.model.structure()
         if self.model.version != self._drawn_version:
             nodes = [self.model.node(i) for i in ids]
@@ -144,7 +150,7 @@ class LiveView:
                 if i in states:
                     states[i] = self.model.state(i)
             self.dag.states = states
-        self._update_header()
+        self._update_header(record)
         if any_news:
             self._update_table()
         self._update_log()
@@ -156,8 +162,7 @@ class LiveView:
         text = text if len(text) <= 160 else text[:159].rstrip(" ,.;") + "…"
         self.dag.status = f"disconnected ({text}); retrying"
 
-    def _update_header(self) -> None:
-        r = self.record
+    def _update_header(self, r: WorkflowRecord) -> None:
         counts = phase_counts(self.model)
         badges = " ".join(f'<span style="color:{color(k)}">{v} {escape(k)}</span>'
                           for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -182,7 +187,7 @@ class LiveView:
         total = sum(len(v) for v in m.by_phase.values())
         self.table.value = _table_html([m.recs[i] for i in picked], total)
 
-    def selected_step(self) -> Any:
+    def selected_step(self) -> Optional[Rec]:
         """The record the log pane follows: the clicked node, or for a group its first failed,
         else running, else latest item."""
         sel = self.dag.selected
@@ -216,18 +221,21 @@ class LiveView:
         """Follow this node's log (what a click in the DAG does)."""
         self.dag.selected = step_id
 
-    def _finish(self) -> None:
-        self.dag.status = f"finished: {self.record.phase}"
+    def _finish(self, record: WorkflowRecord) -> None:
+        self.dag.status = f"finished: {record.phase}"
         for name in ("terminate",):
             self.buttons[name].disabled = True
         if self._handle is not None:
-            self._handle.update(bundle_from(self.record, self.model),
+            self._handle.update(bundle_from(record, self.model),
                                 metadata=bundle_metadata(), raw=True)
 
     def bundle(self) -> Dict[str, Any]:
         """The static bundle of the run as this view last saw it."""
         if self.record is None:
             self.refresh()
+        if self.record is None:
+            raise ConnectionError(f"workflow {self.model.workflow_id} cannot be read: "
+                                  f"{self.dag.status}")
         return bundle_from(self.record, self.model)
 
     # -- following -----------------------------------------------------------------------------
@@ -267,8 +275,8 @@ class LiveView:
         placeholder = {"text/plain": f"Workflow {self.model.workflow_id}: "
                                      f"{self.record.phase if self.record else 'connecting'}…"}
         self._handle = display(placeholder, raw=True, display_id=True)
-        if self.finished:
-            self._finish()
+        if self.finished and self.record is not None:
+            self._finish(self.record)
         elif live:
             self.start()
 
@@ -279,24 +287,20 @@ class LiveView:
     def act(self, action: str) -> None:
         """Run a button's action through Workflow; say in one line what happened."""
         method = getattr(self.workflow, action, None)
-        if method is None:
-            self.note.value = f"<i>{escape(action)} is not available yet for this engine</i>"
+        if method is None:   # a stand-in for a Workflow (such as SyntheticRun) may lack it
+            self.note.value = f"<i>{escape(action)} is not available for this run</i>"
             return
         try:
-            result = method()
+            method()
         except Exception as exc:
             self.note.value = f"<b>{escape(action)} failed:</b> {escape(str(exc))}"
             return
         self.note.value = f"<i>{escape(action)}: done</i>"
-        if action == "resubmit":
-            new_id = getattr(result, "id", None)
-            if new_id and new_id != self.model.workflow_id:
-                from dflow_nb.hub.workflow import Workflow
-                target = result if hasattr(result, "query_nodes") else \
-                    Workflow(id=new_id, workdir=getattr(self.workflow, "workdir", None))
-                with self.out:
-                    LiveView(target, self.model.threshold, self.interval).show()
-                return
+        if action == "resubmit" and self.workflow.id != self.model.workflow_id:
+            # resubmit() gave the workflow the new run's id: that run gets a view of its own
+            with self.out:
+                LiveView(self.workflow, self.model.threshold, self.interval).show()
+            return
         if action in ("retry", "resubmit"):
             self.finished = False
             self.buttons["terminate"].disabled = False

@@ -25,6 +25,8 @@ class OP(ABC):
     slices: Dict[str, Any] = {}
     tmp_root = "/tmp"
     create_slice_dir = False
+    #: The notebook cell that defined the OP (``%%dflow op``); ``op_source`` prefers it.
+    __dflow_source__: Optional[str] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass

@@ -176,8 +176,7 @@ def test_every_magic(run_notebook):
     assert "kind: Workflow" in yaml_text or (yaml_text.startswith("UsageError: yaml:")
                                              and yaml_text.count("\n") <= 1)
     retry = ran.text("retry")
-    assert "retry: unlucky-" in retry or "retry is not available yet" in retry or \
-        retry.startswith("UsageError: retry:"), retry
+    assert "retry: unlucky-" in retry or retry.startswith("UsageError: retry:"), retry
     assert "terminate" in ran.text("terminate")
 
     # the live view's widget state is saved in the notebook

@@ -84,7 +84,7 @@ def test_buttons_say_when_an_action_is_missing_and_log_follows_selection(tmp_pat
     view = LiveView(run)
     view.refresh()
     view.act("retry")
-    assert "retry is not available yet" in view.note.value
+    assert "retry is not available" in view.note.value
     view.select(f"{run.id}-s1")
     assert "hello from square-1" in view.log.value
 
