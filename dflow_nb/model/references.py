@@ -158,20 +158,6 @@ class ArgoVar:
         return ArgoVar(f"!({self.expr})", is_str=False)
 
 
-class Ref(ArgoVar):
-    """A plain path reference such as ``steps.a.outputs.parameters.x``."""
-
-    def __init__(self, *parts: str, is_str: bool = True) -> None:
-        super().__init__(path_expr(parts), is_str=is_str, tag=".".join(parts))
-
-
-def as_template_value(value: Any) -> Any:
-    """Argument values as Argo carries them: references become their ``{{...}}`` text."""
-    if isinstance(value, ArgoVar):
-        return str(value)
-    return value
-
-
 def if_expression(_if: Any, _then: Any, _else: Any) -> ArgoVar:
     """``cond ? then : else`` evaluated at run time (values, parameters or artifacts)."""
     if isinstance(_if, ArgoVar):

@@ -137,10 +137,6 @@ def layered_layout(ids: Sequence[str], sizes: Dict[str, Tuple[float, float]],
 
 
 # -- Graphviz ------------------------------------------------------------------------------------
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _dot_layout(exe: str, ids: Sequence[str], sizes: Dict[str, Tuple[float, float]],
                 edges: Sequence[Tuple[str, str]]) -> Layout:
     """Ask ``dot -Tplain`` for positions; we draw the SVG ourselves so both engines match."""

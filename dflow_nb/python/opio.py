@@ -85,19 +85,4 @@ class OPIO(Dict[str, Any]):
     """The values an OP receives or returns, by name."""
 
 
-def declared_type(sign_item: Any) -> Any:
-    """The Python type behind a sign entry."""
-    if isinstance(sign_item, (Artifact, Parameter)):
-        return sign_item.type
-    return sign_item
-
-
-def has_default(sign_item: Any) -> bool:
-    return isinstance(sign_item, Parameter) and sign_item.has_default
-
-
-def is_artifact(sign_item: Any) -> bool:
-    return isinstance(sign_item, Artifact)
-
-
 __all__ = ["Artifact", "BigParameter", "NestedDict", "OPIO", "OPIOSign", "Parameter"]
