@@ -41,9 +41,9 @@ def artifact_source(st: State, source: Any, where: str, allow_refs: bool = True
         return {"s3": {"key": str(source.key)}}
     local = getattr(source, "local_path", None)
     if local is not None or isinstance(source, (str, Path)):
-        paths = [local] if isinstance(local, (str, Path)) else list(local) if local else \
+        given = [local] if isinstance(local, (str, Path)) else list(local) if local else \
             [source]
-        paths = [os.path.abspath(str(p)) for p in paths]
+        paths = [os.path.abspath(str(p)) for p in given]
         return {"s3": {"key": upload_key(st, "upload", paths)}}
     raise ValidationError(where, "cannot be used as an artifact on Argo",
                           expected="a step output, an S3Artifact or upload_artifact(...)",

@@ -38,7 +38,7 @@ def check_step(st: State, step: Step, kind: str) -> Dict[str, Any]:
               {"name": "total", "value": total if total.isdigit() else "{{=%s}}" % total}]
     if step.continue_on_num_success is not None:
         params.append({"name": "num", "value": str(int(step.continue_on_num_success))})
-    else:
+    elif step.continue_on_success_ratio is not None:
         params.append({"name": "ratio", "value": repr(float(step.continue_on_success_ratio))})
     d: Dict[str, Any] = {"name": check_name(step.name), "template": CHECK_TEMPLATE,
                          "arguments": {"parameters": params}}
@@ -59,7 +59,7 @@ def _total(step: Step) -> str:
     if n is None:
         return "1"
     if isinstance(n, int):
-        g = step.slices.group_size
+        g = step.slices.group_size if step.slices is not None else None
         return str(math.ceil(n / g) if g else n)
     return n
 

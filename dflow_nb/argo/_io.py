@@ -7,11 +7,13 @@ import json
 from typing import Any, Dict, List, Optional
 
 from dflow_nb.argo._artifacts import artifact_source, package_paths, upload_key
+from dflow_nb.argo._extra import EXTRA, VALUE_FROM, kept
 from dflow_nb.argo._prescan import big_in, big_out, is_python
 from dflow_nb.argo._state import SUCCESS_TAG, TMP, State
 from dflow_nb.argo._text import param_text
 from dflow_nb.config import config
 from dflow_nb.errors import ValidationError
+from dflow_nb.model.executor import Template
 from dflow_nb.model.io import UNSET, InputArtifact, IOBase, OutputArtifact, OutputParameter
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.typing_checks import describe_type
@@ -25,18 +27,18 @@ def _type_description(p: Any) -> Optional[str]:
     return json.dumps({"type": "str" if p.type is str else describe_type(p.type)})
 
 
-def template_inputs(st: State, tmpl: Any) -> Dict[str, Any]:
+def template_inputs(st: State, tmpl: Template) -> Dict[str, Any]:
     params: List[Dict[str, Any]] = []
     arts: List[Dict[str, Any]] = []
     root = getattr(tmpl, "tmp_root", TMP)
     for name, p in tmpl.inputs.parameters.items():
         if big_in(st, tmpl, name):
-            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
+            big: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
             if tmpl.is_leaf:
-                a["path"] = p.path or f"{root}/inputs/parameters/{name}"
+                big["path"] = p.path or f"{root}/inputs/parameters/{name}"
             if p.has_value:
-                a["raw"] = {"data": param_text(p.value)}
-            arts.append(a)
+                big["raw"] = {"data": param_text(p.value)}
+            arts.append(big)
             continue
         d: Dict[str, Any] = {"name": name}
         if p.has_value:
@@ -46,7 +48,7 @@ def template_inputs(st: State, tmpl: Any) -> Dict[str, Any]:
         desc = _type_description(p)
         if desc:
             d["description"] = desc
-        d.update(getattr(p, "argo_extra", {}) or {})
+        d.update(kept(p, EXTRA))
         params.append(d)
     names = {p["name"] for p in params}
     if tmpl.name in st.keyed and "dflow_key" not in names:
@@ -69,7 +71,7 @@ def template_inputs(st: State, tmpl: Any) -> Dict[str, Any]:
     return out
 
 
-def _input_artifact(st: State, tmpl: Any, name: str, a: InputArtifact) -> Dict[str, Any]:
+def _input_artifact(st: State, tmpl: Template, name: str, a: InputArtifact) -> Dict[str, Any]:
     d: Dict[str, Any] = {"name": name}
     if a.path:
         d["path"] = a.path
@@ -86,7 +88,7 @@ def _input_artifact(st: State, tmpl: Any, name: str, a: InputArtifact) -> Dict[s
     if a.source is not None:
         d.update(artifact_source(st, a.source, f"template {tmpl.name!r}, input artifact "
                                   f"{name!r}", allow_refs=False))
-    d.update(getattr(a, "argo_extra", {}) or {})
+    d.update(kept(a, EXTRA))
     return d
 
 
@@ -103,20 +105,20 @@ def _archive(mode: Any) -> Dict[str, Any]:
                           given=mode)
 
 
-def template_outputs(st: State, tmpl: Any) -> Dict[str, Any]:
+def template_outputs(st: State, tmpl: Template) -> Dict[str, Any]:
     params: List[Dict[str, Any]] = []
     arts: List[Dict[str, Any]] = []
     root = getattr(tmpl, "tmp_root", TMP)
     for name, p in tmpl.outputs.parameters.items():
         if big_out(st, tmpl, name):
-            a: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
+            big: Dict[str, Any] = {"name": f"dflow_bigpar_{name}"}
             if p.value_from_path:
-                a["path"] = p.value_from_path
+                big["path"] = p.value_from_path
             elif p.value_from_parameter is not None:
-                a["from"] = bigpar_tag(p.value_from_parameter)
+                big["from"] = bigpar_tag(p.value_from_parameter)
             if p.global_name:
-                a["globalName"] = p.global_name
-            arts.append(a)
+                big["globalName"] = p.global_name
+            arts.append(big)
             continue
         params.append(_output_parameter(name, p))
     if tmpl.name in st.tagged and tmpl.is_leaf:
@@ -153,7 +155,7 @@ def _output_parameter(name: str, p: OutputParameter) -> Dict[str, Any]:
         vf["expression"] = e.expr if isinstance(e, ArgoVar) else str(e)
     if p.has_default:
         vf["default"] = param_text(p.default)
-    vf.update(getattr(p, "argo_extra_value_from", {}) or {})
+    vf.update(kept(p, VALUE_FROM))
     if vf:
         d["valueFrom"] = vf
     if p.value is not UNSET and p.value is not None:
@@ -170,7 +172,7 @@ def _output_parameter(name: str, p: OutputParameter) -> Dict[str, Any]:
     return d
 
 
-def _output_artifact(st: State, tmpl: Any, name: str, a: OutputArtifact) -> Dict[str, Any]:
+def _output_artifact(st: State, tmpl: Template, name: str, a: OutputArtifact) -> Dict[str, Any]:
     d: Dict[str, Any] = {"name": name}
     if a.path:
         d["path"] = a.path
@@ -196,5 +198,5 @@ def _output_artifact(st: State, tmpl: Any, name: str, a: OutputArtifact) -> Dict
         raise ValidationError(f"template {tmpl.name!r}, output artifact {name!r}",
                               "is not specified", expected="path, _from or from_expression",
                               given=None)
-    d.update(getattr(a, "argo_extra", {}) or {})
+    d.update(kept(a, EXTRA))
     return d

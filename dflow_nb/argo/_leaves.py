@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Union
 
-from dflow_nb.argo._prescan import is_python
+from dflow_nb.argo._extra import BODY, EXTRA, kept
 from dflow_nb.argo._state import DEFAULT_PYTHON_IMAGE, DEFAULT_SHELL_IMAGE, State
 from dflow_nb.argo.script import python_op_script
 from dflow_nb.errors import ValidationError
@@ -14,6 +14,7 @@ from dflow_nb.model.templates import (
     ResourceOPTemplate,
     ScriptOPTemplate,
 )
+from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
 def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
@@ -21,17 +22,17 @@ def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
     """``t`` (the fields every template has) completed as a leaf template."""
     if isinstance(tmpl, ResourceOPTemplate):
         return _resource_template(t, tmpl)
-    python = is_python(tmpl)
-    image = tmpl.image or (DEFAULT_PYTHON_IMAGE if python or isinstance(
-        tmpl, PythonScriptOPTemplate) or (tmpl.command[:1] and "python" in tmpl.command[0])
-        else DEFAULT_SHELL_IMAGE)
+    python = isinstance(tmpl, (PythonOPTemplate, PythonScriptOPTemplate)) or \
+        bool(tmpl.command[:1] and "python" in tmpl.command[0])
+    image = tmpl.image or (DEFAULT_PYTHON_IMAGE if python else DEFAULT_SHELL_IMAGE)
     body: Dict[str, Any] = {"image": image}
     if tmpl.command:
         body["command"] = list(tmpl.command)
     if tmpl.args:
         body["args"] = [str(a) for a in tmpl.args]
     if not isinstance(tmpl, ContainerOPTemplate):
-        body["source"] = _python_source(st, tmpl) if python else (tmpl.script or "")
+        body["source"] = _python_source(st, tmpl) if isinstance(tmpl, PythonOPTemplate) \
+            else (tmpl.script or "")
     if tmpl.image_pull_policy:
         body["imagePullPolicy"] = tmpl.image_pull_policy
     if tmpl.working_dir:
@@ -48,7 +49,7 @@ def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
         body["resources"] = resources
     if tmpl.mounts:
         body["volumeMounts"] = [_plain(m) for m in tmpl.mounts]
-    body.update(getattr(tmpl, "argo_extra_body", {}) or {})
+    body.update(kept(tmpl, BODY))
     if body.get("image") is None:
         body["image"] = image
     t["container" if isinstance(tmpl, ContainerOPTemplate) else "script"] = body
@@ -67,7 +68,8 @@ def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
     return _limits(t, tmpl)
 
 
-def _limits(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
+def _limits(t: Dict[str, Any], tmpl: Union[ScriptOPTemplate, ResourceOPTemplate]
+            ) -> Dict[str, Any]:
     """What every leaf template ends with: timeout, deadline, retries, kept extra fields."""
     if tmpl.timeout is not None and tmpl.timeout != "":
         t["timeout"] = f"{tmpl.timeout}s" if isinstance(tmpl.timeout, (int, float)) \
@@ -76,7 +78,7 @@ def _limits(t: Dict[str, Any], tmpl: Any) -> Dict[str, Any]:
         t["activeDeadlineSeconds"] = str(tmpl.active_deadline_seconds)
     if tmpl.retry_strategy:
         t["retryStrategy"] = _retry(tmpl.retry_strategy)
-    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    t.update(kept(tmpl, EXTRA))
     return t
 
 
@@ -106,7 +108,7 @@ def _resource_template(t: Dict[str, Any], tmpl: ResourceOPTemplate) -> Dict[str,
         body["setOwnerReference"] = bool(tmpl.set_owner_reference)
     if tmpl.flags:
         body["flags"] = [str(f) for f in tmpl.flags]
-    body.update(getattr(tmpl, "argo_extra_body", {}) or {})
+    body.update(kept(tmpl, BODY))
     t["resource"] = body
     if tmpl.node_selector:
         t["nodeSelector"] = dict(tmpl.node_selector)
@@ -126,7 +128,7 @@ def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:
 _SECRET_WORDS = ("secret", "password", "token", "access_key", "secret_key")
 
 
-def _env(tmpl: Any) -> List[Dict[str, Any]]:
+def _env(tmpl: ScriptOPTemplate) -> List[Dict[str, Any]]:
     out = []
     for name, value in (tmpl.envs or {}).items():
         where = f"template {tmpl.name!r}, env {name!r}"
@@ -151,7 +153,7 @@ def _env(tmpl: Any) -> List[Dict[str, Any]]:
     return out
 
 
-def _python_source(st: State, tmpl: Any) -> str:
+def _python_source(st: State, tmpl: PythonOPTemplate) -> str:
     params = [k for k, p in tmpl.inputs.parameters.items()
               if not p.save_as_artifact and not k.startswith("dflow_")]
     return python_op_script(tmpl.op, params, has_key=tmpl.name in st.keyed,

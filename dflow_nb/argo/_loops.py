@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.argo._prescan import takes_slice
 from dflow_nb.argo._state import State
 from dflow_nb.errors import ValidationError
+from dflow_nb.model.composite import CompositeTemplate
+from dflow_nb.model.executor import Template
 from dflow_nb.model.io import OutputArtifact
 from dflow_nb.model.references import ArgoSequence, ArgoVar, path_expr
 from dflow_nb.model.step import Step
+from dflow_nb.python.python_op_template import Slices
 
 
-def loop_fields(step: Step, tmpl: Any, where: str) -> Dict[str, Any]:
+def loop_fields(step: Step, tmpl: Template, where: str) -> Dict[str, Any]:
     """The step's loop field; a sliced step without a loop loops over its slices (or groups)."""
     sl = step.slices if takes_slice(tmpl) else None
     group = getattr(sl, "group_size", None)
@@ -79,9 +82,12 @@ def sequence_length(seq: ArgoSequence) -> str:
     return f"(abs({e(seq.end)} - {start}) + 1)"
 
 
-def slice_count(step: Step, where: str) -> Any:
-    """How many slices a sliced step without a loop has: an int, or an expression."""
+def slice_count(step: Step, where: str) -> Union[int, str, None]:
+    """How many slices a sliced step without a loop has: an int, or an expression (None when
+    it slices nothing)."""
     sl = step.slices
+    if sl is None:
+        return None
     if sl.input_parameter:
         first = step.parameters.get(sl.input_parameter[0])
         if first is None:
@@ -110,9 +116,8 @@ def init_name(step: Step) -> str:
     return f"{step.name}-init"
 
 
-def slice_argument(step: Step) -> str:
+def slice_argument(step: Step, sl: Slices) -> str:
     """The ``dflow_slice`` argument: a SliceSpec as JSON whose index Argo fills per item."""
-    sl = step.slices
     index = sl.slices if not sl.group_size else "{{item}}"
     spec: Dict[str, Any] = {"index": "@@INDEX@@", "input_parameter": sl.input_parameter,
                             "input_artifact": sl.input_artifact,
@@ -138,19 +143,19 @@ def _group_total(step: Step) -> str:
     return str(n) if isinstance(n, int) else "{{=%s}}" % n
 
 
-def sliced_output_artifacts(step: Step, tmpl: Any) -> List[str]:
+def sliced_output_artifacts(step: Step, tmpl: Template) -> List[str]:
     sl = step.slices
     if sl is None or not takes_slice(tmpl):
         return []
     return list(sl.output_artifact or [])
 
 
-def slice_key(parent: Any, step: Step) -> str:
+def slice_key(parent: Optional[CompositeTemplate], step: Step) -> str:
     return "{{workflow.name}}/dflow-slices/%s/%s" % (parent.name if parent is not None else "-",
                                                     step.name)
 
 
-def sliced_variant(st: State, tmpl: Any, names: List[str]) -> str:
+def sliced_variant(st: State, tmpl: Template, names: List[str]) -> str:
     """A copy of the template whose listed output artifacts all slices save under one prefix."""
     key = (tmpl.name, tuple(sorted(names)))
     if key in st.variants:

@@ -26,8 +26,8 @@ def _item_only(text: str, where: str) -> bool:
     return True
 
 
-def parallel_wrapper(st: State, step: Step, inner: Dict[str, Any], where: str
-                      ) -> Dict[str, Any]:
+def parallel_wrapper(st: State, step: Step, inner: Dict[str, Any], where: str,
+                     parallelism: int) -> Dict[str, Any]:
     """Argo has parallelism on templates only: the looped step runs inside a one-step Steps
     template with ``parallelism``. Arguments that refer to the outer scope become the wrapper's
     inputs; what depends on ``{{item}}`` stays inside; the wrapper re-exports the outputs."""
@@ -98,7 +98,7 @@ def parallel_wrapper(st: State, step: Step, inner: Dict[str, Any], where: str
     if outs:
         wrapper["outputs"] = outs
     wrapper["steps"] = [[inner]]
-    wrapper["parallelism"] = int(step.parallelism)
+    wrapper["parallelism"] = int(parallelism)
     st.templates[wname] = wrapper
     st.objects[wname] = wrapper
     o_args: Dict[str, Any] = {}

@@ -6,11 +6,12 @@ Steps/DAG inputs and outputs carry BigParameters (they travel as artifacts).
 """
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any, List, Optional
 
 from dflow_nb.argo._state import State, digest
+from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.executor import executor_for
+from dflow_nb.model.executor import Template, executor_for
 from dflow_nb.model.io import InputParameter, OutputParameter
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
@@ -42,25 +43,26 @@ def scan(st: State, roots: List[Any]) -> None:
                         stack.append(ht)
 
 
-def big_in(st: State, tmpl: Any, name: str) -> bool:
+def big_in(st: State, tmpl: Template, name: str) -> bool:
     """Whether input parameter ``name`` of ``tmpl`` travels as an artifact (BigParameter)."""
     decl = tmpl.inputs.parameters[name] if name in tmpl.inputs.parameters else None
     return bool(decl is not None and decl.save_as_artifact) or (id(tmpl), name) in st.big_in
 
 
-def big_out(st: State, tmpl: Any, name: str) -> bool:
+def big_out(st: State, tmpl: Template, name: str) -> bool:
     decl = tmpl.outputs.parameters[name] if name in tmpl.outputs.parameters else None
     return bool(decl is not None and decl.save_as_artifact) or (id(tmpl), name) in st.big_out
 
 
-def big_ref(st: State, value: Any, parent: Any) -> bool:
+def big_ref(st: State, value: Any, parent: Optional[CompositeTemplate]) -> bool:
     """Whether ``value`` refers to a parameter that travels as an artifact."""
     if not isinstance(value, (InputParameter, OutputParameter)):
         return False
     if value.save_as_artifact:
         return True
     if isinstance(value, OutputParameter):
-        return value.step is not None and big_out(st, value.step.template, value.name)
+        return value.step is not None and value.name is not None and \
+            big_out(st, value.step.template, value.name)
     return value.step is None and parent is not None and value.name is not None and \
         big_in(st, parent, value.name)
 
@@ -76,23 +78,24 @@ def infer_big(st: State) -> None:
                 callee = s.template
                 for name, value in s.parameters.items():
                     if isinstance(value, InputParameter) and value.step is None and \
-                            value.name in t.inputs.parameters and \
+                            value.name is not None and value.name in t.inputs.parameters and \
                             big_in(st, callee, name) and not big_in(st, t, value.name):
                         st.big_in.add((id(t), value.name))
                         changed = True
             for name, p in t.outputs.parameters.items():
                 src = p.value_from_parameter
                 if isinstance(src, OutputParameter) and src.step is not None and \
-                        big_out(st, src.step.template, src.name) and not big_out(st, t, name):
+                        src.name is not None and big_out(st, src.step.template, src.name) and \
+                        not big_out(st, t, name):
                     st.big_out.add((id(t), name))
                     changed = True
 
 
-def is_python(tmpl: Any) -> bool:
+def is_python(tmpl: Template) -> bool:
     return isinstance(tmpl, PythonOPTemplate)
 
 
-def takes_slice(tmpl: Any) -> bool:
+def takes_slice(tmpl: Template) -> bool:
     """A Python OP, or an executor's rendering of one that runs one slice per pod."""
     return is_python(tmpl) or bool(getattr(tmpl, "takes_slice", False))
 

@@ -5,6 +5,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
+from dflow_nb.hub.workflow import Workflow
+
 DEFAULT_PYTHON_IMAGE = "python:3.11"
 DEFAULT_SHELL_IMAGE = "alpine:3"
 SUCCESS_TAG = "dflow_success_tag"
@@ -15,7 +17,7 @@ TMP = "/tmp"
 class State:
     """What one compilation collects while it walks the model."""
 
-    workflow: Any
+    workflow: Workflow
     reuse: bool = False
     templates: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     objects: Dict[str, Any] = field(default_factory=dict)

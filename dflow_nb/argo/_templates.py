@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional
 from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._check import check_step
 from dflow_nb.argo._depends import task_dependencies
-from dflow_nb.argo._init import after_init, init_step, needs_init
+from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, kept
+from dflow_nb.argo._init import after_init, init_step
 from dflow_nb.argo._io import bigpar_tag, template_inputs, template_outputs
 from dflow_nb.argo._leaves import leaf_template
 from dflow_nb.argo._loops import (
@@ -28,13 +29,16 @@ from dflow_nb.argo._state import State
 from dflow_nb.argo._text import param_text, when_text
 from dflow_nb.argo.memoize import MEMO_CONFIGMAP, memoize_field, reuse_configmap_name
 from dflow_nb.errors import ValidationError
+from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.dag import DAG
+from dflow_nb.model.executor import Template
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import ResourceOPTemplate, ScriptOPTemplate
 
 
-def emit(st: State, tmpl: Any) -> str:
+def emit(st: State, tmpl: Template) -> str:
     """Emit ``tmpl`` (once) and return its name; two different objects may not share a name."""
     name = tmpl.name
     prev = st.objects.get(name)
@@ -49,13 +53,17 @@ def emit(st: State, tmpl: Any) -> str:
         body = _steps_template(st, tmpl)
     elif isinstance(tmpl, DAG):
         body = _dag_template(st, tmpl)
-    else:
+    elif isinstance(tmpl, (ScriptOPTemplate, ResourceOPTemplate)):
         body = leaf_template(st, tmpl, _common(st, tmpl))
+    else:
+        raise ValidationError(f"template {name!r}", "is not a kind Argo runs",
+                              expected="a script, container or resource template, Steps or DAG",
+                              given=type(tmpl).__name__)
     st.templates[name] = body
     return name
 
 
-def _common(st: State, tmpl: Any) -> Dict[str, Any]:
+def _common(st: State, tmpl: Template) -> Dict[str, Any]:
     t: Dict[str, Any] = {"name": tmpl.name}
     inputs = template_inputs(st, tmpl)
     if inputs:
@@ -76,7 +84,7 @@ def _common(st: State, tmpl: Any) -> Dict[str, Any]:
     return t
 
 
-def _memoize(st: State, tmpl: Any) -> Optional[Dict[str, Any]]:
+def _memoize(st: State, tmpl: Template) -> Optional[Dict[str, Any]]:
     """The template's own memoize key, or (``reuse_step``) the step key of keyed steps."""
     if getattr(tmpl, "memoize_key", None):
         return memoize_field(str(tmpl.memoize_key), MEMO_CONFIGMAP)
@@ -92,7 +100,7 @@ def _steps_template(st: State, tmpl: Steps) -> Dict[str, Any]:
     t = _common(st, tmpl)
     groups: List[List[Dict[str, Any]]] = []
     for group in tmpl.steps:
-        inits = [init_step(st, s, tmpl) for s in group if needs_init(st, s)]
+        inits = [i for i in (init_step(st, s, tmpl) for s in group) if i is not None]
         if inits:
             groups.append(inits)
         groups.append([emit_step(st, s, tmpl) for s in group])
@@ -104,7 +112,7 @@ def _steps_template(st: State, tmpl: Steps) -> Dict[str, Any]:
         t["parallelism"] = int(tmpl.parallelism)
     if getattr(tmpl, "fail_fast", None) is not None:
         t["failFast"] = bool(tmpl.fail_fast)
-    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    t.update(kept(tmpl, EXTRA))
     return t
 
 
@@ -119,8 +127,8 @@ def _dag_template(st: State, tmpl: DAG) -> Dict[str, Any]:
     for task in tmpl.tasks:
         d = emit_step(st, task, tmpl)
         deps = task_dependencies(task, by_name, checked)
-        if needs_init(st, task):
-            init = init_step(st, task, tmpl)
+        init = init_step(st, task, tmpl)
+        if init is not None:
             init.update(json.loads(json.dumps(deps)))
             tasks.append(init)
             deps = after_init(deps, init["name"])
@@ -136,11 +144,11 @@ def _dag_template(st: State, tmpl: DAG) -> Dict[str, Any]:
     t["dag"] = dag
     if tmpl.parallelism is not None:
         t["parallelism"] = int(tmpl.parallelism)
-    t.update(getattr(tmpl, "argo_extra", {}) or {})
+    t.update(kept(tmpl, EXTRA))
     return t
 
 
-def emit_step(st: State, step: Step, parent: Any) -> Dict[str, Any]:
+def emit_step(st: State, step: Step, parent: CompositeTemplate) -> Dict[str, Any]:
     tmpl = step_template(st, step)
     where = f"{step.scope_kind[:-1]} {step.name!r} of {parent.name!r}"
     name = emit(st, tmpl)
@@ -165,9 +173,9 @@ def emit_step(st: State, step: Step, parent: Any) -> Dict[str, Any]:
     hooks = _hooks(st, step, where)
     if hooks:
         d["hooks"] = hooks
-    d.update(getattr(step, "argo_extra", {}) or {})
+    d.update(kept(step, EXTRA))
     if step.parallelism is not None:
-        return parallel_wrapper(st, step, d, where)
+        return parallel_wrapper(st, step, d, where, step.parallelism)
     return d
 
 
@@ -195,7 +203,9 @@ def _hooks(st: State, step: Step, where: str) -> Dict[str, Any]:
     return out
 
 
-def _arguments(st: State, step: Step, tmpl: Any, parent: Any, where: str) -> Dict[str, Any]:
+def _arguments(st: State, step: Step, tmpl: Template, parent: Optional[CompositeTemplate],
+               where: str) -> Dict[str, Any]:
+    """A step's (or hook's: no parent) arguments; BigParameters travel as artifacts."""
     params: List[Dict[str, Any]] = []
     arts: List[Dict[str, Any]] = []
     for name, value in step.parameters.items():
@@ -212,13 +222,13 @@ def _arguments(st: State, step: Step, tmpl: Any, parent: Any, where: str) -> Dic
                   len(params))
         params.insert(at, {"name": "dflow_key", "value": str(step.key)})
     if step.slices is not None and takes_slice(tmpl):
-        params.append({"name": "dflow_slice", "value": slice_argument(step)})
+        params.append({"name": "dflow_slice", "value": slice_argument(step, step.slices)})
     for name, source in step.artifacts.items():
         src = sliced_source(st, source)
         if src is None:
             src = artifact_source(st, source, f"{where}, artifact {name!r}")
         arts.append({"name": name, **src,
-                     **(getattr(step, "argo_extra_artifacts", {}) or {}).get(name, {})})
+                     **kept(step, ARTIFACT_ARGS).get(name, {})})
     if sliced_output_artifacts(step, tmpl):
         params.append({"name": "dflow_artifact_key", "value": slice_key(parent, step)})
     out: Dict[str, Any] = {}
@@ -229,7 +239,8 @@ def _arguments(st: State, step: Step, tmpl: Any, parent: Any, where: str) -> Dic
     return out
 
 
-def _bigpar_argument(st: State, value: Any, parent: Any) -> Dict[str, Any]:
+def _bigpar_argument(st: State, value: Any, parent: Optional[CompositeTemplate]
+                     ) -> Dict[str, Any]:
     if big_ref(st, value, parent):
         return {"from": bigpar_tag(value)}
     if isinstance(value, ArgoVar):

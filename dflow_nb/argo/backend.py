@@ -30,6 +30,7 @@ from dflow_nb.argo.memoize import reuse_cache_configmap
 from dflow_nb.argo.status import fingerprint, pod_name, step_records, workflow_record
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
+from dflow_nb.hub.workflow import Workflow
 
 DONE_PHASES = ("Succeeded", "Failed", "Error")
 # What a summary needs: everything but the (possibly huge) node map and the spec.
@@ -170,14 +171,15 @@ class ArgoBackend:
         raise TypeError("ArgoBackend is not picklable (it holds a token)")
 
     # -- submitting -----------------------------------------------------------------------------
-    def compile(self, workflow: Any, reuse: Optional[Dict[str, StepRecord]] = None
+    def compile(self, workflow: Workflow, reuse: Optional[Dict[str, StepRecord]] = None
                 ) -> Dict[str, Any]:
         """The Argo manifest of a workflow model (the compiler's, with reused steps if any)."""
         if reuse:
             return compile_workflow(workflow, reuse_step=list(reuse.values()))
         return compile_workflow(workflow)
 
-    def submit(self, workflow: Any, reuse: Dict[str, StepRecord], detach: bool = False) -> str:
+    def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
+               ) -> str:
         """Compile and create; an Argo run always goes on without this process (``detach``
         changes nothing)."""
         namespace = getattr(workflow, "namespace", None)
@@ -311,7 +313,7 @@ class ArgoBackend:
         records.sort(key=lambda r: r.createdAt or 0.0, reverse=True)
         return records
 
-    def spec(self, wf_id: str) -> Any:
+    def spec(self, wf_id: str) -> Workflow:
         """The Workflow model of a run, loaded back from its manifest."""
         from dflow_nb.argo.load import load_workflow
         wf = self.client.get(wf_id, fields="apiVersion,kind,metadata,spec")
@@ -332,7 +334,8 @@ class ArgoBackend:
             raise ValueError(f"unknown action {action!r}; expected one of {sorted(calls)}")
         calls[action](wf_id)
 
-    def resume(self, wf_id: str, workflow: Any = None, detach: Optional[bool] = None) -> None:
+    def resume(self, wf_id: str, workflow: Optional[Workflow] = None,
+               detach: Optional[bool] = None) -> None:
         """Go on: a suspended run is resumed; a Failed/Error run re-runs what did not succeed
         in place (Argo's retry: same id, succeeded steps kept). On Argo the run's own spec is
         used; a changed ``workflow`` model is not applied (resubmit for that)."""

@@ -18,7 +18,7 @@ import os
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Generator, Iterator, List, Mapping, Optional, Sequence, Union
 from urllib.parse import quote
 
 import httpx
@@ -35,6 +35,7 @@ from dflow_nb.argo.errors import (
     ArgoTimeout,
     ArgoTLSError,
     ArgoUnauthorized,
+    Request,
 )
 
 log = logging.getLogger("dflow_nb.argo")
@@ -84,7 +85,7 @@ class BearerAuth(httpx.Auth):
     def __init__(self, token: Token) -> None:
         self._token = token
 
-    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._token.header()
         yield request
 
@@ -533,7 +534,7 @@ class ArgoClient:
 
     def _transport_error(self, exc: httpx.HTTPError, method: str, path: str, attempts: int,
                          mid_stream: bool = False) -> ArgoError:
-        where = dict(host=self.host, method=method, path=path)
+        where: Request = {"host": self.host, "method": method, "path": path}
         tried = f" (tried {attempts} times)" if attempts > 1 else ""
         reason = self._scrub(str(_root_cause(exc)) or type(exc).__name__)
         if self._is_tls(exc):
@@ -587,8 +588,8 @@ class ArgoClient:
             server_message = resp.text[:300].strip() or resp.reason_phrase
         server_message = self._scrub(str(server_message))
         said = f" The server said: {server_message}" if server_message else ""
-        kw = dict(host=self.host, method=method, path=path, status=status, code=code,
-                  server_message=server_message)
+        kw: Request = {"host": self.host, "method": method, "path": path, "status": status,
+                       "code": code, "server_message": server_message}
         subject = what or path
         if status == 401:
             hint = ("no token was sent: set config['token'] or the ARGO_TOKEN environment "

@@ -39,47 +39,52 @@ once; Steps/DAG with their steps), ``_leaves``, ``_io`` (inputs/outputs), ``_art
   ``dependencies``; inferred ones become ``depends: "a && b"`` (a bare name is
   Succeeded||Skipped||Daemoned, as the local engine treats it) unless the task or one of its
   dependencies has continueOn, where the legacy list keeps Argo's continueOn semantics.
-- Fields the model does not know (kept by the loader in ``argo_extra``) are emitted unchanged.
+- Fields the model does not know (kept by the loader: ``_extra``) are emitted unchanged.
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.argo import schema
+from dflow_nb.argo._extra import EXTRA, SPEC, TEMPLATES, kept
 from dflow_nb.argo._prescan import infer_big, scan
 from dflow_nb.argo._state import State
 from dflow_nb.argo._templates import emit
 from dflow_nb.argo._text import param_text
 from dflow_nb.errors import ValidationError
+from dflow_nb.hub.records import StepRecord
+from dflow_nb.hub.workflow import Workflow
 
 UPLOADS_ANNOTATION = "dflow-nb.deepmodeling.com/uploads"
 
 
-def compile_workflow(workflow: Any, reuse_step: Optional[List[Any]] = None) -> Dict[str, Any]:
+def compile_workflow(workflow: Workflow, reuse_step: Optional[List[StepRecord]] = None
+                     ) -> Dict[str, Any]:
     """The Argo manifest of ``workflow``; raises ValidationError (in the user's terms) for what
     Argo would reject, and ManifestError if the result breaks Argo's name/size rules."""
-    if workflow.entrypoint is None:
+    entrypoint = workflow.entrypoint
+    if entrypoint is None:
         raise ValidationError(f"workflow {workflow.name!r}", "has no steps",
                               expected="wf.add(step) or Workflow(steps=/dag=)", given=None)
     st = State(workflow, reuse=bool(reuse_step))
-    roots = [workflow.entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
+    roots = [entrypoint] + ([workflow.on_exit] if workflow.on_exit is not None else [])
     scan(st, roots)
     infer_big(st)
-    emit(st, workflow.entrypoint)
+    emit(st, entrypoint)
     if workflow.on_exit is not None:
         emit(st, workflow.on_exit)
-    for extra in getattr(workflow, "argo_extra_templates", []) or []:
-        st.templates.setdefault(extra["name"], extra)
+    for name, extra in kept(workflow, TEMPLATES).items():
+        st.templates.setdefault(name, extra)
     manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-                "metadata": _metadata(st), "spec": _spec(st)}
+                "metadata": _metadata(st), "spec": _spec(st, entrypoint.name)}
     errs = schema.rule_errors(manifest)
     if errs:
         raise schema.ManifestError(errs)
     return manifest
 
 
-def check_manifest(workflow_or_manifest: Any) -> Dict[str, Any]:
+def check_manifest(workflow_or_manifest: Union[Workflow, Dict[str, Any]]) -> Dict[str, Any]:
     """Compile (if given a Workflow) and validate; raises ManifestError listing every problem.
 
     The test suite's submit hook calls this for every workflow it runs, so every workflow the
@@ -97,7 +102,7 @@ def check_manifest(workflow_or_manifest: Any) -> Dict[str, Any]:
 
 def _metadata(st: State) -> Dict[str, Any]:
     wf = st.workflow
-    extra = getattr(wf, "argo_extra", {}) or {}
+    extra = kept(wf, EXTRA)
     meta: Dict[str, Any] = {}
     if extra.get("fixed_name"):
         meta["name"] = wf.name
@@ -115,9 +120,9 @@ def _metadata(st: State) -> Dict[str, Any]:
     return meta
 
 
-def _spec(st: State) -> Dict[str, Any]:
+def _spec(st: State, entrypoint: str) -> Dict[str, Any]:
     wf = st.workflow
-    spec: Dict[str, Any] = {"entrypoint": wf.entrypoint.name}
+    spec: Dict[str, Any] = {"entrypoint": entrypoint}
     if wf.parameters:
         spec["arguments"] = {"parameters": [
             {"name": k, "value": param_text(v)} for k, v in wf.parameters.items()]}
@@ -134,7 +139,7 @@ def _spec(st: State) -> Dict[str, Any]:
                                     for s in secrets]
     if wf.artifact_repo_key:
         spec["artifactRepositoryRef"] = {"key": wf.artifact_repo_key}
-    spec.update(getattr(wf, "argo_extra_spec", {}) or {})
+    spec.update(kept(wf, SPEC))
     spec["templates"] = list(st.templates.values())
     return spec
 

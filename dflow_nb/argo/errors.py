@@ -6,9 +6,20 @@ message: the client scrubs it from anything the server echoes back.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypedDict
 
 from dflow_nb.errors import DflowNbError, WorkflowNotFound
+
+
+class Request(TypedDict, total=False):
+    """The call an error is about (ArgoError's keyword arguments)."""
+
+    host: str
+    method: str
+    path: str
+    status: Optional[int]
+    code: Optional[int]
+    server_message: Optional[str]
 
 
 class ArgoError(DflowNbError):

@@ -4,21 +4,24 @@ Template kinds: ``script`` -> ShellOPTemplate (sh/bash), PythonScriptOPTemplate 
 ScriptOPTemplate (any other interpreter); ``container`` -> ContainerOPTemplate; ``resource`` ->
 ResourceOPTemplate (locally its stand-in runs: a wlm-operator SlurmJob's batch script with
 ``sbatch --wait``); ``steps`` and ``dag`` -> Steps and DAG with Step/Task objects. Argo fields
-the model has no slot for are kept verbatim in ``argo_extra`` dicts (on templates, script and
-resource bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m))``
-gives ``m`` back. Normalisations (what does not survive a round trip byte for byte): integers
-in IntOrString fields become strings; a template input's ``default`` becomes ``value``;
-templates nobody references are kept in ``argo_extra_templates`` but come after the reachable
-ones; key order is not kept.
+the model has no slot for are kept verbatim (``_extra``: on templates, script and resource
+bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m))`` gives
+``m`` back. Normalisations (what does not survive a round trip byte for byte): integers in
+IntOrString fields become strings; a template input's ``default`` becomes ``value``; templates
+nobody references are kept but come after the reachable ones; key order is not kept.
 """
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
+from dflow_nb.argo._extra import ARTIFACT_ARGS, BODY, EXTRA, SPEC, TEMPLATES, VALUE_FROM, keep, kept
+from dflow_nb.argo.memoize import MEMO_CONFIGMAP, memoize_field
 from dflow_nb.config import config
 from dflow_nb.errors import ValidationError
+from dflow_nb.hub.workflow import Workflow
+from dflow_nb.model import context
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
 from dflow_nb.model.references import ArgoSequence, ArgoVar
@@ -92,9 +95,8 @@ _LOCATIONS = ("s3", "raw", "http", "git", "gcs", "oss", "hdfs", "azure", "artifa
               "plugin")
 
 
-def load_workflow(manifest: Dict[str, Any]) -> Any:
+def load_workflow(manifest: Dict[str, Any]) -> Workflow:
     """A Workflow model from an Argo Workflow manifest; errors name the template and field."""
-    from dflow_nb.hub.workflow import Workflow
     if not isinstance(manifest, dict) or manifest.get("kind", "Workflow") != "Workflow":
         raise ValidationError("manifest", "not an Argo Workflow", expected="kind: Workflow",
                               given=(manifest or {}).get("kind") if isinstance(manifest, dict)
@@ -126,12 +128,12 @@ def load_workflow(manifest: Dict[str, Any]) -> Any:
                   image_pull_secrets=spec.get("imagePullSecrets"),
                   artifact_repo_key=(spec.get("artifactRepositoryRef") or {}).get("key"),
                   parameters=params, on_exit=on_exit)
-    wf.argo_extra = {"fixed_name": fixed, "namespace": "namespace" in meta}
-    wf.argo_extra_spec = {k: v for k, v in spec.items() if k not in _SPEC_KEYS}
+    keep(wf, EXTRA, {"fixed_name": fixed, "namespace": "namespace" in meta})
+    extra_spec = {k: v for k, v in spec.items() if k not in _SPEC_KEYS}
     if "arguments" in spec and set(spec["arguments"]) - {"parameters"}:
-        wf.argo_extra_spec["arguments"] = spec["arguments"]
-    wf.argo_extra_templates = [t for t in spec.get("templates") or []
-                               if t.get("name") not in loader.built]
+        extra_spec["arguments"] = spec["arguments"]
+    keep(wf, SPEC, extra_spec)
+    keep(wf, TEMPLATES, {name: t for name, t in loader.raw.items() if name not in loader.built})
     return wf
 
 
@@ -187,10 +189,7 @@ class _Loader:
         obj = cls(name=t["name"], inputs=io["inputs"], outputs=io["outputs"],
                   annotations=io["annotations"], labels=io["labels"], **kw)
         obj.memoize_key = io["memoize_key"]
-        obj.argo_extra = {k: v for k, v in t.items() if k not in _CONTAINER_KEYS}
-        if "memoize" in t and not _is_default_memo(t["memoize"]):
-            obj.argo_extra["memoize"] = t["memoize"]
-            obj.memoize_key = None
+        _keep_template_fields(obj, t, _CONTAINER_KEYS)
         if cls is DAG:
             extra_dag = {k: v for k, v in t["dag"].items()
                          if k not in ("tasks", "failFast", "target")}
@@ -241,11 +240,8 @@ class _Loader:
                    working_dir=body.get("workingDir"))
         if not command:
             tmpl.command = []
-        tmpl.argo_extra = {k: v for k, v in t.items() if k not in _LEAF_KEYS}
-        if "memoize" in t and not _is_default_memo(t["memoize"]):
-            tmpl.argo_extra["memoize"] = t["memoize"]
-            tmpl.memoize_key = None
-        tmpl.argo_extra_body = {k: v for k, v in body.items() if k not in _BODY_KEYS}
+        _keep_template_fields(tmpl, t, _LEAF_KEYS)
+        keep(tmpl, BODY, {k: v for k, v in body.items() if k not in _BODY_KEYS})
         self.built[t["name"]] = tmpl
         return tmpl
 
@@ -264,11 +260,8 @@ class _Loader:
             active_deadline_seconds=t.get("activeDeadlineSeconds"),
             node_selector=t.get("nodeSelector"), memoize_key=io["memoize_key"],
             annotations=io["annotations"], labels=io["labels"])
-        tmpl.argo_extra_body = {k: v for k, v in body.items() if k not in _RESOURCE_BODY_KEYS}
-        tmpl.argo_extra = {k: v for k, v in t.items() if k not in _RESOURCE_KEYS}
-        if "memoize" in t and not _is_default_memo(t["memoize"]):
-            tmpl.argo_extra["memoize"] = t["memoize"]
-            tmpl.memoize_key = None
+        _keep_template_fields(tmpl, t, _RESOURCE_KEYS)
+        keep(tmpl, BODY, {k: v for k, v in body.items() if k not in _RESOURCE_BODY_KEYS})
         self.built[t["name"]] = tmpl
         return tmpl
 
@@ -304,25 +297,24 @@ class _Loader:
                 kw["dependencies"] = list(s["dependencies"])
             else:
                 kw["dependencies"] = []
-        from dflow_nb.model import context
-        saved = context._stack[:]  # a manifest loaded inside a ``with`` block adds nothing
-        context._stack.clear()
-        try:
+        with context.detached():
             step = cls(name, tmpl, **kw)
-        finally:
-            context._stack[:] = saved
-        step.argo_extra = {k: v for k, v in s.items() if k not in _STEP_KEYS}
-        step.argo_extra_artifacts = {
+        keep(step, EXTRA, {k: v for k, v in s.items() if k not in _STEP_KEYS})
+        keep(step, ARTIFACT_ARGS, {
             a["name"]: {k: v for k, v in a.items()
                         if k not in ("name", "from", "fromExpression") and k not in _LOCATIONS}
-            for a in args.get("artifacts") or []}
+            for a in args.get("artifacts") or []})
         return step
 
 
-def _is_default_memo(memo: Dict[str, Any]) -> bool:
-    from dflow_nb.argo.memoize import MEMO_CONFIGMAP, MEMO_MAX_AGE
-    return set(memo) == {"key", "maxAge", "cache"} and memo["maxAge"] == MEMO_MAX_AGE and \
-        memo["cache"] == {"configMap": {"name": MEMO_CONFIGMAP}}
+def _keep_template_fields(tmpl: Any, t: Dict[str, Any], known: Set[str]) -> None:
+    """Keep the template's fields the model has no slot for; a ``memoize`` other than the one
+    a ``memoize_key`` compiles to is kept as it is (and the key dropped)."""
+    keep(tmpl, EXTRA, {k: v for k, v in t.items() if k not in known})
+    memo = t.get("memoize")
+    if memo is not None and memo != memoize_field(memo.get("key"), MEMO_CONFIGMAP):
+        kept(tmpl, EXTRA)["memoize"] = memo
+        tmpl.memoize_key = None
 
 
 def _type_of(description: Optional[str]) -> Any:
@@ -345,17 +337,16 @@ def _inputs(t: Dict[str, Any]) -> Inputs:
         inputs.parameters[p["name"]] = InputParameter(**kw)  # values are Argo text: no type
         extra = {k: v for k, v in p.items()
                  if k not in ("name", "value", "default", "description", "enum")}
-        if extra:
-            inputs.parameters[p["name"]].argo_extra = extra
+        keep(inputs.parameters[p["name"]], EXTRA, extra)
     for a in raw.get("artifacts") or []:
         location = {k: v for k, v in a.items() if k in _LOCATIONS}
         art = InputArtifact(path=a.get("path"), optional=bool(a.get("optional")),
                             mode=a.get("mode"), sub_path=a.get("subPath"),
                             archive=_archive_mode(a.get("archive")),
                             source=_location(location) if location else None)
-        art.argo_extra = {k: v for k, v in a.items()
+        keep(art, EXTRA, {k: v for k, v in a.items()
                           if k not in ("name", "path", "optional", "mode", "subPath", "archive")
-                          and k not in _LOCATIONS}
+                          and k not in _LOCATIONS})
         inputs.artifacts[a["name"]] = art
     return inputs
 
@@ -377,19 +368,18 @@ def _outputs(t: Dict[str, Any]) -> Outputs:
         if "value" in p:
             kw["value"] = str(p["value"])
         outputs.parameters[p["name"]] = OutputParameter(**kw)
-        extra_vf = {k: v for k, v in vf.items()
-                    if k not in ("path", "parameter", "expression", "default")}
-        if extra_vf:
-            outputs.parameters[p["name"]].argo_extra_value_from = extra_vf
+        keep(outputs.parameters[p["name"]], VALUE_FROM,
+             {k: v for k, v in vf.items()
+              if k not in ("path", "parameter", "expression", "default")})
     for a in raw.get("artifacts") or []:
         fe = a.get("fromExpression")
         art = OutputArtifact(path=a.get("path"), _from=a.get("from"),
                              from_expression=ArgoVar(fe, is_str=False) if fe else None,
                              global_name=a.get("globalName"), optional=bool(a.get("optional")),
                              archive=_archive_mode(a.get("archive")))
-        art.argo_extra = {k: v for k, v in a.items()
+        keep(art, EXTRA, {k: v for k, v in a.items()
                           if k not in ("name", "path", "from", "fromExpression", "globalName",
-                                       "optional", "archive")}
+                                       "optional", "archive")})
         outputs.artifacts[a["name"]] = art
     return outputs
 

@@ -8,6 +8,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from dflow_nb.errors import ValidationError
+from dflow_nb.hub.records import StepRecord
 
 MEMO_CONFIGMAP = "dflow-nb-memoize"
 REUSE_CONFIGMAP_PREFIX = "dflow-nb-reuse-"
@@ -24,7 +25,7 @@ def reuse_configmap_name(workflow_name: str) -> str:
     return (REUSE_CONFIGMAP_PREFIX + workflow_name)[:63].rstrip("-")
 
 
-def reuse_cache_configmap(workflow_name: str, records: List[Any],
+def reuse_cache_configmap(workflow_name: str, records: List[StepRecord],
                           namespace: Optional[str] = None) -> Dict[str, Any]:
     """The memoization cache ConfigMap that makes Argo reuse ``records`` (keyed steps) as hits.
 
@@ -55,7 +56,7 @@ _CM_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _LOCATIONS = ("s3", "raw", "http", "git", "artifactory", "hdfs", "oss", "gcs", "azure")
 
 
-def _memo_outputs(record: Any) -> Dict[str, Any]:
+def _memo_outputs(record: StepRecord) -> Dict[str, Any]:
     """A step record's outputs as Argo stores them in a memoization entry: parameters by value,
     artifacts by repository location (a step that ran locally has none: refused)."""
     raw = dict(getattr(record, "raw_outputs", None) or {})

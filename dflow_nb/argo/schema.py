@@ -60,7 +60,7 @@ def schema_path() -> Optional[Path]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no hints shipped
     path = schema_path()
     if path is None:
         raise FileNotFoundError("Argo's schema.json was not found: set DFLOW_NB_SHARED to the "

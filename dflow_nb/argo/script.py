@@ -78,7 +78,7 @@ def _code_names(code: types.CodeType, out: Set[str]) -> None:
 
 def _names_used(obj: Any) -> Set[str]:
     names: Set[str] = set()
-    funcs = []
+    funcs: List[Any] = []
     if inspect.isclass(obj):
         for base in obj.__mro__:
             if base.__module__ == obj.__module__:
