@@ -1,4 +1,6 @@
 """dflow_nb: Dflow, notebook-first. A Dflow script runs after ``s/dflow/dflow_nb/``."""
+from typing import TYPE_CHECKING, Any, List
+
 from dflow_nb.config import config, s3_config, set_config, set_s3_config
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.artifacts import (
@@ -45,12 +47,40 @@ from dflow_nb.model.templates import (
     ScriptOPTemplate,
     ShellOPTemplate,
 )
-from dflow_nb.plugins.container import ContainerExecutor
-from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
 from dflow_nb.storage import StorageClient
 
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
-def load_ipython_extension(ipython: object) -> None:
+    from dflow_nb.plugins.container import ContainerExecutor
+    from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
+
+#: Executors live in dflow_nb.plugins, above the authoring model and the hub: they are imported
+#: on first use (``dflow_nb.ContainerExecutor``), so ``import dflow_nb`` does not load them.
+_LAZY_EXPORTS = {
+    "ContainerExecutor": "dflow_nb.plugins.container",
+    "SlurmJob": "dflow_nb.plugins.slurm",
+    "SlurmJobTemplate": "dflow_nb.plugins.slurm",
+    "SlurmRemoteExecutor": "dflow_nb.plugins.slurm",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``dflow_nb.ContainerExecutor`` and the other lazy exports, imported on first use."""
+    import importlib
+    module = _LAZY_EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dflow_nb' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY_EXPORTS))
+
+
+def load_ipython_extension(ipython: "InteractiveShell") -> None:
     """``%load_ext dflow_nb``: registers the ``%dflow`` / ``%%dflow`` magics."""
     from dflow_nb.notebook.magics import load_ipython_extension as load
     load(ipython)
