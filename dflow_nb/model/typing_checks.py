@@ -4,8 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, List
 
-from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
-
 
 def describe_type(tp: Any) -> str:
     """``int``, ``List[str]``... as a user wrote it."""
@@ -26,6 +24,8 @@ def type_error(value: Any, tp: Any) -> str | None:
         return None
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return None
+    # typeguard costs ~80 ms to import (asyncio, unittest.mock): only when a check needs it.
+    from typeguard import CollectionCheckStrategy, TypeCheckError, check_type
     try:
         check_type(value, tp, collection_check_strategy=CollectionCheckStrategy.ALL_ITEMS)
     except TypeCheckError as exc:
