@@ -10,13 +10,12 @@ what renders its template and what runs inside the step, lives in ``dflow_nb.plu
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Optional
 
-from dflow_nb.model.composite import CompositeTemplate
-from dflow_nb.model.step import Step
-from dflow_nb.model.templates import OPTemplate
+from dflow_nb.model.step import Step, Template
 
-Template = Union[OPTemplate, CompositeTemplate]  # a leaf, or a Steps or DAG template
+if TYPE_CHECKING:
+    from dflow_nb.hub.workflow import Workflow
 
 
 class Executor(ABC):
@@ -29,7 +28,7 @@ class Executor(ABC):
         a leaf usually renders to a leaf, and may render to Steps (``SlurmJobTemplate``)."""
 
 
-def executor_for(step: Step, workflow: Any) -> Optional[Executor]:
+def executor_for(step: Step, workflow: "Workflow") -> Optional[Executor]:
     """The executor that applies to ``step``: its own, else the workflow's context (as in
     Dflow, any object with ``render`` serves as a context)."""
     if step.executor is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, TypeVar, Union
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.model import context
@@ -22,6 +22,9 @@ from dflow_nb.model.references import ArgoSequence, ArgoVar
 from dflow_nb.model.serialization import dumps
 from dflow_nb.model.templates import OPTemplate
 from dflow_nb.model.typing_checks import describe_type, list_of, literal_matches
+
+if TYPE_CHECKING:
+    from dflow_nb.model.executor import Executor
 
 _TAG = re.compile(r"{{")
 
@@ -85,7 +88,8 @@ class Step:
                  continue_on_error: bool = False, continue_on_num_success: Optional[int] = None,
                  continue_on_success_ratio: Optional[float] = None,
                  with_sequence: Optional[ArgoSequence] = None, key: Optional[str] = None,
-                 executor: Any = None, use_resource: Any = None, util_image: Optional[str] = None,
+                 executor: Optional["Executor"] = None, use_resource: Any = None,
+                 util_image: Optional[str] = None,
                  util_image_pull_policy: Optional[str] = None,
                  util_command: Optional[List[str]] = None, parallelism: Optional[int] = None,
                  slices: Any = None, with_items: Optional[List[Any]] = None,

@@ -22,17 +22,16 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional, Set, Tuple, Type, Union
+from typing import Any, Dict, Iterator, Optional, Set, Tuple
 
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.step import Step, Template
 from dflow_nb.notebook.graph import loop_base
-from dflow_nb.python.op import OP
+from dflow_nb.python.op import AnyOP
 from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
 
-AnyOP = Union[Type[OP], OP]   # what a PythonOPTemplate carries: the class or an instance
 _SLICE = re.compile(r"^(?P<base>.*)\((?P<j>\d+):(?P<desc>.*)\)(\(\d+\))?$", re.S)
 
 

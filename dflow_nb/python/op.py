@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import inspect
 from abc import ABC
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Type, Union
 
 from dflow_nb.model.typing_checks import describe_type, type_error
 from dflow_nb.python.opio import OPIO, Artifact, BigParameter, OPIOSign, Parameter
@@ -79,11 +79,14 @@ class OP(ABC):
                 report(self.progress_current, self.progress_total)
 
 
+AnyOP = Union[Type[OP], OP]   # what a PythonOPTemplate carries: the OP class or an instance
+
+
 def _op_name(op: Any) -> str:
     return getattr(op, "__name__", None) or type(op).__name__
 
 
-def check_signature(op: Any, opio: Dict[str, Any], sign: OPIOSign, is_input: bool) -> None:
+def check_signature(op: OP, opio: Dict[str, Any], sign: OPIOSign, is_input: bool) -> None:
     """Fill defaults and check every value against the sign; errors name OP, field and types."""
     side = "input" if is_input else "output"
     where = f"OP {_op_name(op)}"
@@ -200,7 +203,7 @@ def _add_call_step(op: Any, container: Any, kwargs: Dict[str, Any],
     return from_outputs({**step.outputs.parameters, **step.outputs.artifacts})
 
 
-def op_source(op: Any) -> Optional[str]:
+def op_source(op: AnyOP) -> Optional[str]:
     """The source of an OP class or function, when Python can find it (for shipping to Argo)."""
     target = getattr(op, "func", None) or (op if inspect.isclass(op) else type(op))
     cell = getattr(target, "__dflow_source__", None) or getattr(op, "__dflow_source__", None)

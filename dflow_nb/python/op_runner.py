@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Union
 from dflow_nb.model.serialization import dumps, loads, unwrap_sliced
 from dflow_nb.model.typing_checks import describe_type, list_of
 from dflow_nb.python.catalog import load_input, save_output
-from dflow_nb.python.op import OP, check_signature
+from dflow_nb.python.op import OP, AnyOP, check_signature
 from dflow_nb.python.opio import OPIO, Artifact, Parameter
 
 
@@ -103,11 +103,11 @@ def _pick(values: Any, index: Union[int, List[int]], where: str) -> Any:
     return values[index]
 
 
-def _instance(op: Any) -> OP:
+def _instance(op: AnyOP) -> OP:
     return op() if isinstance(op, type) else op
 
 
-def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> OPIO:
+def read_inputs(op: OP, call: OPCall, index: Union[int, List[int], None]) -> OPIO:
     """The OPIO for one execution (one item of a slice when ``index`` is given)."""
     name = getattr(op, "__name__", None) or type(op).__name__
     sl = call.slice
@@ -135,7 +135,7 @@ def read_inputs(op: Any, call: OPCall, index: Union[int, List[int], None]) -> OP
     return opio
 
 
-def _execute_one(op: Any, call: OPCall, index: Union[int, List[int], None],
+def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
                  order: List[int]) -> Dict[str, Any]:
     instance = _instance(op)
     instance.key = call.key
@@ -178,7 +178,7 @@ def _run_item(args: Any) -> Dict[str, Any]:
     return _execute_one(op, call, index, order)
 
 
-def run_op(op: Any, call: OPCall) -> Dict[str, str]:
+def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
     """Execute the OP (once, or once per item of a grouped slice); returns written parameters."""
     Path(call.workdir).mkdir(parents=True, exist_ok=True)
     os.chdir(call.workdir)
@@ -207,7 +207,7 @@ def run_op(op: Any, call: OPCall) -> Dict[str, str]:
     return _write_parameters(op, call, params)
 
 
-def _write_parameters(op: Any, call: OPCall, params: Dict[str, Any]) -> Dict[str, str]:
+def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[str, str]:
     name = getattr(op, "__name__", None) or type(op).__name__
     root = Path(call.outputs) / "parameters"
     root.mkdir(parents=True, exist_ok=True)
