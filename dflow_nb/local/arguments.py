@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from dflow_nb.expressions import evaluate, render
-from dflow_nb.local.results import Art, Scope, StepError, Template
+from dflow_nb.local.results import Art, Scope, StepError
 from dflow_nb.model.io import InputArtifact, OutputArtifact
 from dflow_nb.model.references import ArgoVar, IfExpression
-from dflow_nb.model.step import encode_parameter
+from dflow_nb.model.step import Template, encode_parameter
 
 
 def item_scope(scope: Scope, item: Any) -> Scope:

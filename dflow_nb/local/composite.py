@@ -23,14 +23,13 @@ from dflow_nb.local.results import (
     Scope,
     SliceArg,
     StepError,
-    Template,
     result_from_outputs,
 )
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.executor import executor_for
 from dflow_nb.model.references import ArgoVar
-from dflow_nb.model.step import Step, Task
+from dflow_nb.model.step import Step, Task, Template
 from dflow_nb.model.steps import Steps
 from dflow_nb.python.op_runner import SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate

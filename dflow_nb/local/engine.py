@@ -31,7 +31,6 @@ from dflow_nb.local.results import (
     Scope,
     SliceArg,
     StepError,
-    Template,
     output_types,
     result_from_outputs,
 )
@@ -39,7 +38,7 @@ from dflow_nb.local.retries import backoff_seconds, default_policy, policy_allow
 from dflow_nb.local.state import StateStore
 from dflow_nb.local.worker_pool import WorkerPool
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.step import encode_parameter
+from dflow_nb.model.step import Template, encode_parameter
 from dflow_nb.model.steps import Steps
 from dflow_nb.model.templates import OPTemplate
 

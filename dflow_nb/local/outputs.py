@@ -7,9 +7,10 @@ from typing import Any, Dict, Optional
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value
 from dflow_nb.local.arguments import argument, resolve_artifact
-from dflow_nb.local.results import Art, Result, Scope, StepError, Template
+from dflow_nb.local.results import Art, Result, Scope, StepError
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.step import Template
 
 
 class WorkflowScope:

@@ -6,14 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from dflow_nb.errors import DflowNbError
-from dflow_nb.model.composite import CompositeTemplate
-from dflow_nb.model.templates import OPTemplate
+from dflow_nb.model.step import Template
 from dflow_nb.python.op_runner import SliceSpec
 
 FAILED = ("Failed", "Error")
 RESULT_LIMIT = 256 * 1024
 
-Template = Union[OPTemplate, CompositeTemplate]   # a leaf, or a Steps or DAG template
 Scope = Dict[str, Any]   # what ``{{...}}`` tags and expressions see: text, artifacts, loop items
 # A leaf's slice; every slice of a loop when one leaf runs them all (merge_sliced_step).
 SliceArg = Union[SliceSpec, List[SliceSpec], None]
