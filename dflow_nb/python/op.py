@@ -25,6 +25,9 @@ class OP(ABC):
     slices: Dict[str, Any] = {}
     tmp_root = "/tmp"
     create_slice_dir = False
+    #: Called with (current, total) when ``progress_current``/``progress_total`` change: the
+    #: runner sets it to publish the step's progress.
+    progress_callback: Optional[Callable[[int, int], object]] = None
     #: The notebook cell that defined the OP (``%%dflow op``); ``op_source`` prefers it.
     __dflow_source__: Optional[str] = None
 
@@ -74,9 +77,8 @@ class OP(ABC):
     def __setattr__(self, key: str, value: Any) -> None:
         super().__setattr__(key, value)
         if key in ("progress_total", "progress_current"):
-            report = getattr(self, "_progress_report", None)
-            if report is not None:
-                report(self.progress_current, self.progress_total)
+            if self.progress_callback is not None:
+                self.progress_callback(self.progress_current, self.progress_total)
 
 
 AnyOP = Union[Type[OP], OP]   # what a PythonOPTemplate carries: the OP class or an instance

@@ -142,7 +142,7 @@ def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
     instance.workflow_name = call.workflow_name
     if call.progress_file:
         progress = Path(call.progress_file)
-        instance._progress_report = lambda cur, tot: progress.write_text(f"{cur}/{tot}")
+        instance.progress_callback = lambda cur, tot: progress.write_text(f"{cur}/{tot}")
     opio = read_inputs(instance, call, index)
     checked = getattr(type(instance).execute, "__dflow_checked__", False)
     if not checked:
