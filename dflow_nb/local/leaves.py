@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -23,7 +22,13 @@ from dflow_nb.local.results import RESULT_LIMIT, Art, Result, Scope, SliceArg, S
 from dflow_nb.local.subprocesses import run_script
 from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
-from dflow_nb.model.templates import OPTemplate, ResourceOPTemplate, ScriptOPTemplate, declared_roots
+from dflow_nb.model.templates import (
+    OPTemplate,
+    ResourceOPTemplate,
+    ScriptOPTemplate,
+    declared_roots,
+    map_roots,
+)
 from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
 from dflow_nb.python.op_runner import OPCall, SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
@@ -192,11 +197,11 @@ class LeafRunner:
         remap = getattr(tmpl, "remap_paths", True)
         script = render(tmpl.script, local) if tmpl.script else ""
         if remap:
-            script = _remap_paths(script, fs, tmpl)
+            script = map_roots(script, declared_roots(tmpl), str(fs))
         command = [render(c, local) for c in tmpl.command]
         if command and command[0] in ("python", "python3"):
             command[0] = sys.executable  # the user's interpreter stands in for the image's
-        args = [_remap_paths(render(a, local), fs, tmpl) if remap else render(a, local)
+        args = [map_roots(render(a, local), declared_roots(tmpl), str(fs)) if remap else render(a, local)
                 for a in tmpl.args]
         env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
         env.update(leaf_env(d, slice_spec))
@@ -276,14 +281,6 @@ def _exit_message(code: int, termination_log: Optional[Path] = None) -> str:
 def _mapped(fs: Path, path: str) -> Path:
     """A container path inside the step's private file system view."""
     return fs / path.lstrip("/") if path.startswith("/") else fs / "tmp" / path
-
-
-def _remap_paths(text: str, fs: Path, tmpl: ScriptOPTemplate) -> str:
-    """Point the script's ``/tmp`` and declared absolute paths at the step's private view."""
-    for root in declared_roots(tmpl):
-        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
-                      lambda m: str(fs) + root, text)
-    return text
 
 
 

@@ -3,7 +3,8 @@ objects, and their base."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Union
+import re
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 from dflow_nb.model.io import Inputs, Outputs
 from dflow_nb.model.names import check_node_name, kebab, randstr
@@ -203,3 +204,12 @@ def declared_roots(template: Any) -> List[str]:
                 not p.value_from_path.startswith("/tmp"):
             roots.add(p.value_from_path)
     return sorted(roots, key=len, reverse=True)
+
+
+def map_roots(text: str, roots: Sequence[str], prefix: str) -> str:
+    """Rewrite absolute ``roots`` in a script to live under ``prefix``: the engine maps them into a
+    step's private view, executors into a job's directory."""
+    for root in roots:
+        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
+                      lambda m: prefix + m.group(0), text)
+    return text

@@ -13,10 +13,9 @@ import base64
 import copy
 import inspect
 import json
-import re
 import sys
 from types import ModuleType
-from typing import Any, Dict, Sequence, Tuple, Union
+from typing import Any, Dict, Tuple, Union
 
 from dflow_nb.model.io import InputParameter, Inputs, Outputs
 from dflow_nb.model.names import randstr
@@ -84,14 +83,6 @@ def b64(data: Union[bytes, str]) -> str:
 
 def unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text.encode())
-
-
-def map_roots(text: str, roots: Sequence[str], prefix: str) -> str:
-    """Rewrite absolute ``roots`` in a script to live under ``prefix`` (same rule as the engine)."""
-    for root in roots:
-        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
-                      lambda m: prefix + m.group(0), text)
-    return text
 
 
 def io_paths(template: OPTemplate) -> Dict[str, str]:

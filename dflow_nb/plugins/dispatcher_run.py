@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from dflow_nb.plugins._render import map_roots, unb64
+from dflow_nb.model.templates import map_roots
+from dflow_nb.plugins._render import unb64
 from dflow_nb.plugins._runtime import link_or_copy, log, move_into, param_values, report, slice_from_env
 from dflow_nb.plugins.dispatcher import PASSWORD_ENV
 

@@ -26,8 +26,14 @@ from dflow_nb.model.executor import Executor, Template
 from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
-from dflow_nb.model.templates import ResourceOPTemplate, ScriptOPTemplate, ShellOPTemplate, declared_roots
-from dflow_nb.plugins._render import clone_io, map_roots, rendered_name
+from dflow_nb.model.templates import (
+    ResourceOPTemplate,
+    ScriptOPTemplate,
+    ShellOPTemplate,
+    declared_roots,
+    map_roots,
+)
+from dflow_nb.plugins._render import clone_io, rendered_name
 from dflow_nb.plugins.dispatcher import DispatcherExecutor
 from dflow_nb.python.python_op_template import PythonOPTemplate
 
