@@ -47,6 +47,7 @@ from dflow_nb.model.templates import (
     ScriptOPTemplate,
     ShellOPTemplate,
 )
+from dflow_nb.python.record import record
 from dflow_nb.storage import StorageClient
 
 if TYPE_CHECKING:
@@ -101,6 +102,6 @@ __all__ = [
     "ValidationError", "Workflow", "WorkflowNotFound", "WorkflowRecord", "argo_concat",
     "argo_enumerate", "argo_len", "argo_range", "argo_sequence", "argo_sum", "config",
     "copy_artifact", "download_artifact", "if_expression", "path_list_of_artifact",
-    "path_object_of_artifact", "query_workflows", "randstr", "s3_config", "set_config",
+    "path_object_of_artifact", "query_workflows", "randstr", "record", "s3_config", "set_config",
     "set_s3_config", "upload_artifact", "SlurmJob", "SlurmJobTemplate", "SlurmRemoteExecutor",
 ]
