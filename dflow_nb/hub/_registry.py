@@ -18,6 +18,7 @@ IMPLEMENTATIONS: Dict[str, str] = {
     "manifest.load": "dflow_nb.argo.load:load_workflow",
     "display.workflow": "dflow_nb.notebook.display:workflow_mimebundle",
     "display.step": "dflow_nb.notebook.display:step_bundle",
+    "report.notebook": "dflow_nb.notebook.report:write_report",
 }
 
 

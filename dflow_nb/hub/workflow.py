@@ -294,6 +294,12 @@ class Workflow:
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         return implementation("display.workflow")(self)
 
+    def to_notebook(self, path: Union[str, Path]) -> Path:
+        """Write a report of the run (DAG, steps, failures with their logs, inputs and outputs)
+        as a notebook that GitHub or nbviewer render without dflow_nb; returns its path."""
+        self._require_id()
+        return implementation("report.notebook")(self, path)
+
     def step(self, key: str) -> StepRecord:
         """The one step with this key (a clear error if there is none)."""
         found = self.query_step(key=key)

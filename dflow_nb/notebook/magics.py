@@ -50,6 +50,8 @@ Line magics (WF: a run id, or the name of a Workflow variable; "-" or nothing: t
                                          act on a run
   %dflow reuse [WF]                      tick steps of a finished run, edit outputs, resubmit
   %dflow yaml [WF]                       the Argo manifest
+  %dflow report [WF] [PATH]              write the run's report notebook (DAG, steps, failures
+                                         with logs, inputs/outputs; renders on GitHub/nbviewer)
   %dflow help                            this text
 """
 
@@ -94,6 +96,9 @@ def _parser() -> _Parser:
     for name in ACTIONS + ("reuse", "yaml"):
         p = sub.add_parser(name, add_help=False)
         p.add_argument("wf", nargs="?")
+    p = sub.add_parser("report", add_help=False)
+    p.add_argument("wf", nargs="?")
+    p.add_argument("path", nargs="?")
     p = sub.add_parser("op", add_help=False)
     p = sub.add_parser("submit", add_help=False)
     p.add_argument("--name")
@@ -414,6 +419,15 @@ class DflowMagics(Magics):
         with one_line_errors("yaml"):
             text = (stored_model(wf) if wf.id else wf).to_yaml()
         print(text)
+
+    def cmd_report(self, args: argparse.Namespace) -> None:
+        wf = self.workflow(args.wf)
+        with one_line_errors("report"):
+            phase = wf.query_status()
+            if phase in ("Pending", "Running"):
+                raise ValueError(f"run {wf.id} is still {phase}; report a finished run")
+            path = wf.to_notebook(args.path or f"{wf.id}-report.ipynb")
+        print(f"report of {wf.id} ({phase}) written to {path}")
 
     def _act(self, args: argparse.Namespace) -> Any:
         wf = self.workflow(args.wf)
