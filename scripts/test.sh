@@ -16,6 +16,10 @@ for setup in scripts/setup/*.sh; do
 done
 export DFLOW_NB_SHARED=${DFLOW_NB_SHARED:-$(cd .. && pwd)/shared}
 "$VENV/bin/python" -m ruff check .
+# The architecture: layers (import-linter), no import cycles or oversized modules, types.
+"$VENV/bin/lint-imports" --no-cache
+"$VENV/bin/python" scripts/check_architecture.py
+"$VENV/bin/python" -m mypy
 status=0
 "$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-2}" -q "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -43,7 +43,10 @@ def node_size(node: Dict[str, Any]) -> Tuple[float, float]:
 
 
 def sub_text(node: Dict[str, Any]) -> str:
-    """The small second line: phase, progress, or a group's done/total."""
+    """The small second line: phase, progress, or a group's done/total (or a given caption,
+    for pictures that are not runs, such as ARCHITECTURE.md's)."""
+    if "caption" in node:
+        return str(node["caption"])
     group = node.get("group")
     if group:
         return f"×{group['count']}  {node.get('progress') or ''}  {node['phase']}"
