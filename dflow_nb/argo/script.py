@@ -23,6 +23,7 @@ codes follow Dflow: 1 for TransientError or any other exception, 2 for FatalErro
 """
 from __future__ import annotations
 
+import ast
 import base64
 import builtins
 import importlib
@@ -100,15 +101,20 @@ def _names_used(obj: Any) -> Set[str]:
 def source_bundle(op: Any) -> Optional[str]:
     """The OP's source plus what it needs to run in a fresh interpreter, or None."""
     target = getattr(op, "func", None) or (op if inspect.isclass(op) else type(op))
-    try:
-        main_src = textwrap.dedent(inspect.getsource(target))
-    except (OSError, TypeError):
-        return None
+    done: Set[str] = {target.__name__}
+    cell = getattr(target, "__dflow_source__", None)
+    if cell:   # a %%dflow op cell: Python cannot find a notebook class's source, the cell has it
+        main_src = cell
+        done |= _defined_names(cell)
+    else:
+        try:
+            main_src = textwrap.dedent(inspect.getsource(target))
+        except (OSError, TypeError):
+            return None
     module = sys.modules.get(getattr(target, "__module__", ""), None)
     env: Dict[str, Any] = vars(module) if module is not None else {}
     header: List[str] = []
     helpers: List[str] = []
-    done: Set[str] = {target.__name__}
     standard = set(compile(STANDARD_IMPORTS, "<std>", "exec").co_names)
 
     def visit(obj: Any) -> None:
@@ -137,6 +143,20 @@ def source_bundle(op: Any) -> Optional[str]:
 
     visit(target)
     return "\n".join([STANDARD_IMPORTS, *header, "", *helpers, main_src])
+
+
+def _defined_names(source: str) -> Set[str]:
+    """Names a cell binds at its top level (its own imports, classes, functions, variables)."""
+    names: Set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
 
 
 def _safe_import(value: Any) -> bool:

@@ -66,7 +66,14 @@ CELLS = [
     ("ops", OPS),
     ("source", "print('class Square' in Square.__dflow_source__, 'def total' in total.func.__dflow_source__,"
                " 'def report' in type(report).__dflow_source__)"),
+    ("ship", "from dflow_nb.argo.script import op_shipping\n"
+             "shipped = [op_shipping(op) for op in (Square, total)]\n"
+             "print([mode for mode, _ in shipped], 'seven is unlucky' in shipped[0][1],"
+             " 'total of' in shipped[1][1])"),
     ("build", BUILD),
+    ("ship_run", "shipped_wf = Workflow.from_dict(build([2, 3], name='shipped').to_dict())\n"
+                 "print(shipped_wf.submit(wait=True).phase,"
+                 " shipped_wf.query_step(name='total')[0].outputs.parameters['total'].value)"),
     ("submit", "%%dflow submit --name squares --wait\nwf = build([x for x in range(13) if x != 7])"),
     ("status", "print(wf.id, wf.query_status())"),
     ("list", "%dflow list"),
@@ -112,6 +119,9 @@ def test_every_magic(run_notebook):
     assert "%%dflow submit" in ran.text("help") and "%dflow debug WF STEP" in ran.text("help")
     assert "OPs defined, source kept: Square (class), total (function), report (function)" in ran.text("ops")
     assert ran.text("source").strip() == "True True True"
+    # ... and that cell is what Argo gets: OPs of a %%dflow op cell ship as source, not pickles
+    assert ran.text("ship").strip() == "['source', 'source'] True True"
+    assert ran.text("ship_run").strip().endswith("Succeeded 13")   # the shipped cell source runs
 
     # %%dflow submit --wait: live view shown, then the lasting record in the cell
     bundles = ran.data("submit", MIME)
