@@ -99,7 +99,8 @@ def test_failing_cell_fails_the_step_with_its_error_and_keeps_the_partial_notebo
     assert "left: [1000.0" in texts and "after the check" not in texts
     # the partial notebook is also in the step's own directory, and what was recorded before
     # the failing cell is still an output
-    assert Path(step.dir, "outputs", "artifacts", "notebook", "scan.ipynb").is_file()
+    kept = Path(step.outputs.artifacts["notebook"].local_path, "scan.ipynb")
+    assert kept.is_file() and Path(step.dir) in kept.parents
     assert step.outputs.parameters["remaining"].value == 1000 / 2 ** 7
 
 
