@@ -3,13 +3,40 @@
 Every key can be preset in the environment as ``DFLOW_<KEY>`` (``DFLOW_MODE=debug``,
 ``DFLOW_HOST=https://argo:2746``) or ``DFLOW_S3_<KEY>`` for ``s3_config``; values are coerced
 to the type of the default.
+
+Both dicts keep secrets out of their reprs (a notebook cell showing ``config`` prints ``***`` for
+the token); the values themselves stay as given.
 """
 from __future__ import annotations
 
 import os
 from typing import Any
 
-config: dict[str, Any] = {
+#: A key (or an HTTP header) whose name holds one of these words holds a secret.
+SECRET_WORDS = ("token", "secret", "password", "passphrase", "authorization", "cookie",
+                "api_key", "apikey")
+MASK = "***"
+
+
+class Settings(dict[str, Any]):
+    """A settings dict whose repr shows ``***`` for secret values (at any depth)."""
+
+    def __repr__(self) -> str:
+        return repr(masked(dict(self)))
+
+    __str__ = __repr__
+
+
+def masked(value: Any) -> Any:
+    """A copy of ``value`` with the strings under secret-looking keys replaced by ``***``."""
+    if not isinstance(value, dict):
+        return value
+    return {k: MASK if isinstance(v, str) and v and isinstance(k, str)
+            and any(w in k.lower() for w in SECRET_WORDS) else masked(v)
+            for k, v in value.items()}
+
+
+config: dict[str, Any] = Settings({
     "mode": "default",               # "debug" selects the local engine (as in Dflow)
     "host": "",                      # Argo Server URL; empty means: use the local engine
     "namespace": "argo",
@@ -32,9 +59,9 @@ config: dict[str, Any] = {
     "archive_mode": "tar",
     "http_headers": {},
     "workflow_annotations": {},
-}
+})
 
-s3_config: dict[str, Any] = {
+s3_config: dict[str, Any] = Settings({
     "endpoint": "127.0.0.1:9000",
     "console": "http://127.0.0.1:9001",
     "access_key": "admin",
@@ -52,7 +79,7 @@ s3_config: dict[str, Any] = {
     "prefix": "",
     "storage_client": None,
     "extra_prefixes": [],
-}
+})
 
 
 def _coerce(raw: str, default: Any) -> Any:

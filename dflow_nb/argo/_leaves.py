@@ -125,7 +125,7 @@ def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:
                           for k, v in backoff.items()}
     return out
 
-_SECRET_WORDS = ("secret", "password", "token", "access_key", "secret_key")
+_SECRET_WORDS = ("secret", "password", "passphrase", "token", "access_key", "secret_key")
 
 
 def _env(tmpl: ScriptOPTemplate) -> List[Dict[str, Any]]:

@@ -16,6 +16,7 @@ from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.state import StateReader
+from dflow_nb.model._held_secrets import handover_env
 from dflow_nb.model.names import randstr
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
@@ -78,7 +79,7 @@ class LocalBackend:
     def _spawn(self, wf_id: str, resume: bool) -> None:
         wf_dir = self.workdir / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
+        env = {**os.environ, **handover_env()}   # secrets kept out of the stored model
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
                                             [env.get("PYTHONPATH", "")])
         argv = [sys.executable, "-m", "dflow_nb.local.daemon", str(self.workdir), wf_id]

@@ -13,6 +13,7 @@ from typing import List, Optional
 
 from dflow_nb.local.runtime import LocalRuntime
 from dflow_nb.local.state import StateReader
+from dflow_nb.model._held_secrets import adopt_env
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -21,6 +22,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("wf_id")
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args(argv)
+    adopt_env()   # secrets the parent held (never in the stored model), out of the environment
     workdir = Path(args.workdir)
     blob = StateReader(workdir.resolve()).spec(args.wf_id)
     if blob is None:

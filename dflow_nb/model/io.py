@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, Generic, Iterator, MutableMapping, 
 
 from dflow_nb.model.names import check_io_name
 from dflow_nb.model.references import ArgoVar, path_expr
+from dflow_nb.model.serialization import declare_type
 
 if TYPE_CHECKING:
     from dflow_nb.model.step import Step
@@ -41,6 +42,7 @@ class IOBase(ArgoVar):
         self.name = name
         self.step = step
         self.type = type
+        declare_type(type)   # its objects may be rebuilt from parameter text, as data
         self.global_name: Optional[str] = None
 
     def _parts(self) -> Tuple[str, ...]:

@@ -11,6 +11,9 @@ TEMPLATE_NAME = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]*$")
 IO_NAME = re.compile(r"^[-a-zA-Z0-9_]+$")
 WORKFLOW_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 MAX_NAME = 128
+#: A parameter or artifact name becomes a file name (``outputs/parameters/<name>``, and
+#: ``<name>.tgz`` for an archived artifact): at most NAME_MAX (255 bytes) with ``.tgz``.
+MAX_IO_NAME = 255 - len(".tgz")
 MAX_WORKFLOW_NAME = 63
 RANDOM_SUFFIX = 5
 
@@ -46,6 +49,10 @@ def check_io_name(name: str, what: str) -> str:
     if not isinstance(name, str) or not IO_NAME.match(name):
         raise ValidationError(what, "bad parameter/artifact name",
                               expected="letters, digits, '-' and '_'", given=name)
+    if len(name) > MAX_IO_NAME:
+        raise ValidationError(what, f"name is longer than {MAX_IO_NAME} characters (it becomes "
+                              "a file name)", expected=f"at most {MAX_IO_NAME} characters",
+                              given=name[:40] + "...")
     return name
 
 

@@ -22,6 +22,8 @@ from copy import deepcopy
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.config import config
+from dflow_nb.errors import DflowNbError
+from dflow_nb.model._held_secrets import hold, recall
 from dflow_nb.model.executor import Executor, Template
 from dflow_nb.model.templates import ScriptOPTemplate, declared_roots
 from dflow_nb.plugins._render import (
@@ -42,6 +44,10 @@ BATCH_TYPES = ("Slurm", "Shell", "PBS", "Torque", "LSF", "Bohrium", "OpenAPI", "
 CONTEXT_TYPES = ("SSHContext", "LocalContext", "LazyLocalContext", "BohriumContext",
                  "OpenAPIContext", "HDFSContext", "Bohrium", "OpenAPI")
 PASSWORD_ENV = "DFLOW_NB_SSH_PASSWORD"  # the SSH password travels here, never in the spec
+#: The SSH secrets of ``remote_profile``, and the variable each travels in to the step (never
+#: in the spec, the manifest or the state database); also where a resumed run looks for them.
+SECRET_ENVS = {"password": PASSWORD_ENV, "passphrase": "DFLOW_NB_SSH_PASSPHRASE",
+               "totp_secret": "DFLOW_NB_SSH_TOTP_SECRET"}
 
 
 class Masked(str):
@@ -124,7 +130,7 @@ class DispatcherExecutor(Executor):
         self.queue_name = queue_name
         self.port = port
         self.username = username
-        self._password = Masked(password) if password is not None else None
+        given: Dict[str, str] = {} if password is None else {"password": password}
         self.private_key_file = str(private_key_file) if private_key_file else None
         self.image = image or config.get("dispatcher_image") or "dptechnology/dpdispatcher"
         self.image_pull_policy = image_pull_policy or config.get("dispatcher_image_pull_policy")
@@ -172,8 +178,11 @@ class DispatcherExecutor(Executor):
         if machine_dict is not None:
             update_dict(self.machine_dict, deepcopy(machine_dict))
         profile = self.machine_dict.get("remote_profile") or {}
-        if "password" in profile:  # keep it out of the spec: it travels as an env variable
-            self._password = Masked(profile.pop("password"))
+        # Secrets stay out of the spec and out of pickles (the state database): they travel
+        # to the step as env variables; a pickle keeps only references (model._held_secrets).
+        given.update({k: profile.pop(k) for k in SECRET_ENVS if profile.get(k) is not None})
+        self._secrets = {k: Masked(v) for k, v in given.items()}
+        self._secret_refs = {k: hold(v) for k, v in given.items()}
         self.machine_dict.setdefault("retry_count", 0)
         batch = self.machine_dict.get("batch_type")
         context = self.machine_dict.get("context_type")
@@ -208,7 +217,32 @@ class DispatcherExecutor(Executor):
 
     @property
     def password(self) -> Optional[str]:
-        return self._password
+        return self._secrets.get("password")
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_secrets"] = {}
+        return state
+
+    def _secret_envs(self, template: Template) -> Dict[str, str]:
+        """The SSH secrets for the step's environment: this object's, those the process that
+        created it holds, or (a run resumed elsewhere) the variables the user set."""
+        found: Dict[str, str] = {}
+        missing: List[str] = []
+        for key, ref in self._secret_refs.items():
+            env = SECRET_ENVS[key]
+            value = self._secrets.get(key) or recall(ref) or os.environ.get(env)
+            if value:
+                found[env] = Masked(value)
+            else:
+                missing.append(env)
+        if missing:
+            names = " and ".join(missing)
+            raise DflowNbError(
+                f"template {template.name!r}: DispatcherExecutor needs its SSH secrets, which "
+                "are never stored with a run (dflow_nb.db holds none), and this process did not "
+                f"create the executor: set {names} in this process's environment and resume")
+        return found
 
     def __repr__(self) -> str:
         m = self.machine_dict
@@ -216,7 +250,7 @@ class DispatcherExecutor(Executor):
         return (f"DispatcherExecutor(batch_type={m.get('batch_type')!r}, "
                 f"context_type={m.get('context_type')!r}, host={where!r}, "
                 f"queue_name={self.resources_dict.get('queue_name') or None!r}"
-                f"{', password=***' if self._password else ''})")
+                f"{', password=***' if self._secret_refs.get('password') else ''})")
 
     # -- rendering ---------------------------------------------------------------------------
     def render(self, template: Template) -> Template:
@@ -256,8 +290,7 @@ class DispatcherExecutor(Executor):
             spec["roots"] = declared_roots(template)
             spec["container_paths"] = io_paths(template)
             envs["DFLOW_NB_SCRIPT"] = template.script or ""
-        if self._password is not None:
-            envs[PASSWORD_ENV] = self._password
+        envs.update(self._secret_envs(template))
         envs.update(self.envs)
         script = (
             "# dflow_nb DispatcherExecutor: submit this step through DPDispatcher and wait\n"

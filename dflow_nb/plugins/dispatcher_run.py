@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from dflow_nb.model.templates import map_roots
 from dflow_nb.plugins._render import unb64
 from dflow_nb.plugins._runtime import link_or_copy, log, move_into, param_values, report, slice_from_env
-from dflow_nb.plugins.dispatcher import PASSWORD_ENV
+from dflow_nb.plugins.dispatcher import SECRET_ENVS
 
 LOCAL_CONTEXTS = ("localcontext", "lazylocalcontext", "local", "lazylocal")
 PWD_MARK = "@DFLOW_NB_PWD@"
@@ -454,9 +454,9 @@ def main(spec_text: str, tmp: str, paths: Dict[str, str]) -> int:
     try:
         params = param_values(spec["params"]) if spec["kind"] == "op" else {}
         slices, one_slice = slices_from_env(spec, params)
-        password = os.environ.get(PASSWORD_ENV)
-        if password:
-            machine.setdefault("remote_profile", {})["password"] = password
+        for key, var in SECRET_ENVS.items():     # handed over out of band, never in the spec
+            if os.environ.get(var):
+                machine.setdefault("remote_profile", {})[key] = os.environ[var]
         check_reachable(machine)
         base = Path(spec.get("workdir") or os.getcwd()).resolve() / \
             f"dispatch-{names['pod.name'] or os.getpid()}"
@@ -508,6 +508,12 @@ def submit(spec: Dict[str, Any], machine: Dict[str, Any], resources: Dict[str, A
         if f and f not in staged.backward]
     try:
         mach = Machine.load_from_dict(machine)
+        # The context (its SSH session) holds the secrets now; DPDispatcher writes
+        # remote_profile into its records (the job's directory, ~/.dpdispatcher): not them.
+        profile = getattr(mach.context, "remote_profile", None)
+        if isinstance(profile, dict):
+            mach.context.remote_profile = {k: v for k, v in profile.items()
+                                           if k not in SECRET_ENVS}
         res = Resources.load_from_dict(resources)
         job_task = Task.load_from_dict(task_dict)
         submission = Submission(work_base=".", machine=mach, resources=res,

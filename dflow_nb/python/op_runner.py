@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from dflow_nb.model.serialization import dumps, loads, unwrap_sliced
+from dflow_nb.model.serialization import declared_classes, dumps, loads, unwrap_sliced
 from dflow_nb.model.typing_checks import describe_type, list_of
 from dflow_nb.python.catalog import load_input, save_output
 from dflow_nb.python.op import OP, AnyOP, check_signature
@@ -72,13 +72,16 @@ def parse_parameter(text: Any, tp: Any, where: str) -> Any:
         return text
     if tp is str:
         return text
+    classes = declared_classes(tp)   # objects of other classes stay JSON data: never code
     try:
-        value = loads(text)
-        return unwrap_sliced(value) if "dflow_list_item" in text else value
-    except ValueError:
+        value = loads(text, classes)
+        return unwrap_sliced(value, classes) if "dflow_list_item" in text else value
+    except ValueError as exc:
         if tp in (None, Any) or getattr(tp, "__name__", "") == "Any":
             return text
-        raise InputError(f"{where}: expected {describe_type(tp)} as JSON, given {text!r}") from None
+        given = text if len(text) <= 200 else text[:200] + "..."
+        raise InputError(f"{where}: expected {describe_type(tp)} as JSON ({exc}), "
+                         f"given {given!r}") from None
 
 
 def format_parameter(value: Any, where: str) -> str:
@@ -89,7 +92,8 @@ def format_parameter(value: Any, where: str) -> str:
         return dumps(value)
     except Exception as exc:
         raise TypeError(f"{where}: a {type(value).__name__} cannot be encoded as a "
-                        f"parameter ({exc}); return JSON-able values or use an Artifact") from None
+                        f"parameter ({exc}); return JSON-able values, objects of plain "
+                        "classes, or use an Artifact") from None
 
 
 def _pick(values: Any, index: Union[int, List[int]], where: str) -> Any:
