@@ -108,6 +108,8 @@ def run_report(workflow: Workflow) -> Any:
     shown = steps[:MAX_ROWS]
     more = f" (the first {MAX_ROWS} of {len(steps)})" if len(steps) > MAX_ROWS else ""
     table = steps_frame(shown).drop(columns=["outputs"])
+    if table["key"].isna().all():
+        table = table.drop(columns=["key"])
     cells += [_markdown(f"## Steps{more}"),
               _shown("every step of the run", {"text/html": table.to_html(index=False),
                                                "text/plain": _plain_rows(shown)})]
