@@ -57,6 +57,11 @@ config: dict[str, Any] = Settings({
     "debug_max_processes": 0,        # concurrent shell/script subprocesses; 0 = 2 x CPUs
     "debug_s3": False,               # local engine, but artifacts in S3 (as Dflow's debug_s3)
     "archive_mode": "tar",
+    # untrusted archives (step outputs, downloads) are refused beyond these; 0 turns one off
+    "archive_max_bytes": 16 << 30,   # bytes one archive may expand to (all its files)
+    "archive_max_members": 100_000,  # entries in one archive
+    "archive_max_ratio": 100,        # expanded / compressed size, checked once an archive ...
+    "archive_ratio_min_bytes": 1 << 30,  # ... has expanded beyond this many bytes
     "http_headers": {},
     "workflow_annotations": {},
 })

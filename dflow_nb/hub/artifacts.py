@@ -25,15 +25,17 @@ from dflow_nb.storage import (
     ArchiveEntry,
     KeyNotFound,
     StorageClient,
+    UnsafeArchiveError,
     client_from_config,
     download_tree,
+    extract_artifact,
     join_key,
     pack_tgz,
     read_members,
     s3_mode,
-    safe_extract,
     upload_tree,
 )
+from dflow_nb.storage.extract import MAX_MEMBER_READ
 
 PathLike = Union[str, Path]
 
@@ -289,24 +291,43 @@ def _upload_remote(path: Any, archive: Optional[str], client: StorageClient) -> 
     return S3Artifact(key=key, path_list=items, debug_s3=True)
 
 
-def _fetch(client: StorageClient, key: str, stage: Path, extract: bool = True) -> Path:
-    """Download an artifact into ``stage``; returns its root (Argo's single-top-entry rule)."""
+def _fetch(client: StorageClient, key: str, stage: Path, extract: bool = True, sub: str = "") -> Path:
+    """Download an artifact into ``stage``; returns its root (Argo's single-top-entry rule)
+    narrowed to ``sub``. Links in an archive are checked against that root: it is what moves."""
     stage.mkdir(parents=True, exist_ok=True)
+    parts = [p for p in sub.split("/") if p not in ("", ".", "..")]
     if key.endswith((".tgz", ".tar.gz")):
         tgz = stage.parent / (stage.name + ".tgz")
         client.download(key, str(tgz))
         if not extract:
             return tgz
-        tops = safe_extract(tgz, stage).top_level
-        tgz.unlink()
-        top = stage / tops[0] if len(tops) == 1 else stage
-        return top if top.is_dir() else stage
+        try:
+            return extract_artifact(tgz, stage, "/".join(parts), label=f"the artifact {key!r}")
+        finally:
+            tgz.unlink()
     keys = client.list(key.rstrip("/") + "/", recursive=True)
     if keys:
         download_tree(client, key, stage)
-        return stage
-    client.download(key, str(stage / key.rstrip("/").rsplit("/", 1)[-1]))
-    return stage
+    else:
+        client.download(key, str(stage / key.rstrip("/").rsplit("/", 1)[-1]))
+    return stage.joinpath(*parts)
+
+
+def _catalog_items(root: Path, key: str) -> Optional[List[Dict[str, Any]]]:
+    """The catalog of a downloaded artifact, whose item paths must stay inside it (it came from
+    the artifact, and a slice moves the files it names)."""
+    cat = root / CATALOG_DIR
+    if cat.is_dir() and any(f.is_file() and f.stat().st_size > MAX_MEMBER_READ for f in cat.iterdir()):
+        raise UnsafeArchiveError(f"the catalog of the artifact {key!r} is larger than "
+                                 f"{MAX_MEMBER_READ >> 20} MiB; refusing to read it")
+    items = read_catalog(root)
+    for it in items or []:
+        rel = it.get("path")
+        if rel is not None and (not isinstance(rel, str) or rel.startswith("/") or "\0" in rel
+                                or ".." in rel.split("/")):
+            raise UnsafeArchiveError(f"the catalog of the artifact {key!r} lists the path {rel!r}, "
+                                     f"which is not inside the artifact; refusing")
+    return items
 
 
 def _merge(src: Path, dst: Path, skip_exists: bool) -> None:
@@ -344,20 +365,19 @@ def _download_remote(artifact: Any, key: str, dest: Path, skip_exists: bool,
     sub = "/".join(p for p in (getattr(artifact, "subpath", None), kwargs.get("sub_path")) if p)
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest, prefix=".dflow-download-") as tmp:
-        root = _fetch(client, key, Path(tmp) / "x", extract)
-        if root.is_file():  # extract=False: the archive itself
+        root = _fetch(client, key, Path(tmp) / "x", extract, sub)
+        if not extract and root.is_file():  # the archive itself
             target = dest / key.rsplit("/", 1)[-1]
             _merge(root, target, skip_exists)
             return [str(target)]
         if sub:
-            root = root.joinpath(*[p for p in sub.split("/") if p not in ("", ".", "..")])
             if not (root.exists() or root.is_symlink()):
                 raise KeyNotFound(f"the artifact {key!r} has no {sub!r}")
             if not root.is_dir():
                 target = dest / root.name
                 _merge(root, target, skip_exists)
                 return [str(target)]
-        items = read_catalog(root)
+        items = _catalog_items(root, key)
         if items is not None and index is not None:
             out = []
             for it in _select(items, index):
@@ -413,7 +433,8 @@ def _fetch_catalog(client: StorageClient, key: str, subpath: Optional[str]) -> L
         with tempfile.TemporaryDirectory() as tmp:
             tgz = Path(tmp) / "a.tgz"
             client.download(key, str(tgz))
-            members = read_members(tgz, lambda n: f"{CATALOG_DIR}/" in n)
+            members = read_members(tgz, lambda n: f"{CATALOG_DIR}/" in n,
+                                   label=f"the artifact {key!r}")
             want = [p for p in (subpath or "").split("/") if p] + [CATALOG_DIR]
             for n, data in members:
                 dirs = n.split("/")[:-1]

@@ -10,18 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple
 
 from dflow_nb.config import config, local_mode, s3_config
-from dflow_nb.storage.archive import (
-    ArchiveEntry,
-    ExtractResult,
-    UnsafeArchiveError,
-    archive_name,
-    extract_as_artifact,
-    make_tgz,
-    pack_tgz,
-    read_members,
-    safe_extract,
-)
+from dflow_nb.storage._tarread import ArchiveLimits
+from dflow_nb.storage.archive import ArchiveEntry, archive_name, make_tgz, pack_tgz
 from dflow_nb.storage.base import (
+    ArchiveLimitError,
     BucketNotFound,
     KeyNotFound,
     Secret,
@@ -29,10 +21,18 @@ from dflow_nb.storage.base import (
     StorageClient,
     StorageError,
     StorageUnreachable,
+    UnsafeArchiveError,
     check_key,
     download_tree,
     join_key,
     upload_tree,
+)
+from dflow_nb.storage.extract import (
+    ExtractResult,
+    extract_artifact,
+    extract_as_artifact,
+    read_members,
+    safe_extract,
 )
 from dflow_nb.storage.local import LocalStorageClient, file_md5
 from dflow_nb.storage.repository import (
@@ -91,10 +91,10 @@ def client_from_config(s3: Optional[Mapping[str, Any]] = None, **overrides: Any)
 
 
 __all__ = [
-    "ArchiveEntry", "BucketNotFound", "ExtractResult", "KeyNotFound", "LocalStorageClient",
-    "S3StorageClient", "Secret", "StorageAuthError", "StorageClient", "StorageError",
-    "StorageUnreachable", "UnsafeArchiveError", "archive_name", "artifact_repository", "check_key",
-    "client_from_config", "download_tree", "extract_as_artifact", "file_md5", "join_key", "make_tgz",
-    "output_artifact_key", "pack_tgz", "read_members", "render_key_format", "s3_location", "s3_mode",
-    "safe_extract", "upload_tree",
+    "ArchiveEntry", "ArchiveLimitError", "ArchiveLimits", "BucketNotFound", "ExtractResult",
+    "KeyNotFound", "LocalStorageClient", "S3StorageClient", "Secret", "StorageAuthError",
+    "StorageClient", "StorageError", "StorageUnreachable", "UnsafeArchiveError", "archive_name",
+    "artifact_repository", "check_key", "client_from_config", "download_tree", "extract_artifact",
+    "extract_as_artifact", "file_md5", "join_key", "make_tgz", "output_artifact_key", "pack_tgz",
+    "read_members", "render_key_format", "s3_location", "s3_mode", "safe_extract", "upload_tree",
 ]

@@ -61,6 +61,14 @@ class KeyNotFound(StorageError, FileNotFoundError):
     """No object under that key."""
 
 
+class UnsafeArchiveError(StorageError):
+    """An archive member would land outside the destination, or is not a plain file/dir/link."""
+
+
+class ArchiveLimitError(UnsafeArchiveError):
+    """An archive would expand past a limit of ``dflow_nb.config`` (bytes, entries, ratio)."""
+
+
 class Secret:
     """Holds a credential so that it never shows in a repr, a str, a log line or a traceback."""
 
