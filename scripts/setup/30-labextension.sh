@@ -1,44 +1,21 @@
 #!/usr/bin/env bash
-# Build the JupyterLab extension (labextension/ -> dflow_nb/labextension/, a prebuilt
-# extension) and register it and the server extension in $VENV, as a wheel install would.
-# Idempotent and fast when nothing changed: install and build are skipped on matching stamps.
+# The labextension's node_modules (`jlpm install` in labextension/), for its vitest unit tests
+# (tests/browser/test_frontend_unit.py). Nothing is built or registered here: the package build
+# builds the extension (hatch-jupyter-builder, pyproject.toml), and the browser tests run a
+# JupyterLab whose dflow_nb comes from a wheel (tests/packaging/lab_venv.py).
+# Idempotent and fast when nothing changed: the install is skipped on a matching stamp.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
 VENV=$(cd "${VENV:-.venv}" && pwd)
-export PATH="$VENV/bin:$PATH"
-OUT="$ROOT/dflow_nb/labextension"
+export PATH="$VENV/bin:$PATH"   # jlpm comes with jupyter-builder (a JupyterLab dependency)
 
-stamp() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
-
-cd "$ROOT/labextension"
-deps=$(stamp package.json yarn.lock .yarnrc.yml)
+cd labextension
+deps=$(cat package.json yarn.lock .yarnrc.yml | sha256sum | cut -d' ' -f1)
 if [ ! -d node_modules ] || [ "$(cat node_modules/.dflow-nb-deps 2>/dev/null)" != "$deps" ]; then
   start=$SECONDS
-  jlpm install --immutable >/tmp/dflow-nb-jlpm-install.log 2>&1 \
-    || { cat /tmp/dflow-nb-jlpm-install.log >&2; exit 1; }
+  log=$(mktemp)
+  jlpm install --immutable >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
   echo "$deps" > node_modules/.dflow-nb-deps
   echo "labextension: jlpm install in $((SECONDS - start)) s"
 fi
-sources=$(stamp package.json yarn.lock tsconfig.json $(find src style -type f | sort))
-if [ ! -f "$OUT/package.json" ] || [ "$(cat node_modules/.dflow-nb-build 2>/dev/null)" != "$sources" ]; then
-  start=$SECONDS
-  rm -rf lib tsconfig.tsbuildinfo "$OUT"
-  jlpm build >/tmp/dflow-nb-jlpm-build.log 2>&1 \
-    || { cat /tmp/dflow-nb-jlpm-build.log >&2; exit 1; }
-  echo "$sources" > node_modules/.dflow-nb-build
-  echo "labextension: built in $((SECONDS - start)) s"
-fi
-
-# Register in the venv as a wheel install would: the prebuilt extension (copied, not linked,
-# so that pip reinstalling the package's data files never writes into the source tree) and
-# the server extension's enable file.
-LABEXT="$VENV/share/jupyter/labextensions/dflow-nb"
-if [ -L "$LABEXT" ] || ! diff -rq "$OUT" "$LABEXT" >/dev/null 2>&1; then
-  rm -rf "$LABEXT"
-  mkdir -p "$(dirname "$LABEXT")"
-  cp -r "$OUT" "$LABEXT"
-fi
-CONF="$VENV/etc/jupyter/jupyter_server_config.d"
-mkdir -p "$CONF"
-cp "$ROOT/jupyter-config/server-config/dflow_nb.json" "$CONF/dflow_nb.json"

@@ -1,5 +1,9 @@
 """Browser tests: a real JupyterLab driven by Playwright in Debian's Chromium (never
-``playwright install``). Deselect with ``-m "not browser"``."""
+``playwright install``). Deselect with ``-m "not browser"``.
+
+JupyterLab and its kernels run from the session's wheel-installed venv (tests/packaging/
+lab_venv.py: a wheel built from a clean clone, installed with JupyterLab), so these tests see
+the extensions exactly as a user's ``pip install`` leaves them, not a source-tree registration."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,6 +12,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+from tests.packaging.lab_venv import LabVenv, lab_venv_fixture  # noqa: F401 (a fixture)
 
 _spec = importlib.util.spec_from_file_location(
     "dflow_nb_test_launch_browser", Path(__file__).parents[1] / "jupyter" / "launch.py")
@@ -45,10 +51,26 @@ def browser(tmp_path: Path) -> Iterator[Any]:
             b.close()
 
 
+class WheelLauncher:
+    """tests/jupyter/launch.py (Jupyter started on a free port with a token, stopped by PID),
+    serving from the wheel-installed venv; ``ENABLE_FILE``/``LABEXTENSION`` are that venv's."""
+
+    def __init__(self, lab: LabVenv) -> None:
+        self.lab = lab
+        self.ENABLE_FILE = lab.venv / "etc" / "jupyter" / "jupyter_server_config.d" / "dflow_nb.json"
+        self.LABEXTENSION = lab.venv / "share" / "jupyter" / "labextensions" / "dflow-nb" / "package.json"
+        self.SETUP_HINT = f"the wheel install in {lab.venv} lacks it (see tests/packaging)"
+
+    def Jupyter(self, *args: Any, **kwargs: Any) -> Any:
+        return launch.Jupyter(*args, python=self.lab.python, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(launch, name)
+
+
 @pytest.fixture(scope="session")
-def launcher() -> Any:
-    """tests/jupyter/launch.py (Jupyter started on a free port with a token, stopped by PID)."""
-    return launch
+def launcher(lab_venv: LabVenv) -> WheelLauncher:
+    return WheelLauncher(lab_venv)
 
 
 @pytest.fixture

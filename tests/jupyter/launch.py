@@ -15,8 +15,7 @@ from typing import Dict, List, Optional
 import httpx
 
 ENABLE_FILE = Path(sys.prefix, "etc", "jupyter", "jupyter_server_config.d", "dflow_nb.json")
-LABEXTENSION = Path(sys.prefix, "share", "jupyter", "labextensions", "dflow-nb", "package.json")
-SETUP_HINT = "run scripts/setup/30-labextension.sh (VENV=<this venv>) first"
+SETUP_HINT = "install dflow_nb into this venv first (pip install -e .)"
 
 
 def free_port() -> int:
@@ -29,8 +28,10 @@ class Jupyter:
     """A ``jupyter server`` or ``jupyter lab`` subprocess; ``url`` and ``token`` once started."""
 
     def __init__(self, root: Path, home: Path, app: str = "server",
-                 env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None) -> None:
+                 env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None,
+                 python: Optional[Path] = None) -> None:
         self.root, self.home, self.app = root, home, app
+        self.python = str(python or sys.executable)   # the interpreter of the venv to serve from
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,7 +49,7 @@ class Jupyter:
                     "JUPYTER_PLATFORM_DIRS": "1", "PYTHONUNBUFFERED": "1"})
         env.update(self.extra_env)
         module = "jupyterlab" if self.app == "lab" else "jupyter_server"
-        cmd = [sys.executable, "-m", module, "--no-browser", "--allow-root",
+        cmd = [self.python, "-m", module, "--no-browser", "--allow-root",
                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}",
                "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.root}",
                f"--IdentityProvider.token={self.token}"]
