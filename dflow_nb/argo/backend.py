@@ -38,7 +38,8 @@ SUMMARY_FIELDS = ("-status.nodes,status.storedTemplates,status.storedWorkflowTem
                   "spec.templates")
 NODES_FIELDS = "metadata.name,metadata.namespace,metadata.annotations,status.nodes"
 LIST_FIELDS = ("metadata,items.metadata.name,items.metadata.generateName,items.metadata.uid,"
-               "items.metadata.creationTimestamp,items.status.phase,items.status.message,"
+               "items.metadata.creationTimestamp,items.metadata.labels,items.status.phase,"
+               "items.status.message,"
                "items.status.startedAt,items.status.finishedAt")
 WATCH_FIELDS = ("result.type,result.object.metadata.name,result.object.metadata.resourceVersion,"
                 "result.object.status.phase")

@@ -160,7 +160,7 @@ def workflow_record(workflow: Dict[str, Any]) -> WorkflowRecord:
         id=name, name=generate.rstrip("-") if generate else name, phase=phase, message=message,
         createdAt=epoch(meta.get("creationTimestamp")), startedAt=epoch(status.get("startedAt")),
         finishedAt=epoch(status.get("finishedAt")), dir=None,
-        outputs=io_record(status.get("outputs")))
+        outputs=io_record(status.get("outputs")), labels=dict(meta.get("labels") or {}))
 
 
 def pod_name(workflow: Dict[str, Any], node: Dict[str, Any]) -> str:

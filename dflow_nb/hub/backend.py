@@ -55,6 +55,9 @@ class Backend(Protocol):
     def list(self) -> List[WorkflowRecord]:
         """Runs this backend knows, newest first."""
 
+    def delete(self, wf_id: str) -> None:
+        """Forget the run: its records and what it stored (not while it runs, locally)."""
+
 
 def backend_for(local: bool, workdir: Path, **options: Any) -> Backend:
     """The local engine for ``local``, else the Argo backend (``options``: host, token...)."""

@@ -196,6 +196,7 @@ class WorkflowRecord:
     finishedAt: Optional[float] = None
     dir: Optional[str] = None
     outputs: IORecord = field(default_factory=IORecord)
+    labels: Dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)

@@ -161,15 +161,16 @@ class Workflow:
         elif rec.phase != "Succeeded":
             self.backend.resume(wf_id, self if self.entrypoint is not None else None, detach)
 
-    def retry(self) -> None:
-        """Re-run the failed and interrupted steps of an ended run, in place (same id)."""
+    def retry(self, detach: Optional[bool] = None) -> None:
+        """Re-run the failed and interrupted steps of an ended run, in place (same id);
+        ``detach`` (local engine) runs them in a daemon that outlives this process."""
         wf_id = self._require_id()
         phase = self.query_status()
         if phase in ("Pending", "Running"):
             raise DflowNbError(f"workflow {wf_id} is still {phase}: retry() is for ended runs")
         if phase == "Succeeded":
             return
-        self.backend.resume(wf_id, self if self.entrypoint is not None else None, None)
+        self.backend.resume(wf_id, self if self.entrypoint is not None else None, detach)
 
     def resubmit(self, wait: Optional[bool] = None) -> WorkflowRecord:
         """A new run (new id) of the same workflow model."""
@@ -194,11 +195,9 @@ class Workflow:
                                  container=container)
 
     def delete(self) -> None:
-        """Delete the run (Argo); a local run's record and step directories stay on disk."""
-        delete = getattr(self.backend, "delete", None)
-        if delete is None:
-            raise DflowNbError("the local engine keeps runs; delete their directory instead")
-        delete(self._require_id())
+        """Delete the run: on Argo the Workflow object; locally its records and step
+        directories (refused while its engine runs it)."""
+        self.backend.delete(self._require_id())
 
     # -- querying ------------------------------------------------------------------------------
     def _require_id(self) -> str:
@@ -312,8 +311,13 @@ def _as_list(value: Union[str, List[str], None]) -> Optional[List[str]]:
     return None if value is None else [value] if isinstance(value, str) else list(value)
 
 
-def query_workflows(workdir: Optional[Union[str, Path]] = None, **_: Any) -> List[WorkflowRecord]:
-    """Workflows the configured backend knows (locally: in the work directory), newest first."""
+def query_workflows(workdir: Optional[Union[str, Path]] = None,
+                    labels: Optional[Dict[str, str]] = None, **_: Any) -> List[WorkflowRecord]:
+    """Workflows the configured backend knows (locally: in the work directory), newest first;
+    with ``labels`` (as Dflow's), only those carrying every one of them."""
     root = Path(workdir if workdir is not None else config["debug_workdir"])
-    return backend_for(local_mode(), root, host=config["host"], token=config["token"],
-                       namespace=config["namespace"]).list()
+    records = backend_for(local_mode(), root, host=config["host"], token=config["token"],
+                          namespace=config["namespace"]).list()
+    if labels:
+        records = [r for r in records if all(r.labels.get(k) == v for k, v in labels.items())]
+    return records

@@ -19,7 +19,7 @@ CREATE TABLE IF NOT EXISTS workflows (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, phase TEXT NOT NULL, message TEXT,
     created_at REAL NOT NULL, started_at REAL, finished_at REAL, dir TEXT NOT NULL,
     outputs TEXT, spec BLOB, engine_pid INTEGER, heartbeat REAL, detached INTEGER DEFAULT 0,
-    suspended INTEGER DEFAULT 0
+    suspended INTEGER DEFAULT 0, labels TEXT
 );
 CREATE TABLE IF NOT EXISTS nodes (
     wf TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, display_name TEXT NOT NULL,
@@ -67,6 +67,8 @@ class StateStore:
         self.path = workdir / DB_NAME
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
+        # columns a database made by an earlier version lacks
+        _add_column(self._conn, "workflows", "labels TEXT")
         self._lock = threading.Lock()
         row = self._conn.execute("SELECT MAX(seq) FROM nodes").fetchone()
         self._seq = row[0] or 0
@@ -85,11 +87,18 @@ class StateStore:
                 raise
 
     def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes],
-                        detached: bool = False) -> None:
+                        detached: bool = False, labels: Optional[Mapping[str, str]] = None
+                        ) -> None:
         now = time.time()
         self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec, "
-                   "detached) VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?)",
-                   (wf_id, name, now, now, str(wf_dir), spec, int(detached)))])
+                   "detached, labels) VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?, ?)",
+                   (wf_id, name, now, now, str(wf_dir), spec, int(detached),
+                    json.dumps(dict(labels or {}))))])
+
+    def delete_workflow(self, wf_id: str) -> None:
+        """Forget a run: its row, nodes, events and pending requests, in one transaction."""
+        self._tx([(f"DELETE FROM {table} WHERE {column}=?", (wf_id,)) for table, column in
+                  (("workflows", "id"), ("nodes", "wf"), ("events", "wf"), ("controls", "wf"))])
 
     def claim(self, wf_id: str, pid: int) -> None:
         """This process now runs the workflow: phase Running, our pid, a fresh heartbeat."""
@@ -200,9 +209,10 @@ class StateReader:
         return row[0] if row else None
 
     def workflows(self) -> List[Dict[str, Any]]:
+        labels = ", labels" if "labels" in _columns(self._conn(), "workflows") else ""
         rows = self._conn().execute(
             "SELECT id, name, phase, message, created_at, started_at, finished_at, dir, "
-            "engine_pid, heartbeat, detached, suspended FROM workflows "
+            f"engine_pid, heartbeat, detached, suspended{labels} FROM workflows "
             "ORDER BY created_at DESC").fetchall()
         return [_row(r) for r in rows]
 
@@ -223,9 +233,24 @@ class StateReader:
         return [_row(r) for r in self._conn().execute(sql, args).fetchall()]
 
 
+def _add_column(conn: sqlite3.Connection, table: str, column: str) -> None:
+    """Add a column unless it is there (two processes opening one database may race)."""
+    if column.split()[0] in _columns(conn, table):
+        return
+    try:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> List[str]:
+    return [r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
 def _row(row: sqlite3.Row) -> Dict[str, Any]:
     out = dict(row)
-    for k in ("inputs", "outputs", "depends_on", "executor"):
+    for k in ("inputs", "outputs", "depends_on", "executor", "labels"):
         if isinstance(out.get(k), str):
             out[k] = json.loads(out[k])
     out.pop("spec", None)

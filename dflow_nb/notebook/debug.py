@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
@@ -59,18 +59,23 @@ def _walk(container: Optional[Template], seen: Set[int]) -> Iterator[Step]:
 
 
 def find_step(model: Workflow, step: StepRecord) -> Tuple[Step, Template]:
-    """The model's Step and template behind a record (matched by template name)."""
+    """The model's Step and template behind a record: by template and step name, else by
+    template name, else by step name (a model built again names its templates anew)."""
     seen: Set[int] = set()
     roots = [model.entrypoint, model.on_exit]
-    fallback: Optional[Tuple[Step, Template]] = None
+    base = loop_base(step.displayName)
+    names = {step.displayName, base[0] if base else None}
+    by_template: Optional[Tuple[Step, Template]] = None
+    by_name: Optional[Tuple[Step, Template]] = None
     for root in roots:
         for s in _walk(root, seen):
             if getattr(s.template, "name", None) == step.templateName:
-                base = loop_base(step.displayName)
-                names = {step.displayName, base[0] if base else None}
                 if s.name in names:
                     return s, s.template
-                fallback = fallback or (s, s.template)
+                by_template = by_template or (s, s.template)
+            elif s.name in names:
+                by_name = by_name or (s, s.template)
+    fallback = by_template or by_name
     if fallback is None:
         raise DebugError(f"template {step.templateName!r} of step {step.displayName!r} is not "
                          "in the stored workflow model")
@@ -140,6 +145,19 @@ def slice_spec(step_obj: Step, record: StepRecord, params: Dict[str, str]) -> Op
                      input_artifact=sl.input_artifact, output_parameter=sl.output_parameter,
                      output_artifact=sl.output_artifact, pool_size=None,
                      create_dir=sl.create_dir)
+
+
+def choose_step(steps: List[StepRecord], ref: str) -> StepRecord:
+    """The step to re-run among those a name matched (``%dflow debug``, ``dflow-nb debug``):
+    the first that failed, else the only one that ran."""
+    ran = [s for s in steps if s.type in ("Pod", "Retry")]
+    failed = [s for s in ran if s.phase in ("Failed", "Error")]
+    if failed:
+        return failed[0]
+    if len(ran) == 1:
+        return ran[0]
+    names = ", ".join(s.displayName for s in ran[:8]) or "none that ran"
+    raise DebugError(f"{ref!r} matches {len(ran)} steps and none failed; name one: {names}")
 
 
 def prepare(workflow: Workflow, step: StepRecord) -> Tuple[AnyOP, OPCall]:

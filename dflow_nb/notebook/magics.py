@@ -377,17 +377,11 @@ class DflowMagics(Magics):
                 print(text)
 
     def cmd_debug(self, args: argparse.Namespace) -> Any:
-        from dflow_nb.notebook.debug import prepare, rerun
+        from dflow_nb.notebook.debug import choose_step, prepare, rerun
         wf = self.workflow(args.wf)
-        steps = [s for s in self.steps_of(wf, args.step) if s.type in ("Pod", "Retry")]
-        failed = [s for s in steps if s.phase in ("Failed", "Error")]
-        pick = failed[:1] or (steps if len(steps) == 1 else [])
-        if not pick:
-            names = ", ".join(s.displayName for s in steps[:8]) or "none that ran"
-            raise UsageError(f"{args.step!r} matches {len(steps)} steps and none failed; name "
-                             f"one: {names}")
+        steps = self.steps_of(wf, args.step)
         with one_line_errors("debug"):
-            op, call = prepare(wf, pick[0])
+            op, call = prepare(wf, choose_step(steps, args.step))
         shown = ", ".join(f"{k}={v if len(v) < 60 else v[:57] + '...'}"
                           for k, v in call.parameters.items())
         where = f" (slice {call.slice.position})" if call.slice is not None else ""
