@@ -11,6 +11,10 @@ Python's eval/exec on user text.
 
 A scope is a flat mapping from dotted names to values; pass a ``Scope`` for large scopes that
 change over time (it keeps its prefix index current and layers per-item names cheaply).
+
+Hostile input is bounded: regular expressions run on RE2 (linear time, Go's syntax, as Argo);
+an expression nests at most 100 levels, a list or string it builds holds at most 10 million
+items. Every failure is an ``ExpressionError``.
 """
 from __future__ import annotations
 

@@ -16,11 +16,12 @@ from dflow_nb.expressions._errors import ExpressionError
 from dflow_nb.expressions._func import Func, arg_int, arg_list, arg_map, arg_str, fail
 from dflow_nb.expressions._go_stdlib import go_atoi, go_parse_float, go_split, trunc_int64
 from dflow_nb.expressions._jsonpath import jsonpath
+from dflow_nb.expressions._limits import check_size
 from dflow_nb.expressions._operators import less
 from dflow_nb.expressions._scope import MISSING, ScopeView
 from dflow_nb.expressions._values import from_json, go_sprint, plain, to_json, type_name, values_equal
 
-__all__ = ["BUILTINS", "UNSUPPORTED", "unique"]
+__all__ = ["BUILTINS", "UNSUPPORTED", "unique", "repeat"]
 
 
 def _is_num(v: Any) -> bool:
@@ -292,6 +293,15 @@ def _last_index_of(s: Any, sub: Any) -> int:
     return arg_str("lastIndexOf", s).rfind(arg_str("lastIndexOf", sub, 2))
 
 
+def repeat(name: str, s: Any, s_arg: int, n: Any, n_arg: int) -> str:
+    """``s`` repeated ``n`` times (none if negative), within the size limit; ``s_arg`` and
+    ``n_arg`` are their argument numbers, for the error."""
+    text = arg_str(name, s, s_arg)
+    count = max(arg_int(name, n, n_arg), 0)
+    check_size(len(text) * count, name, "characters")
+    return text * count
+
+
 BUILTINS: dict[str, Func] = {
     "len": Func(_len, 1, 1),
     "type": Func(type_name, 1, 1),
@@ -313,7 +323,7 @@ BUILTINS: dict[str, Func] = {
     "splitAfter": Func(_split_after, 2, 3),
     "replace": Func(lambda s, o, n: arg_str("replace", s).replace(arg_str("replace", o, 2),
                                                                   arg_str("replace", n, 3)), 3, 3),
-    "repeat": Func(lambda s, n: arg_str("repeat", s) * max(arg_int("repeat", n, 2), 0), 2, 2),
+    "repeat": Func(lambda s, n: repeat("repeat", s, 1, n, 2), 2, 2),
     "join": Func(_join, 1, 2),
     "indexOf": Func(_index_of, 2, 2),
     "lastIndexOf": Func(_last_index_of, 2, 2),

@@ -35,7 +35,7 @@ class ExpressionError(DflowNbError, ValueError):
         if self.position is not None and self.expression is not None:
             text += f" (column {self.position + 1})"
         if self.expression is not None:
-            text = f"in {self.kind} {self.expression!r}: {text}"
+            text = f"in {self.kind} {_excerpt(self.expression, self.position)!r}: {text}"
         return text
 
     def bind(self, expression: str, kind: Optional[str] = None,
@@ -77,3 +77,17 @@ class UnresolvedReference(ExpressionError):
             self.name = name
             self.cause = self._cause_text()
             self.args = (self._message(),)
+
+
+_SHOWN = 120   # characters of a long expression a message shows, around the position
+
+
+def _excerpt(expression: str, position: Optional[int]) -> str:
+    """The expression, or for a long one the part around ``position`` with '...' marking the
+    cuts, so a message stays readable (the column still counts from the start)."""
+    if len(expression) <= _SHOWN:
+        return expression
+    start = max(0, min((position or 0) - _SHOWN // 2, len(expression) - _SHOWN))
+    end = start + _SHOWN
+    return ("..." if start else "") + expression[start:end] + \
+        ("..." if end < len(expression) else "")

@@ -1,21 +1,18 @@
 """The pieces of Go's standard library whose behaviour expressions must reproduce exactly:
-int64 wrapping and truncation, IEEE float division, strconv parsing, strings.SplitN and
-regexp (RE2 patterns and ``$1`` replacement templates).
+int64 wrapping and truncation, IEEE float division, strconv parsing and strings.SplitN
+(package regexp lives in ``_go_regexp``).
 
 Argo evaluates expressions in Go, so a value that differs here would make a workflow behave
 differently on the local engine and on Argo.
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from typing import Optional
 
-from dflow_nb.expressions._errors import ExpressionError
-
 __all__ = ["INT64_MIN", "INT64_MAX", "wrap_int64", "trunc_int64", "go_float_div", "go_int_rem",
-           "go_atoi", "go_parse_float", "go_split", "go_regex", "go_expand"]
+           "go_atoi", "go_parse_float", "go_split"]
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -94,20 +91,3 @@ def go_split(s: str, sep: str, n: int = -1, after: bool = False) -> list[str]:
     if after:
         parts = [p + sep for p in parts[:-1]] + parts[-1:]
     return parts
-
-
-@functools.lru_cache(maxsize=256)
-def go_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a Go (RE2) regular expression with Python's re (the common subset)."""
-    py = pattern.replace("\\z", "\\Z")
-    try:
-        return re.compile(py)
-    except re.error as e:
-        raise ExpressionError(f"invalid regular expression {pattern!r}: {e}") from None
-
-
-def go_expand(repl: str) -> str:
-    """A Go replacement template (``${1}``, ``$1``, ``$name``, ``$$``) in Python's re syntax."""
-    out = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: "\\g<" + (m.group(1) or m.group(2)) + ">",
-                 repl.replace("\\", "\\\\"))
-    return out.replace("$$", "$")

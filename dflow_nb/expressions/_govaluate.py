@@ -27,7 +27,9 @@ import math
 from typing import Any, Callable, NamedTuple
 
 from dflow_nb.expressions._errors import ExpressionError
-from dflow_nb.expressions._go_stdlib import go_float_div, go_regex, trunc_int64
+from dflow_nb.expressions._go_regexp import go_regex
+from dflow_nb.expressions._go_stdlib import go_float_div, trunc_int64
+from dflow_nb.expressions._limits import MAX_DEPTH, too_deep, too_deep_node
 from dflow_nb.expressions._values import go_sprint
 
 __all__ = ["evaluate_govaluate", "parse_govaluate"]
@@ -155,51 +157,81 @@ _LEVELS: list[set[str]] = [
     {","}, {"?", ":", "??"}, {"||"}, {"&&"}, _COMPARATORS | {"in"}, {"&", "|", "^"},
     {"<<", ">>"}, {"+", "-"}, {"*", "/", "%"}, {"**"},
 ]
+_LEVEL_OF = {op: level for level, ops in enumerate(_LEVELS) for op in ops}
 
 
 class _Node(NamedTuple):
-    op: str  # 'lit', 'acc', 'prefix:-', or a binary operator
+    op: str  # 'lit', 'acc', 'prefix:-', ',' (a is the tuple of items), or a binary operator
     a: Any
     b: Any
     pos: int
 
 
+def _children(node: _Node) -> tuple[_Node, ...]:
+    if node.op == ",":
+        return node.a
+    return tuple(x for x in (node.a, node.b) if type(x) is _Node)
+
+
 class _Parser:
+    """Precedence climbing over ``_LEVELS``; every recursion passes through ``binary`` or
+    ``prefix``, which bound its depth."""
+
     def __init__(self, src: str) -> None:
         self.toks = _tokenize(src)
         self.i = 0
+        self.nesting = 0
 
     def cur(self) -> _Tok:
         return self.toks[self.i]
 
+    def enter(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise too_deep(self.cur().pos)
+
     def parse(self) -> _Node:
         if self.cur().kind == "end":
             raise ExpressionError("Unexpected end of expression", position=0)
-        node = self.level(0)
+        node = self.binary(0)
         if self.cur().kind != "end":
             t = self.cur()
             raise ExpressionError(f"unexpected {_describe(t)} (two values in a row? quote "
                                   "values that contain spaces)", position=t.pos)
+        deep = too_deep_node(node, _children)
+        if deep is not None:
+            raise too_deep(deep.pos)
         return node
 
-    def level(self, k: int) -> _Node:
-        if k == len(_LEVELS):
-            return self.prefix()
-        left = self.level(k + 1)
-        ops = _LEVELS[k]
+    def binary(self, lowest: int) -> _Node:
+        """Operators of level ``lowest`` and above; ``a, b, c`` is one list node."""
+        self.enter()
+        left = self.prefix()
         while True:
             t = self.cur()
-            if not ((t.kind == "op" or t.kind == ",") and t.value in ops):
-                return left
+            level = _LEVEL_OF.get(t.value) if t.kind in ("op", ",") else None
+            if level is None or level < lowest:
+                break
             self.i += 1
-            right = self.level(k + 1)
-            left = _Node(t.value, left, right, t.pos)
+            if t.kind == ",":
+                items = [left, self.binary(1)]
+                while self.cur().kind == ",":
+                    self.i += 1
+                    items.append(self.binary(1))
+                left = _Node(",", tuple(items), None, t.pos)
+                continue
+            left = _Node(t.value, left, self.binary(level + 1), t.pos)
+        self.nesting -= 1
+        return left
 
     def prefix(self) -> _Node:
         t = self.cur()
         if t.kind == "op" and t.value in _PREFIX:
             self.i += 1
-            return _Node("prefix:" + t.value, self.prefix(), None, t.pos)
+            self.enter()
+            node = _Node("prefix:" + t.value, self.prefix(), None, t.pos)
+            self.nesting -= 1
+            return node
         return self.value()
 
     def value(self) -> _Node:
@@ -214,7 +246,7 @@ class _Parser:
             self.i += 1
             if self.cur().kind == ")":
                 raise ExpressionError("empty parentheses", position=t.pos)
-            inner = self.level(0)
+            inner = self.binary(0)
             if self.cur().kind != ")":
                 raise ExpressionError("Unbalanced parenthesis", position=t.pos)
             self.i += 1
@@ -234,7 +266,8 @@ def _describe(t: _Tok) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def parse_govaluate(src: str) -> _Node:
-    """Parse a (rendered) when condition (cached). Raises ExpressionError (unbound)."""
+    """Parse a (rendered) when condition (cached), at most MAX_DEPTH levels deep. Raises
+    ExpressionError (unbound)."""
     return _Parser(src).parse()
 
 
@@ -301,6 +334,11 @@ def _eval(node: _Node) -> Any:
         if not _num(v):
             raise _err(_PRE_ERR, v, sym, node.pos)
         return -v if sym == "-" else float(~trunc_int64(v))
+    if op == ",":
+        first = _eval(node.a[0])
+        out = list(first) if type(first) is list else [first]
+        out.extend(_eval(item) for item in node.a[1:])
+        return out
     pos = node.pos
     left = _eval(node.a)
     # short circuits (govaluate evaluates the right side only when needed)
@@ -316,8 +354,6 @@ def _eval(node: _Node) -> Any:
         if not left:
             return None
     right = _eval(node.b)
-    if op == ",":
-        return (left if type(left) is list else [left]) + [right]
     if op in ("&&", "||"):
         for v in (left, right):
             if type(v) is not bool:
@@ -356,7 +392,7 @@ def _eval(node: _Node) -> Any:
         if type(right) is not str:
             raise _err(_CMP_ERR, right, op, pos)
         try:
-            found = go_regex(right).search(left) is not None
+            found = go_regex(right).search(left)
         except ExpressionError as e:
             raise ExpressionError(f"Unable to compile regexp pattern {right!r}: {e.cause}",
                                   position=pos) from None

@@ -15,7 +15,7 @@ __all__ = ["jsonpath"]
 _JP_TOKEN = re.compile(r"""
     \.\.(?P<deep>[A-Za-z_$][\w$-]*|\*)        # ..key  ..*
   | \.(?P<key>[A-Za-z_$][\w$-]*|\*)           # .key  .*
-  | \[\s*(?P<br>[^\]]*?)\s*\]                 # [...]
+  | \[(?P<br>[^\]]*)\]                        # [...] (no nested quantifiers: linear)
 """, re.VERBOSE)
 
 
@@ -119,7 +119,7 @@ def _jp_compile(path: str) -> tuple[tuple[str, Any], ...]:
             k = m.group("key")
             steps.append(("all", None) if k == "*" else ("keys", [k]))
         else:
-            steps.append(_jp_bracket(m.group("br"), path))
+            steps.append(_jp_bracket(m.group("br").strip(), path))
         pos = m.end()
     return tuple(steps)
 

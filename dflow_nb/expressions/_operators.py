@@ -12,7 +12,9 @@ import operator
 from typing import Any, Callable
 
 from dflow_nb.expressions._errors import ExpressionError
-from dflow_nb.expressions._go_stdlib import go_float_div, go_int_rem, go_regex, wrap_int64
+from dflow_nb.expressions._go_regexp import go_regex
+from dflow_nb.expressions._go_stdlib import go_float_div, go_int_rem, wrap_int64
+from dflow_nb.expressions._limits import check_size
 from dflow_nb.expressions._scope import MISSING, ScopeView
 from dflow_nb.expressions._values import type_name, values_equal
 
@@ -119,8 +121,7 @@ def _on_strings(op: str, fn: Callable[[str, str], bool]) -> Callable[[Any, Any],
 
 def _range(a: Any, b: Any) -> list[int]:
     if type(a) is int and type(b) is int:
-        if b - a > 10_000_000:
-            raise ExpressionError(f"range {a}..{b} is too large")
+        check_size(b - a + 1, f"range {a}..{b}")
         return list(range(a, b + 1))
     raise _mismatch("..", a, b)
 
@@ -130,7 +131,7 @@ BINOPS: dict[str, BinOp] = {
     "%": _mod, "**": _pow, "^": _pow, "==": values_equal, "!=": _ne, "<": less,
     ">": _compare(">", operator.gt), "<=": _compare("<=", operator.le),
     ">=": _compare(">=", operator.ge), "in": _in, "..": _range,
-    "matches": _on_strings("matches", lambda a, b: go_regex(b).search(a) is not None),
+    "matches": _on_strings("matches", lambda a, b: go_regex(b).search(a)),
     "contains": _on_strings("contains", lambda a, b: b in a),
     "startsWith": _on_strings("startsWith", lambda a, b: a.startswith(b)),
     "endsWith": _on_strings("endsWith", lambda a, b: a.endswith(b)),

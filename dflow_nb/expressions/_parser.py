@@ -36,6 +36,7 @@ from dflow_nb.expressions._builtins import BUILTINS, UNSUPPORTED
 from dflow_nb.expressions._errors import ExpressionError
 from dflow_nb.expressions._go_stdlib import INT64_MAX
 from dflow_nb.expressions._lexer import BRACKET, EOF, IDENT, NEGATABLE, NUMBER, OP, STRING, Token, tokenize
+from dflow_nb.expressions._limits import MAX_DEPTH, too_deep, too_deep_node
 
 __all__ = ["parse", "PREDICATES"]
 
@@ -64,7 +65,8 @@ class _Parser:
     def __init__(self, src: str) -> None:
         self.toks = tokenize(src)
         self.i = 0
-        self.depth = 0
+        self.depth = 0      # predicates around the current token
+        self.nesting = 0    # expressions around the current token
 
     @property
     def cur(self) -> Token:
@@ -106,6 +108,15 @@ class _Parser:
         return node
 
     def expression(self, prec: int) -> Node:
+        """Every recursion of the parser passes here, so this bounds its depth."""
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise too_deep(self.cur.pos)
+        node = self.operation(prec)
+        self.nesting -= 1
+        return node
+
+    def operation(self, prec: int) -> Node:
         if prec == 0 and self.is_(OP, "let"):
             return self.let()
         left = self.primary()
@@ -405,5 +416,11 @@ def _number(tok: Token) -> int | float:
 
 @functools.lru_cache(maxsize=4096)
 def parse(src: str) -> Node:
-    """Parse expr-lang source into an AST (cached). Raises ExpressionError (unbound)."""
-    return _Parser(src).parse()
+    """Parse expr-lang source into an AST (cached), at most MAX_DEPTH levels deep, so the
+    compiler, the evaluator and ``expr_references`` can recurse on it. Raises ExpressionError
+    (unbound)."""
+    root = _Parser(src).parse()
+    deep = too_deep_node(root, lambda node: node.children())
+    if deep is not None:
+        raise too_deep(deep.pos)
+    return root

@@ -12,21 +12,21 @@ import math
 import re
 from typing import Any, Callable
 
-from dflow_nb.expressions._builtins import unique
+from dflow_nb.expressions._builtins import repeat, unique
 from dflow_nb.expressions._errors import ExpressionError
 from dflow_nb.expressions._func import Func, Namespace, arg_int, arg_list, arg_map, arg_str, fail
+from dflow_nb.expressions._go_regexp import go_regex
 from dflow_nb.expressions._go_stdlib import (
     INT64_MAX,
     INT64_MIN,
     go_atoi,
-    go_expand,
     go_int_rem,
     go_parse_float,
-    go_regex,
     go_split,
     trunc_int64,
     wrap_int64,
 )
+from dflow_nb.expressions._limits import check_size
 from dflow_nb.expressions._values import from_json, go_sprint, plain, to_json, type_name, values_equal
 
 __all__ = ["SPRIG", "SPRIG_NAMESPACE"]
@@ -99,18 +99,20 @@ def _empty(v: Any) -> bool:
     return False
 
 
-def _until_step(start: Any, stop: Any, step: Any) -> list[Any]:
+def _until_step(start: Any, stop: Any, step: Any, name: str = "sprig.untilStep") -> list[Any]:
     start = arg_int("sprig.untilStep", start, 1)
     stop = arg_int("sprig.untilStep", stop, 2)
     step = arg_int("sprig.untilStep", step, 3)
     if step == 0 or (stop < start and step > 0) or (stop >= start and step < 0):
         return []
-    return list(range(start, stop, step))
+    items = range(start, stop, step)
+    check_size(len(items), name)
+    return list(items)
 
 
 def _until(count: Any) -> list[Any]:
     count = arg_int("sprig.until", count)
-    return _until_step(0, count, -1 if count < 0 else 1)
+    return _until_step(0, count, -1 if count < 0 else 1, "sprig.until")
 
 
 def _sprig_atoi(s: Any) -> int:
@@ -295,36 +297,43 @@ def _sprig_trunc(c: Any, s: Any) -> str:
 
 
 def _sprig_indent(n: Any, s: Any) -> str:
-    pad = " " * arg_int("sprig.indent", n, 1)
+    pad = " " * check_size(arg_int("sprig.indent", n, 1), "sprig.indent", "characters")
     return pad + arg_str("sprig.indent", s, 2).replace("\n", "\n" + pad)
 
 
-def _sprig_regex_find_all(regex: Any, s: Any, n: Any) -> list[Any]:
-    found = [m.group(0) for m in go_regex(arg_str("sprig.regexFindAll", regex)).finditer(
-        arg_str("sprig.regexFindAll", s, 2))]
-    n = arg_int("sprig.regexFindAll", n, 3)
-    return found if n < 0 else found[:n]
+def _sprig_regex_match(regex: Any, s: Any) -> bool:
+    """Sprig drops the compile error of a bad pattern: no match."""
+    s = arg_str("sprig.regexMatch", s, 2)
+    try:
+        rx = go_regex(arg_str("sprig.regexMatch", regex))
+    except ExpressionError:
+        return False
+    return rx.search(s)
+
+
+def _sprig_regex_find_all(regex: Any, s: Any, n: Any) -> list[str]:
+    return go_regex(arg_str("sprig.regexFindAll", regex)).find_all(
+        arg_str("sprig.regexFindAll", s, 2), arg_int("sprig.regexFindAll", n, 3))
 
 
 def _sprig_regex_find(regex: Any, s: Any) -> str:
-    m = go_regex(arg_str("sprig.regexFind", regex)).search(arg_str("sprig.regexFind", s, 2))
-    return m.group(0) if m else ""
+    return go_regex(arg_str("sprig.regexFind", regex)).find(arg_str("sprig.regexFind", s, 2))
 
 
 def _sprig_regex_replace_all(regex: Any, s: Any, repl: Any) -> str:
-    return go_regex(arg_str("sprig.regexReplaceAll", regex)).sub(
-        go_expand(arg_str("sprig.regexReplaceAll", repl, 3)), arg_str("sprig.regexReplaceAll", s, 2))
+    return go_regex(arg_str("sprig.regexReplaceAll", regex)).replace_all(
+        arg_str("sprig.regexReplaceAll", s, 2), arg_str("sprig.regexReplaceAll", repl, 3))
 
 
 def _sprig_regex_replace_all_literal(regex: Any, s: Any, repl: Any) -> str:
-    r = arg_str("sprig.regexReplaceAllLiteral", repl, 3)
-    return go_regex(arg_str("sprig.regexReplaceAllLiteral", regex)).sub(
-        lambda m: r, arg_str("sprig.regexReplaceAllLiteral", s, 2))
+    return go_regex(arg_str("sprig.regexReplaceAllLiteral", regex)).replace_all(
+        arg_str("sprig.regexReplaceAllLiteral", s, 2),
+        arg_str("sprig.regexReplaceAllLiteral", repl, 3), literal=True)
 
 
 def _sprig_regex_split(regex: Any, s: Any, n: Any) -> list[str]:
-    parts = go_regex(arg_str("sprig.regexSplit", regex)).split(arg_str("sprig.regexSplit", s, 2))
-    return parts if arg_int("sprig.regexSplit", n, 3) < 0 else parts[:n]
+    return go_regex(arg_str("sprig.regexSplit", regex)).split(
+        arg_str("sprig.regexSplit", s, 2), arg_int("sprig.regexSplit", n, 3))
 
 
 def _sprig_b64dec(s: Any) -> str:
@@ -418,8 +427,7 @@ SPRIG: dict[str, Func] = {
         arg_str("sprig.hasPrefix", p, 1)), 2, 2),
     "hasSuffix": Func(lambda p, s: arg_str("sprig.hasSuffix", s, 2).endswith(
         arg_str("sprig.hasSuffix", p, 1)), 2, 2),
-    "repeat": Func(lambda n, s: arg_str("sprig.repeat", s, 2) * max(arg_int("sprig.repeat", n), 0),
-                   2, 2),
+    "repeat": Func(lambda n, s: repeat("sprig.repeat", s, 2, n, 1), 2, 2),
     "substr": Func(_sprig_substr, 3, 3),
     "trunc": Func(_sprig_trunc, 2, 2),
     "indent": Func(_sprig_indent, 2, 2),
@@ -438,8 +446,7 @@ SPRIG: dict[str, Func] = {
     "sortAlpha": Func(lambda v: sorted(_strslice(v)), 1, 1),
     "b64enc": _s1("sprig.b64enc", lambda s: base64.b64encode(s.encode()).decode()),
     "b64dec": Func(_sprig_b64dec, 1, 1),
-    "regexMatch": Func(lambda r, s: go_regex(arg_str("sprig.regexMatch", r)).search(
-        arg_str("sprig.regexMatch", s, 2)) is not None, 2, 2),
+    "regexMatch": Func(_sprig_regex_match, 2, 2),
     "regexFind": Func(_sprig_regex_find, 2, 2),
     "regexFindAll": Func(_sprig_regex_find_all, 3, 3),
     "regexReplaceAll": Func(_sprig_regex_replace_all, 3, 3),

@@ -88,7 +88,7 @@ def iter_tags(text: str) -> Iterator[Tag]:
                 end = text.find("}}", body_start)
             if end < 0:
                 raise ExpressionError("unclosed tag: no '}}' after '{{='",
-                                      expression=_excerpt(text, start), position=0, kind="text")
+                                      expression=text[start:], position=0, kind="text")
             raw = text[body_start:end]
             lead = len(raw) - len(raw.lstrip())
             yield Tag(start, end + 2, True, raw.strip(), body_start + lead)
@@ -96,15 +96,10 @@ def iter_tags(text: str) -> Iterator[Tag]:
             end = text.find("}}", start + 2)
             if end < 0:
                 raise ExpressionError("unclosed tag: no '}}' after '{{'",
-                                      expression=_excerpt(text, start), position=0, kind="text")
+                                      expression=text[start:], position=0, kind="text")
             raw = text[start + 2:end]
             yield Tag(start, end + 2, False, raw.strip(), start + 2 + (len(raw) - len(raw.lstrip())))
         pos = end + 2
-
-
-def _excerpt(text: str, start: int, limit: int = 60) -> str:
-    s = text[start:start + limit]
-    return s + ("..." if len(text) - start > limit else "")
 
 
 _ABSENT = object()

@@ -16,6 +16,7 @@ import math
 from typing import Any, Optional
 
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._limits import MAX_DEPTH, too_deep, too_deep_node, value_too_deep
 
 __all__ = ["format_value", "go_sprint", "to_json", "from_json", "type_name", "plain",
            "json_float", "values_equal"]
@@ -235,11 +236,26 @@ def _reject_constant(name: str) -> Any:
 
 
 def from_json(text: str) -> Any:
-    """Parse JSON as Go's ``json.Unmarshal`` into ``interface{}`` does (numbers are floats)."""
+    """Parse JSON as Go's ``json.Unmarshal`` into ``interface{}`` does (numbers are floats).
+    A value nested more than MAX_DEPTH levels is refused: what reads it recurses."""
     try:
-        return json.loads(text, parse_int=float, parse_constant=_reject_constant)
+        value = json.loads(text, parse_int=float, parse_constant=_reject_constant)
     except (ValueError, TypeError) as e:
         raise ExpressionError(f"invalid JSON {_short(text)}: {e}") from None
+    except RecursionError:
+        raise too_deep(what="JSON value") from None
+    if text.count("[") + text.count("{") > MAX_DEPTH and \
+            too_deep_node(value, _containers) is not None:
+        raise too_deep(what="JSON value")
+    return value
+
+
+def _containers(v: Any) -> Any:
+    if type(v) is list:
+        return v
+    if type(v) is dict:
+        return v.values()
+    return ()
 
 
 def _short(text: Any, limit: int = 60) -> str:
@@ -262,7 +278,10 @@ def format_value(v: Any) -> str:
         return _go_v(v)
     if v is None:
         return "null"
-    return to_json(v)
+    try:
+        return to_json(v)
+    except RecursionError:
+        raise value_too_deep() from None
 
 
 def values_equal(a: Any, b: Any) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from dflow_nb.expressions._ast import Call, Chain, Ident, Let, Lets, Member, Node, static_path
 from dflow_nb.expressions._compiler import compile_node
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._limits import value_too_deep
 from dflow_nb.expressions._parser import parse
 from dflow_nb.expressions._runtime import Ctx, Fn
 from dflow_nb.expressions._scope import ScopeView, resolver_for
@@ -52,8 +53,8 @@ def evaluate(expr: str, scope: Mapping[str, Any]) -> Any:
         return _export(fn(Ctx(resolver_for(scope))))
     except ExpressionError as e:
         raise e.bind(expr) from None
-    except RecursionError:
-        raise ExpressionError("expression is nested too deeply", expression=expr) from None
+    except RecursionError:   # the expression's depth is bounded, a scope value's is not
+        raise value_too_deep().bind(expr) from None
 
 
 def expr_references(expr: str) -> list[str]:
