@@ -1,8 +1,12 @@
 """dflow-nb acting on local runs: watch, logs --follow, retry, resubmit, suspend/resume, stop,
 terminate, delete, reuse and debug, each as a subprocess with its exit code."""
+import os
+import pty
+import subprocess
+import sys
 import time
 
-from tests.cli.conftest import WORKFLOWS, cli, finish, poll, start, user_error
+from tests.cli.conftest import WORKFLOWS, cli, environment, finish, poll, start, user_error
 
 
 def doc(result):
@@ -24,6 +28,17 @@ def test_submit_watch_draws_frames_until_the_end(tmp_path):
     assert "Status:       Succeeded" in frames[-1] and "└─✔ after" in frames[-1]
     again = cli("watch", "@latest", cwd=tmp_path)   # an ended run: one frame, its exit code
     assert again.code == 0 and again.out.count("Name:") == 1
+    # on a terminal the frame is redrawn in place (cursor home, clear), cut to the screen
+    main, side = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "dflow_nb.cli", "watch", "@latest"],
+                            cwd=tmp_path, env=environment({"COLUMNS": "30", "LINES": "40"}),
+                            stdout=side, stderr=subprocess.DEVNULL)
+    os.close(side)
+    assert proc.wait(timeout=120) == 0
+    screen = os.read(main, 65536).decode()
+    os.close(main)
+    assert screen.startswith("\x1b[H\x1b[2J") and "Status:       Succeeded" in screen
+    assert max(len(line) for line in screen.splitlines()) <= 30 + len("\x1b[H\x1b[2J")
 
 
 def test_logs_follow_prints_lines_as_they_come(tmp_path):
