@@ -181,6 +181,7 @@ def emit_step(st: State, step: Step, parent: CompositeTemplate) -> Dict[str, Any
 
 def _hooks(st: State, step: Step, where: str) -> Dict[str, Any]:
     out = {}
+    legacy = "onExit" in kept(step, EXTRA)   # loaded as hooks["exit"]; emitted back as it was
     for hname, hook in (step.hooks or {}).items():
         if isinstance(hook, dict) and isinstance(hook.get("template"), str):
             out[hname] = hook
@@ -199,7 +200,8 @@ def _hooks(st: State, step: Step, where: str) -> Dict[str, Any]:
                 h["expression"] = str(hook["expression"])
         else:
             h = {"template": emit(st, hook)}
-        out[hname] = h
+        if hname != "exit" or not legacy:
+            out[hname] = h
     return out
 
 

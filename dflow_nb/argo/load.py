@@ -8,7 +8,9 @@ the model has no slot for are kept verbatim (``_extra``: on templates, script an
 bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m))`` gives
 ``m`` back. Normalisations (what does not survive a round trip byte for byte): integers in
 IntOrString fields become strings; a template input's ``default`` becomes ``value``; templates
-nobody references are kept but come after the reachable ones; key order is not kept.
+nobody references are kept but come after the reachable ones; key order is not kept; a step
+with both ``onExit`` and ``hooks.exit`` keeps only ``onExit`` (the one Argo runs). Hooks (and
+a step's legacy ``onExit``) load as Steps calling their template, so the engine runs them.
 """
 from __future__ import annotations
 
@@ -109,19 +111,16 @@ def load_workflow(manifest: Dict[str, Any]) -> Workflow:
     loader = _Loader(spec.get("templates") or [])
     fixed = "name" in meta
     name = meta.get("name") or (meta.get("generateName") or "workflow").rstrip("-")
-    params = {}
-    for p in (spec.get("arguments") or {}).get("parameters") or []:
-        params[p["name"]] = str(p.get("value", p.get("default", "")))
     entry = loader.template(spec["entrypoint"], "spec.entrypoint")
     if not isinstance(entry, (Steps, DAG)):
         wrapper = Steps(f"{name}-entry")  # a leaf entrypoint: run it as the only step
-        # Argo gives the entrypoint's inputs the workflow arguments of the same name
-        given = {k: "{{workflow.parameters.%s}}" % k for k in entry.inputs.parameters
-                 if k in params}
-        wrapper.add(Step(entry.name, entry, parameters=given))
+        wrapper.add(Step(entry.name, entry))
         entry = wrapper
         loader.wrapped = True
     on_exit = loader.template(spec["onExit"], "spec.onExit") if spec.get("onExit") else None
+    params = {}
+    for p in (spec.get("arguments") or {}).get("parameters") or []:
+        params[p["name"]] = str(p.get("value", p.get("default", "")))
     annotations = dict(meta.get("annotations") or {})
     wf = Workflow(name=name, steps=entry if isinstance(entry, Steps) else None,
                   dag=entry if isinstance(entry, DAG) else None,
@@ -291,8 +290,15 @@ class _Loader:
         cont = s.get("continueOn") or {}
         kw["continue_on_failed"] = bool(cont.get("failed"))
         kw["continue_on_error"] = bool(cont.get("error"))
-        if s.get("hooks"):
-            kw["hooks"] = {k: dict(v) for k, v in s["hooks"].items()}
+        hooks = dict(s.get("hooks") or {})
+        if s.get("onExit"):   # the legacy spelling of hooks.exit, which Argo takes first
+            hooks["exit"] = {"template": s["onExit"]}
+        if hooks:
+            kw["hooks"] = {k: self._step({"name": name, "template": h.get("template"),
+                                          "arguments": h.get("arguments"),
+                                          "when": h.get("expression")},
+                                         Step, f"{where}, hook {k!r}")
+                           for k, h in hooks.items()}
         if cls is Task:
             if "depends" in s:
                 kw["depends"] = s["depends"]

@@ -14,7 +14,7 @@ from tornado.ioloop import IOLoop
 from traitlets import Unicode
 from traitlets.config import Configurable
 
-from dflow_nb.errors import WorkflowNotFound
+from dflow_nb.errors import DflowNbError, WorkflowNotFound
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow, query_workflows
 from dflow_nb.jupyter.bundle import BundleError, bundle_of, summary
@@ -43,8 +43,12 @@ class _Base(APIHandler):
         self.workdir = workdir
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        """SQLite reads and file reads off the event loop."""
-        return await IOLoop.current().run_in_executor(None, fn, *args)
+        """SQLite reads and file reads off the event loop. dflow_nb's own errors (a corrupt
+        state database: which file, what to do) reach the sidebar as their one line."""
+        try:
+            return await IOLoop.current().run_in_executor(None, fn, *args)
+        except DflowNbError as exc:
+            raise web.HTTPError(500, str(exc)) from None
 
     def _send(self, body: Dict[str, Any]) -> None:
         self.set_header("Content-Type", "application/json")

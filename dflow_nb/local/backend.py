@@ -4,7 +4,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import pickle
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +15,9 @@ import cloudpickle
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
 from dflow_nb.hub.workflow import Workflow
+from dflow_nb.local.reaper import engine_gone_message
 from dflow_nb.local.state import StateReader
+from dflow_nb.local.step_processes import alive
 from dflow_nb.model._held_secrets import handover_env
 from dflow_nb.model.names import randstr
 
@@ -25,22 +26,6 @@ HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts
 
 class EngineBusy(DflowNbError):
     """The workflow is still being run by a live engine."""
-
-
-def _pid_alive(pid: Optional[int]) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child (exited, not yet reaped) is not an engine
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 class LocalBackend:
@@ -66,8 +51,7 @@ class LocalBackend:
                 raise DflowNbError(f"a detached run needs a picklable workflow: {exc}") from None
             spec = None  # the run goes on in this process; only resume-from-elsewhere is lost
         store = LocalRuntime.get().store(self.workdir)
-        store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach,
-                              labels=workflow.labels)
+        store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach)
         if detach:
             if reuse:
                 raise DflowNbError("reuse_step with detach=True is not supported yet")
@@ -141,19 +125,6 @@ class LocalBackend:
         self.request(wf_id, "terminate")
         self.wait(wf_id, timeout=60)
 
-    def delete(self, wf_id: str) -> None:
-        """Forget a run: its rows in the state database and its directory (not while its
-        engine runs it). Only a directory the engine made (``<workdir>/<id>``) is removed."""
-        from dflow_nb.local.runtime import LocalRuntime
-        row = self._row(wf_id)
-        if self._alive(row):
-            raise EngineBusy(f"workflow {wf_id} is still running (engine process "
-                             f"{row['engine_pid']}); stop or terminate it first")
-        LocalRuntime.get().store(self.workdir).delete_workflow(wf_id)
-        wf_dir = Path(row["dir"]).resolve()
-        if wf_dir.parent == self.workdir and wf_dir.name == wf_id:
-            shutil.rmtree(wf_dir, ignore_errors=True)
-
     # -- reading -------------------------------------------------------------------------------
     def _row(self, wf_id: str) -> Dict[str, Any]:
         try:
@@ -165,26 +136,45 @@ class LocalBackend:
         return row
 
     def _alive(self, row: Dict[str, Any]) -> bool:
+        """Whether a live engine runs the workflow: its process (the same one: PID and start
+        time) with a fresh heartbeat, or a run of this very process."""
         from dflow_nb.local.runtime import LocalRuntime
         if row["phase"] not in ("Pending", "Running"):
             return False
         if row["engine_pid"] == os.getpid():
-            return row["id"] in LocalRuntime.get().runs or row["id"] in {
+            runtime = LocalRuntime._instance
+            return (runtime is not None and row["id"] in runtime.runs) or row["id"] in {
                 k for k, f in self._futures.items() if not f.done()}
         beat = row.get("heartbeat") or row.get("created_at") or 0
-        return _pid_alive(row["engine_pid"]) and time.time() - beat < HEARTBEAT_TIMEOUT
+        return alive(row["engine_pid"], row.get("engine_started")) and \
+            time.time() - beat < HEARTBEAT_TIMEOUT
+
+    def _view(self, row: Dict[str, Any]) -> WorkflowRecord:
+        """The run as every face shows it (query, list, the CLI, the sidebar), by one rule: a
+        run recorded as Pending/Running without a live engine is not Running."""
+        rec = _record(row)
+        if row["phase"] in ("Pending", "Running") and row.get("engine_pid") is not None:
+            ending = self._unrecorded_end(row)
+            if ending is not None:
+                rec.phase, rec.message = ending
+            elif not self._alive(row):
+                rec.phase = "Error"
+                rec.message = engine_gone_message(row["engine_pid"])
+            elif row.get("suspended"):
+                rec.message = "suspended"
+        return rec
+
+    @staticmethod
+    def _unrecorded_end(row: Dict[str, Any]) -> Optional[Tuple[str, Optional[str]]]:
+        """The end of a run of this process that the state could not take (a full disk)."""
+        from dflow_nb.local.runtime import LocalRuntime
+        runtime = LocalRuntime._instance
+        if row["engine_pid"] != os.getpid() or runtime is None:
+            return None
+        return runtime.ending(row["id"])
 
     def workflow(self, wf_id: str) -> WorkflowRecord:
-        row = self._row(wf_id)
-        rec = _record(row)
-        if row["phase"] in ("Pending", "Running") and row.get("engine_pid") is not None \
-                and not self._alive(row):
-            rec.phase = "Error"
-            rec.message = (f"the engine running this workflow (process {row['engine_pid']}) "
-                           "is gone; Workflow(id=...).resume() continues it")
-        elif row.get("suspended"):
-            rec.message = "suspended"
-        return rec
+        return self._view(self._row(wf_id))
 
     def nodes(self, wf_id: str, key: Optional[str] = None,
               since_seq: Optional[int] = None) -> List[StepRecord]:
@@ -227,7 +217,7 @@ class LocalBackend:
 
     def list(self) -> List[WorkflowRecord]:
         try:
-            return [_record(r) for r in self.reader.workflows()]
+            return [self._view(r) for r in self.reader.workflows()]
         except FileNotFoundError:
             return []
 
@@ -237,7 +227,7 @@ def _record(row: Dict[str, Any]) -> WorkflowRecord:
     return WorkflowRecord(
         id=row["id"], name=row["name"], phase=row["phase"], message=row.get("message"),
         createdAt=row.get("created_at"), startedAt=row.get("started_at"),
-        finishedAt=row.get("finished_at"), dir=row.get("dir"), labels=row.get("labels") or {},
+        finishedAt=row.get("finished_at"), dir=row.get("dir"),
         outputs=IORecord.from_raw({
             "parameters": [{"name": k, "value": v, "globalName": k}
                            for k, v in (outputs.get("parameters") or {}).items()],

@@ -6,14 +6,31 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from typing import Any, Dict, List, Optional, Protocol, Tuple, Union
+from typing import (
+    Any,
+    Awaitable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Protocol,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from dflow_nb.expressions import ExpressionError, evaluate, evaluate_when, render
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.arguments import argument, item_scope, resolve_artifact
 from dflow_nb.local.dag_rules import assess_dag, depends_met, upstream
-from dflow_nb.local.loops import SlicedInputs, loop_items, loop_result, slice_plan, sliced_inputs
+from dflow_nb.local.loops import (
+    SlicedInputs,
+    loop_items,
+    loop_result,
+    slice_plan,
+    sliced_inputs,
+)
 from dflow_nb.local.nodes import Node, NodeBook, item_description
 from dflow_nb.local.outputs import WorkflowScope, expose, skipped_defaults
 from dflow_nb.local.results import (
@@ -25,14 +42,18 @@ from dflow_nb.local.results import (
     StepError,
     result_from_outputs,
 )
+from dflow_nb.local.state import StateError
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.executor import executor_for
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.step import Step, Task, Template
 from dflow_nb.model.steps import Steps
+from dflow_nb.model.templates import OPTemplate
 from dflow_nb.python.op_runner import SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
+
+T = TypeVar("T")
 
 
 class Invoke(Protocol):
@@ -78,9 +99,9 @@ class CompositeRunner:
                 self.book.upstream[gname] = previous
             g = self.book.start(self.book.make(gname, f"[{i}]", "StepGroup", boundary=n["id"],
                                                parent=n["id"]))
-            results = await asyncio.gather(*(
+            results = await _together(
                 self.run_step(s, f"{gname}.{s.name}", n["id"], scope, g["id"], sem)
-                for s in group))
+                for s in group)
             failed = None
             previous = [o for r in results for o in r.outbound]
             for s, r in zip(group, results):
@@ -126,7 +147,7 @@ class CompositeRunner:
                 stop["failed"] = r
             done[t.name].set_result(r)
 
-        await asyncio.gather(*(run_task(t) for t in tasks))
+        await _together(run_task(t) for t in tasks)
         failed = assess_dag(tmpl, tasks, {name: f.result() for name, f in done.items()})
         if failed is not None:
             return Result(failed.phase, f"child '{failed.node_id}' failed")
@@ -135,6 +156,19 @@ class CompositeRunner:
     # -- one step: condition, loop, arguments --------------------------------------------------
     async def run_step(self, step: Step, name: str, boundary: str, scope: Scope,
                        parent: str, sem: Optional[asyncio.Semaphore]) -> Result:
+        """One step of a Steps or DAG template. An error the engine did not expect ends the
+        step as Error (``continueOn`` applies), never the run; the state failing ends it."""
+        try:
+            return await self._run_step(step, name, boundary, scope, parent, sem)
+        except StateError:
+            raise
+        except Exception as exc:
+            return continue_on(step, self.book.internal_error(
+                exc, name, step.name, template=step.template, boundary=boundary, key=None,
+                parent=parent))
+
+    async def _run_step(self, step: Step, name: str, boundary: str, scope: Scope,
+                        parent: str, sem: Optional[asyncio.Semaphore]) -> Result:
         try:
             if step.when is not None and not (isinstance(step.when, str) and step.when == ""):
                 text = str(step.when) if isinstance(step.when, ArgoVar) else \
@@ -161,28 +195,35 @@ class CompositeRunner:
 
     async def run_hooks(self, step: Step, name: str, boundary: str, scope: Scope,
                         res: Result) -> None:
-        """Step hooks: ``exit`` runs when the step ends (node ``<step>.onExit``); a named hook
-        runs (node ``<step>.hooks.<name>``) if its expression holds when the step ends."""
+        """Step hooks: ``exit`` runs when the step ends, whatever its phase (node
+        ``<step>.onExit``; Argo's legacy ``onExit: <template>`` is loaded as this hook); a named
+        hook runs (node ``<step>.hooks.<name>``) if its expression holds when the step ends.
+        The step's status and outputs are in scope; an exit hook given no arguments gets the
+        workflow's, as Argo's (``WorkflowStep.GetExitHook``)."""
         local = dict(scope)
-        local[f"{step.scope_kind}.{step.name}.status"] = res.phase
+        expose(local, step.scope_kind, step.name, res, self.wf_scope)
         local["workflow.status"] = "Running"
         local["workflow.failures"] = json.dumps(self.book.failures)
         for hname, hook in step.hooks.items():
-            tmpl, params, arts, expr = hook_parts(hook)
+            on_exit = hname == "exit"
+            hook_name = f"{name}.onExit" if on_exit else f"{name}.hooks.{hname}"
+            display = f"{step.name}.onExit" if on_exit else f"{step.name}.hooks.{hname}"
             try:
-                if hname != "exit":
+                tmpl, params, arts, expr = hook_parts(hook)
+                if not on_exit:
                     if expr is None or not evaluate(
                             expr.expr if isinstance(expr, ArgoVar) else str(expr), local):
                         continue
-                hook_name = f"{name}.onExit" if hname == "exit" else f"{name}.hooks.{hname}"
                 values = {k: argument(v, local) for k, v in params.items()}
                 files = {k: resolve_artifact(v, local) for k, v in arts.items()}
+                if on_exit and not params and not arts:
+                    values = {k: local[f"workflow.parameters.{k}"] for k in
+                              tmpl.inputs.parameters if f"workflow.parameters.{k}" in local}
             except (ExpressionError, StepError) as exc:
-                n = self.book.make(f"{name}.onExit", f"{step.name}.onExit", "Pod",
-                                   boundary=boundary, parent=res.node_id)
+                n = self.book.make(hook_name, display, "Pod", boundary=boundary,
+                                   parent=res.node_id)
                 self.book.finish(n, Result("Error", f"hook {hname!r}: {exc}"))
                 continue
-            display = f"{step.name}.onExit" if hname == "exit" else f"{step.name}.hooks.{hname}"
             await self.invoke(tmpl, hook_name, display, boundary, values, files, local,
                               parent=res.node_id)
 
@@ -295,7 +336,7 @@ class CompositeRunner:
             return await self.call(step, child, display, boundary, scope, owner, item,
                                    specs[j], sem, inputs[j])
 
-        results = list(await asyncio.gather(*(one(j, it) for j, it in enumerate(items))))
+        results = await _together(one(j, it) for j, it in enumerate(items))
         res = loop_result(step, results)
         if group is not None:
             self.book.finish(group, Result(res.phase, res.message))
@@ -315,7 +356,33 @@ def hook_parts(hook: Union[Step, Dict[str, Any], Template]
     ``{"template": ..., "parameters": ..., "expression": ...}`` or a bare template."""
     if isinstance(hook, Step):
         return hook.template, hook.parameters, hook.artifacts, hook.when
+    tmpl = hook.get("template") if isinstance(hook, dict) else hook
+    if not isinstance(tmpl, (OPTemplate, CompositeTemplate)):
+        raise StepError(f"its template is {tmpl!r}, not a template object (a name only "
+                        "stands for a template in an Argo manifest, which Workflow.from_yaml "
+                        "loads)")
     if isinstance(hook, dict):
-        return (hook["template"], dict(hook.get("parameters") or {}),
-                dict(hook.get("artifacts") or {}), hook.get("expression"))
-    return hook, {}, {}, None
+        return (tmpl, dict(hook.get("parameters") or {}), dict(hook.get("artifacts") or {}),
+                hook.get("expression"))
+    return tmpl, {}, {}, None
+
+
+async def _together(calls: Iterable[Awaitable[T]]) -> List[T]:
+    """Await ``calls`` side by side, as ``asyncio.gather``; but if one raises (the state
+    failed) or this is cancelled, the others are cancelled and have settled before the error
+    goes on. (gather leaves them running: they would write their nodes after the run ended.)"""
+    tasks = [asyncio.ensure_future(c) for c in calls]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        while not all(t.done() for t in tasks):
+            try:
+                await asyncio.wait([t for t in tasks if not t.done()])
+            except asyncio.CancelledError:
+                continue   # our own end comes after theirs
+        for t in tasks:
+            if not t.cancelled():
+                t.exception()   # retrieved: the first error is the one that goes on
+        raise

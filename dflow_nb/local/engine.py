@@ -6,6 +6,10 @@ into item nodes whose outputs are aggregated as Argo aggregates them (``loops``)
 the warm Python worker pool (OPs) or as subprocesses (shell/script/container templates) in their
 own step directories (``leaves``). Every phase change is written to the state database before
 the engine moves on (``nodes``).
+
+An error the engine did not expect while it runs one node ends that node as Error, with a
+message; the run goes on as after any Error. Only the state itself failing (a full disk under
+the database) ends the run: its running nodes are cancelled and settled first.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Awaitable, Dict, Optional, Tuple
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.hub.records import StepRecord
@@ -22,7 +26,7 @@ from dflow_nb.local.arguments import bind_inputs
 from dflow_nb.local.composite import CompositeRunner
 from dflow_nb.local.durations import parse_duration
 from dflow_nb.local.leaves import LeafRunner, executor_record
-from dflow_nb.local.nodes import NodeBook
+from dflow_nb.local.nodes import NodeBook, node_type
 from dflow_nb.local.outputs import WorkflowScope, template_outputs
 from dflow_nb.local.results import (
     FAILED,
@@ -35,11 +39,9 @@ from dflow_nb.local.results import (
     result_from_outputs,
 )
 from dflow_nb.local.retries import backoff_seconds, default_policy, policy_allows
-from dflow_nb.local.state import StateStore
+from dflow_nb.local.state import StateError, StateStore
 from dflow_nb.local.worker_pool import WorkerPool
-from dflow_nb.model.dag import DAG
 from dflow_nb.model.step import Template, encode_parameter
-from dflow_nb.model.steps import Steps
 from dflow_nb.model.templates import OPTemplate
 
 
@@ -56,6 +58,10 @@ class Run:
         self.store = store
         self.prior = prior or {}          # Succeeded nodes of an earlier attempt (resume), by name
         self.shutdown: Optional[str] = None   # "Terminate" or "Stop" once asked
+        self.reason: Optional[str] = None     # why, when it was not asked (the process exits)
+        self.fatal: Optional[BaseException] = None   # the state could not be written
+        self.current: Optional[asyncio.Future[Result]] = None   # entrypoint, then exit handler
+        self.watcher: Optional[asyncio.Future[None]] = None
         self.book = NodeBook(wf_id, store)
         self.wf_scope = WorkflowScope(wf_id)
         fail_fast: Dict[str, asyncio.Event] = {}   # Steps(fail_fast=True) node id -> tripped
@@ -76,29 +82,78 @@ class Run:
         if entry is None:
             raise StepError("the workflow has no steps")
         entry_params = {k: v for k, v in params.items() if k in entry.inputs.parameters}
-        self.entry_task = asyncio.ensure_future(
-            self.invoke(entry, self.id, self.id, "", entry_params, {}, scope))
-        watcher = asyncio.ensure_future(self.watch())
+        self.watcher = asyncio.ensure_future(self.watch())
+        self.watcher.add_done_callback(self._watch_ended)
         try:
-            res = await self.entry_task
-            phase = "Succeeded" if res.phase in ("Succeeded", "Skipped", "Omitted") else res.phase
-            message = res.message
+            res = await self._stage(self.invoke(entry, self.id, self.id, "", entry_params, {},
+                                                scope))
+            message: Optional[str]
+            if res is None:   # stopped: the exit handler runs all the same (not terminated)
+                phase, message = "Failed", self.stopped()
+            else:
+                phase = "Succeeded" if res.phase in ("Succeeded", "Skipped", "Omitted") \
+                    else res.phase
+                message = res.message
+            if self.wf.on_exit is not None and self.shutdown != "Terminate":
+                exit_scope = dict(scope)
+                exit_scope["workflow.status"] = phase
+                exit_scope["workflow.failures"] = json.dumps(self.book.failures)
+                handler = await self._stage(self.invoke(
+                    self.wf.on_exit, f"{self.id}.onExit", f"{self.id}.onExit", "", {}, {},
+                    exit_scope))
+                if handler is None:
+                    return "Failed", self.stopped()
+                if phase == "Succeeded" and handler.phase in FAILED:
+                    phase, message = handler.phase, handler.message
+            return phase, message
+        finally:
+            await self.settle()
+
+    async def _stage(self, call: Awaitable[Result]) -> Optional[Result]:
+        """Run the entrypoint (or the exit handler) as the task a stop, a terminate or a
+        failing state cancels; None when it was stopped (its open nodes closed), the state's
+        error when that failed."""
+        self.current = asyncio.ensure_future(call)
+        if self.fatal is not None:
+            self.current.cancel()
+        try:
+            return await self.current
         except asyncio.CancelledError:
+            if self.fatal is not None:
+                raise self.fatal from None
             if self.shutdown is None:
                 raise
             self.close_open_nodes(f"workflow shutdown with strategy: {self.shutdown}")
-            phase, message = "Failed", f"Stopped with strategy '{self.shutdown}'"
-        finally:
-            watcher.cancel()
-        if self.wf.on_exit is not None and self.shutdown != "Terminate":
-            exit_scope = dict(scope)
-            exit_scope["workflow.status"] = phase
-            exit_scope["workflow.failures"] = json.dumps(self.book.failures)
-            handler = await self.invoke(self.wf.on_exit, f"{self.id}.onExit", f"{self.id}.onExit",
-                                        "", {}, {}, exit_scope)
-            if phase == "Succeeded" and handler.phase in FAILED:
-                phase, message = handler.phase, handler.message
-        return phase, message
+            return None
+
+    def stopped(self) -> str:
+        """Argo's message for a stopped run, and why when nobody asked (the process exits)."""
+        text = f"Stopped with strategy '{self.shutdown}'"
+        return f"{text}: {self.reason}" if self.reason else text
+
+    async def settle(self) -> None:
+        """Wait until nothing of this run runs any more: its stage and its watcher."""
+        for task in (self.current, self.watcher):
+            if task is not None and not task.done():
+                task.cancel()
+        for task in (self.current, self.watcher):
+            while task is not None and not task.done():
+                try:
+                    await asyncio.wait([task])
+                except asyncio.CancelledError:
+                    continue   # the run's own end waits for its nodes to settle first
+
+    def _watch_ended(self, watcher: asyncio.Future[None]) -> None:
+        """The watcher writes the heartbeat: if the state cannot be written, the run ends."""
+        if not watcher.cancelled() and watcher.exception() is not None:
+            self.fatal = watcher.exception()
+            if self.current is not None:
+                self.current.cancel()
+
+    def halt(self, reason: str) -> None:
+        """Terminate the run because its engine's process is going away (``reason``)."""
+        self.reason = reason
+        self.control("terminate")
 
     def close_open_nodes(self, message: str) -> None:
         self.book.close_open(message)
@@ -134,7 +189,8 @@ class Run:
         if action in ("terminate", "stop"):
             self.shutdown = "Terminate" if action == "terminate" else "Stop"
             self.leaves.gate.set()
-            self.entry_task.cancel()
+            if self.current is not None:
+                self.current.cancel()
         elif action == "suspend":
             self.leaves.gate.clear()
             self.store.set_suspended(self.id, True)
@@ -151,16 +207,23 @@ class Run:
                      *, key: Optional[str] = None, parent: str = "",
                      slice_spec: SliceArg = None) -> Result:
         """Call a template as node ``name``: a resumed run's earlier result, or a new node
-        (with its attempts under a Retry node when the leaf has a retryStrategy)."""
-        done = self.prior.get(name)
-        if done is not None:
-            return self.from_prior(tmpl, done)
-        retry = getattr(tmpl, "retry_strategy", None) if tmpl.is_leaf else None
-        if retry:
-            return await self._with_retries(tmpl, retry, name, display, boundary, params, arts,
-                                            scope, key, parent, slice_spec)
-        return await self._invoke_once(tmpl, name, display, boundary, params, arts, scope,
-                                       key=key, parent=parent, slice_spec=slice_spec)
+        (with its attempts under a Retry node when the leaf has a retryStrategy). An error the
+        engine did not expect ends the node as Error; only the state failing ends the run."""
+        try:
+            done = self.prior.get(name)
+            if done is not None:
+                return self.from_prior(tmpl, done)
+            retry = getattr(tmpl, "retry_strategy", None) if tmpl.is_leaf else None
+            if retry:
+                return await self._with_retries(tmpl, retry, name, display, boundary, params,
+                                                arts, scope, key, parent, slice_spec)
+            return await self._invoke_once(tmpl, name, display, boundary, params, arts, scope,
+                                           key=key, parent=parent, slice_spec=slice_spec)
+        except StateError:
+            raise
+        except Exception as exc:
+            return self.book.internal_error(exc, name, display, template=tmpl,
+                                            boundary=boundary, key=key, parent=parent)
 
     async def _with_retries(self, tmpl: Template, strategy: Dict[str, Any], name: str,
                             display: str, boundary: str, params: Dict[str, str],
@@ -216,8 +279,7 @@ class Run:
                            params: Dict[str, str], arts: Dict[str, Optional[Art]],
                            scope: Scope, *, key: Optional[str], parent: str,
                            slice_spec: SliceArg) -> Result:
-        type_ = "Steps" if isinstance(tmpl, Steps) else "DAG" if isinstance(tmpl, DAG) else "Pod"
-        n = self.book.make(name, display, type_, template=tmpl.name, boundary=boundary, key=key,
+        n = self.book.make(name, display, node_type(tmpl), template=tmpl.name, boundary=boundary, key=key,
                            parent=parent)
         n["out_types"] = output_types(tmpl)
         try:

@@ -12,13 +12,30 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.local.durations import parse_duration
 from dflow_nb.local.nodes import Node, NodeBook, StepDirs
 from dflow_nb.local.outputs import WorkflowScope
-from dflow_nb.local.results import RESULT_LIMIT, Art, Result, Scope, SliceArg, StepError
+from dflow_nb.local.results import (
+    RESULT_LIMIT,
+    Art,
+    Result,
+    Scope,
+    SliceArg,
+    StepError,
+    os_error_message,
+)
+from dflow_nb.local.step_processes import (
+    ENGINE,
+    STEP_DIR,
+    end,
+    end_recorded,
+    engine_tag,
+    start_time,
+    tagged,
+)
 from dflow_nb.local.subprocesses import run_script
 from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
@@ -53,6 +70,7 @@ class LeafRunner:
         self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
         self._op_blobs: Dict[int, bytes] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
+        self.running: Dict[str, Tuple[int, int, Optional[int]]] = {}   # node -> its process
 
     async def run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
                   arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
@@ -76,14 +94,18 @@ class LeafRunner:
         if isinstance(tmpl, ScriptOPTemplate) and tmpl.init_progress:
             n["progress"] = tmpl.init_progress
         self.book.start(n)
-        (d / "inputs" / "parameters").mkdir(parents=True)
-        for k, v in params.items():
-            (d / "inputs" / "parameters" / k).write_text(v)
         try:
+            (d / "inputs" / "parameters").mkdir(parents=True)
+            for k, v in params.items():
+                (d / "inputs" / "parameters" / k).write_text(v)
             timeout = self.timeout_of(tmpl, scope)
             res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
-        except (StepError, ExpressionError, OSError, ValueError) as exc:
+        except (StepError, ExpressionError, ValueError) as exc:
             res = Result("Error", str(exc))
+        except OSError as exc:
+            res = Result("Error", os_error_message(exc))
+        finally:
+            self.running.pop(n["id"], None)
         self.wf_scope.publish(tmpl, res)
         executor_record(n)
         progress = d / "progress"
@@ -110,6 +132,21 @@ class LeafRunner:
         except asyncio.TimeoutError:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
+
+    def recorder(self, n: Node) -> Callable[[int], None]:
+        """Records the process that runs node ``n`` (it leads its group), so that a later
+        engine can end it if this one is killed."""
+        def record(pid: int) -> None:
+            started = start_time(pid)
+            self.running[n["id"]] = (pid, pid, started)
+            self.book.store.record_process(self.wf_id, n["id"], pid, pid, started)
+        return record
+
+    def end_all(self) -> None:
+        """Kill the run's step processes now, from any thread: the last resort when the
+        process goes away and the event loop did not end them in time."""
+        end_recorded(list(self.running.values()))
+        end(tagged(engine_tag(), str(self.dirs.root), under=True))
 
     def timeout_of(self, tmpl: OPTemplate, scope: Scope) -> Optional[float]:
         values = []
@@ -165,7 +202,7 @@ class LeafRunner:
                       key=n["key"], workflow_name=self.wf_id, progress_file=str(d / "progress"))
         task = {"op": self.op_blob(tmpl), "call": call, "log": str(d / "log.txt")}
         try:
-            reply = await self.pool.run(task, timeout)
+            reply = await self.pool.run(task, timeout, on_start=self.recorder(n))
         except WorkerDied as exc:
             return Result("Error", str(exc))
         if not reply["ok"]:
@@ -208,7 +245,7 @@ class LeafRunner:
         if script:
             (d / "script").write_text(script)
         code, result = await run_script(command, script, args, d / "script", workdir, env,
-                                        d / "log.txt", timeout, RESULT_LIMIT)
+                                        d / "log.txt", timeout, RESULT_LIMIT, self.recorder(n))
         out_params: Dict[str, str] = {}
         staging = d / ".outputs"
         (staging / "artifacts").mkdir(parents=True)
@@ -254,7 +291,8 @@ def leaf_env(d: Path, slice_spec: SliceArg) -> Dict[str, str]:
     slice (or, for a merged loop, every slice), a termination-log file whose text joins the
     failure message (as Kubernetes' terminationMessagePath does), and its step directory."""
     import dataclasses
-    env = {"DFLOW_NB_STEP_DIR": str(d), "DFLOW_NB_TERMINATION_LOG": str(d / "termination-log")}
+    env = {STEP_DIR: str(d), ENGINE: engine_tag(),
+           "DFLOW_NB_TERMINATION_LOG": str(d / "termination-log")}
     if isinstance(slice_spec, list):
         env["DFLOW_NB_SLICES"] = json.dumps([dataclasses.asdict(s) for s in slice_spec])
     elif slice_spec is not None:

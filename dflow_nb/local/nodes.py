@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import time
+import traceback
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, TypedDict
 
-from dflow_nb.local.results import FAILED, Result, param_entry
+from dflow_nb.local.results import FAILED, Result, os_error_message, param_entry
 from dflow_nb.local.state import StateStore
+from dflow_nb.model.dag import DAG
 from dflow_nb.model.names import node_id
+from dflow_nb.model.steps import Steps
 
 
 class Node(TypedDict):
@@ -35,6 +38,11 @@ class Node(TypedDict):
     depends_on: Optional[List[str]]
     executor: Any   # what the step's executor reported (its executor.json), as it wrote it
     out_types: Dict[str, str]
+
+
+def node_type(tmpl: Any) -> str:
+    """Argo's node type for a call of ``tmpl``."""
+    return "Steps" if isinstance(tmpl, Steps) else "DAG" if isinstance(tmpl, DAG) else "Pod"
 
 
 def item_description(item: Any) -> str:
@@ -108,6 +116,20 @@ class NodeBook:
         """Fail every node still open (the run was stopped, or the engine hit a bug)."""
         for n in list(self.open.values()):
             self.finish(n, Result("Failed", message))
+
+    def internal_error(self, exc: Exception, name: str, display: str, *, template: Any,
+                       boundary: str, key: Optional[str], parent: str) -> Result:
+        """End node ``name`` as Error with an error the engine did not expect while running
+        it (its traceback goes to the engine's stderr): the run goes on without it."""
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+        n = self.open.get(node_id(self.wf_id, name))
+        if n is None:
+            n = self.make(name, display, node_type(template),
+                          template=getattr(template, "name", None),
+                          boundary=boundary, key=key, parent=parent)
+        message = os_error_message(exc) if isinstance(exc, OSError) else \
+            f"internal error: {type(exc).__name__}: {exc}"
+        return self.finish(n, Result("Error", message))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

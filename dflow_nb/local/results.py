@@ -1,6 +1,7 @@
 """What the engine passes around: local artifacts, node results, Argo's loop aggregation."""
 from __future__ import annotations
 
+import errno
 import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -19,6 +20,16 @@ SliceArg = Union[SliceSpec, List[SliceSpec], None]
 
 class StepError(DflowNbError):
     """A node that cannot run as written (bad argument, unresolvable reference...)."""
+
+
+def os_error_message(exc: OSError, near: Optional[str] = None) -> str:
+    """An OSError as a node's message: a full disk says so, and where (the file, else the
+    directory ``near`` which the failed write was made from)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f": cannot write {exc.filename}" if exc.filename else \
+            f" while writing from {near}" if near else ""
+        return f"disk full{where} ({exc.strerror})"
+    return str(exc)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,12 @@
 and returns a concurrent Future at once, so a notebook stays responsive; ``wait`` is
 ``future.result()``. Workers stay warm across workflows. A detached run is the same thing in a
 daemon process (``python -m dflow_nb.local.daemon``).
+
+A run never outlives its engine unseen: when the process exits (a script's end, Ctrl-C) or gets
+SIGTERM/SIGHUP, its runs are terminated and recorded as stopped before it goes (a detached run
+has a daemon of its own); what a SIGKILLed engine left is ended by the next engine started in
+that work directory (``reaper``). A run's end that the state cannot take (a full disk) is kept
+here and written when it can be.
 """
 from __future__ import annotations
 
@@ -11,16 +17,33 @@ import asyncio
 import atexit
 import concurrent.futures
 import os
+import signal
+import sys
 import threading
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.engine import Run
-from dflow_nb.local.state import StateStore
+from dflow_nb.local.reaper import INTERRUPTED, reap
+from dflow_nb.local.state import StateError, StateStore
+from dflow_nb.local.step_processes import start_time
 from dflow_nb.local.worker_pool import WorkerPool
+
+STOP_GRACE = 10.0   # seconds the runs get to record their end when the process goes away
+
+
+@dataclass
+class Ending:
+    """A run's end the state database could not take yet."""
+
+    store: StateStore
+    phase: str
+    message: Optional[str]
+    outputs: Dict[str, Any]
 
 
 class LocalRuntime:
@@ -47,14 +70,22 @@ class LocalRuntime:
         self._stores: Dict[Path, StateStore] = {}
         self._store_lock = threading.Lock()
         self.runs: Dict[str, Run] = {}
+        self.futures: Dict[str, concurrent.futures.Future[Tuple[str, Optional[str]]]] = {}
+        self.unrecorded: Dict[str, Ending] = {}
         atexit.register(self.close)
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                if signal.getsignal(sig) is signal.SIG_DFL:   # never a handler the user set
+                    signal.signal(sig, self._on_signal)
 
     def store(self, workdir: Path) -> StateStore:
         """The one writer connection of this process to a work directory's database."""
         workdir = workdir.resolve()
         with self._store_lock:
             if workdir not in self._stores:
-                self._stores[workdir] = StateStore(workdir)
+                store = StateStore(workdir)
+                reap(store)   # an engine starts here: end what dead ones left running
+                self._stores[workdir] = store
             return self._stores[workdir]
 
     def run(self, workflow: Workflow, wf_id: str, workdir: Path,
@@ -69,32 +100,87 @@ class LocalRuntime:
         wf_dir.mkdir(parents=True, exist_ok=True)
         prior = store.succeeded_nodes(wf_id) if resume else None
         if resume:
+            reap(store, only=wf_id)
             for n in store.open_nodes(wf_id):   # what a dead engine left running
-                n.update(phase="Failed", message="interrupted: the engine stopped")
+                n.update(phase="Failed", message=INTERRUPTED)
                 store.upsert_node(wf_id, n)
-        store.claim(wf_id, os.getpid())
+        store.claim(wf_id, os.getpid(), start_time(os.getpid()))
 
         async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:
                 self._processes = asyncio.Semaphore(self._max_procs)
             run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior)
             self.runs[wf_id] = run
-            phase, message, outputs = "Error", None, {}
+            phase: str = "Error"
+            message: Optional[str] = None
+            outputs: Dict[str, Any] = {}
             try:
-                phase, message = await run.main()
+                phase, message = await run.main()   # it returns once its nodes have settled
                 outputs = run.global_outputs()
             except asyncio.CancelledError:
                 phase, message = "Failed", "Stopped with strategy 'Terminate'"
+            except StateError as exc:   # the state cannot be written (a full disk)
+                phase, message = "Error", str(exc)
             except Exception as exc:  # an engine bug must still end the workflow, visibly
                 phase, message = "Error", f"engine error: {type(exc).__name__}: {exc}"
                 traceback.print_exc()
-                run.close_open_nodes(message)
             finally:
-                store.finish_workflow(wf_id, phase, message, outputs)
+                self.record_end(wf_id, Ending(store, phase, message, outputs))
                 self.runs.pop(wf_id, None)
             return phase, message
 
-        return asyncio.run_coroutine_threadsafe(go(), self.loop)
+        future = asyncio.run_coroutine_threadsafe(go(), self.loop)
+        self.futures[wf_id] = future
+        future.add_done_callback(lambda _: self.futures.pop(wf_id, None))
+        return future
+
+    def record_end(self, wf_id: str, ending: Ending) -> bool:
+        """Write a run's end (its open nodes closed, then its phase, in one transaction); if
+        the state cannot take it, keep it to write later. True once it is written."""
+        try:
+            ending.store.end_run(wf_id, ending.phase, ending.message, ending.outputs,
+                                 ending.message or ending.phase)
+        except StateError as exc:
+            if wf_id not in self.unrecorded:
+                print(f"dflow-nb: workflow {wf_id} ended ({ending.phase}: {ending.message}); "
+                      f"not recorded yet ({exc}): it is written when the state can take it",
+                      file=sys.stderr)
+            self.unrecorded[wf_id] = ending
+            return False
+        self.unrecorded.pop(wf_id, None)
+        return True
+
+    def ending(self, wf_id: str) -> Optional[Tuple[str, Optional[str]]]:
+        """(phase, message) of a run of this process whose end the state could not take when
+        it came (written now if it can be); None for any other run."""
+        ending = self.unrecorded.get(wf_id)
+        if ending is None:
+            return None
+        self.record_end(wf_id, ending)
+        return ending.phase, ending.message
+
+    def stop_all(self, reason: str) -> None:
+        """Terminate every run of this process and wait (``STOP_GRACE`` at most) until each
+        has recorded its end; the steps of a run that could not are killed all the same."""
+        runs = list(self.runs.values())
+        for run in runs:
+            self.loop.call_soon_threadsafe(run.halt, reason)
+        pending = [f for f in list(self.futures.values()) if not f.done()]
+        try:
+            concurrent.futures.wait(pending, timeout=STOP_GRACE)
+        finally:
+            for run in runs:
+                run.leaves.end_all()
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        """SIGTERM/SIGHUP: stop the runs (recorded as stopped), then die of the signal."""
+        self.stop_all(f"the engine's process received {signal.Signals(signum).name}")
+        self.pool.close()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
     def close(self) -> None:
+        """At exit (a script's end, an uncaught Ctrl-C): stop the runs, then the workers."""
+        if self.runs:
+            self.stop_all("the engine's process exited")
         self.pool.close()

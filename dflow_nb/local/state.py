@@ -4,15 +4,24 @@ It holds the workflows, one row per Argo-shaped node (its ``seq`` numbers its la
 faces follow a run without re-reading every node) and an event log of every phase change. Every
 phase change is one transaction; the engine thread is the only writer, readers open their own
 connections.
+
+A step's processes are recorded while it runs (PID, process group, start time), so a later
+engine can end what a killed one left running. The file is private to its owner (0600: it
+holds the stored models). SQLite's errors reach users as ``StateError``s that name the file:
+a full disk says "disk full", a corrupt file says what to do.
 """
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar
+
+from dflow_nb.errors import DflowNbError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workflows (
@@ -40,6 +49,10 @@ CREATE TABLE IF NOT EXISTS controls (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, wf TEXT NOT NULL, action TEXT NOT NULL,
     at REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS processes (
+    wf TEXT NOT NULL, node TEXT NOT NULL, pid INTEGER NOT NULL, pgid INTEGER NOT NULL,
+    started INTEGER, PRIMARY KEY (wf, node, pid)
+);
 """
 
 ACTIONS = ("terminate", "stop", "suspend", "resume")
@@ -49,6 +62,70 @@ NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boun
                 "progress", "dir", "seq", "depends_on", "executor")
 
 DB_NAME = "dflow_nb.db"
+OPEN = ("Pending", "Running")
+SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 11, 13, 26   # SQLite's primary result codes
+
+
+class StateError(DflowNbError):
+    """The state database cannot be read or written (the message names the file)."""
+
+
+def state_error(path: Path, exc: sqlite3.Error) -> StateError:
+    """SQLite's error in the user's terms: which file, what happened, what to do."""
+    code = getattr(exc, "sqlite_errorcode", None)   # Python 3.11+
+    text = str(exc)
+    if code is not None:
+        code &= 0xFF   # the primary result code
+    if code == SQLITE_FULL or (code is None and "is full" in text):
+        return StateError(f"disk full: cannot write the state database {path} ({text})")
+    if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or (
+            code is None and ("not a database" in text or "malformed" in text)):
+        return StateError(
+            f"the state database {path} is corrupt ({text}). It only records the runs of "
+            f"{path.parent} (step directories and outputs are files beside it): move it aside "
+            f"with its -wal and -shm files (e.g. mv {path} {path}.corrupt) to start an empty "
+            f"record, or restore it from a backup; `sqlite3 {path} .recover` may save its rows")
+    return StateError(f"the state database {path}: {text}")
+
+
+T = TypeVar("T")
+
+
+def _sqlite_errors_named(cls: Type[T]) -> Type[T]:
+    """Every method of ``cls`` raises StateError (naming ``self.path``) for SQLite's errors."""
+    def guard(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except sqlite3.Error as exc:
+                raise state_error(self.path, exc) from None
+        return guarded
+    for name, value in list(vars(cls).items()):
+        if callable(value) and (not name.startswith("__") or name == "__init__"):
+            setattr(cls, name, guard(value))
+    return cls
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` readable by its owner only (SQLite gives its -wal and -shm files the
+    same mode), or make an existing one (and those files) so.
+
+    An existing file is never opened here: closing any descriptor of a database drops the
+    locks this process's connections hold on it, and another process would then delete the
+    write-ahead log under them.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    except FileExistsError:
+        pass
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        try:
+            if (path.parent / name).stat().st_mode & 0o077:
+                os.chmod(path.parent / name, 0o600)
+        except OSError:
+            pass   # absent, or another user's file: theirs to keep
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -59,31 +136,43 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+@_sqlite_errors_named
 class StateStore:
     """Writes (engine thread) and reads (anyone) of one work directory's state."""
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.path = workdir / DB_NAME
+        private_file(self.path)
         self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
         # columns a database made by an earlier version lacks
         _add_column(self._conn, "workflows", "labels TEXT")
+        _add_column(self._conn, "workflows", "engine_started INTEGER")
         self._lock = threading.Lock()
         row = self._conn.execute("SELECT MAX(seq) FROM nodes").fetchone()
         self._seq = row[0] or 0
 
     # -- writes --------------------------------------------------------------------------------
     def _tx(self, statements: Iterable[Tuple[str, tuple]]) -> None:
+        self._write(lambda cur: [cur.execute(sql, args) for sql, args in statements])
+
+    def _write(self, work: Callable[[sqlite3.Cursor], T]) -> T:
+        """``work`` in one transaction. A failed COMMIT (a full disk) has already rolled
+        back: its error, not a failed ROLLBACK's, is what the caller sees."""
         with self._lock:
             cur = self._conn.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
-                for sql, args in statements:
-                    cur.execute(sql, args)
+                result = work(cur)
                 cur.execute("COMMIT")
+                return result
             except BaseException:
-                cur.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    try:
+                        cur.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
                 raise
 
     def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes],
@@ -100,11 +189,66 @@ class StateStore:
         self._tx([(f"DELETE FROM {table} WHERE {column}=?", (wf_id,)) for table, column in
                   (("workflows", "id"), ("nodes", "wf"), ("events", "wf"), ("controls", "wf"))])
 
-    def claim(self, wf_id: str, pid: int) -> None:
-        """This process now runs the workflow: phase Running, our pid, a fresh heartbeat."""
+    def claim(self, wf_id: str, pid: int, started: Optional[int] = None) -> None:
+        """This process now runs the workflow: phase Running, our pid (and start time, which
+        tells us from a later process with the same pid), a fresh heartbeat."""
         self._tx([("UPDATE workflows SET phase='Running', message=NULL, finished_at=NULL, "
-                   "engine_pid=?, heartbeat=?, suspended=0 WHERE id=?", (pid, time.time(), wf_id)),
+                   "engine_pid=?, engine_started=?, heartbeat=?, suspended=0 WHERE id=?",
+                   (pid, started, time.time(), wf_id)),
                   ("UPDATE controls SET done=1 WHERE wf=?", (wf_id,))])
+
+    def record_process(self, wf_id: str, node: str, pid: int, pgid: int,
+                       started: Optional[int]) -> None:
+        """A process that runs ``node`` now (forgotten when the node ends)."""
+        self._tx([("INSERT OR REPLACE INTO processes (wf, node, pid, pgid, started) "
+                   "VALUES (?, ?, ?, ?, ?)", (wf_id, node, pid, pgid, started))])
+
+    def processes(self, wf_id: str) -> List[Tuple[int, int, Optional[int]]]:
+        """(pid, pgid, start time) of the processes recorded for the run's open nodes."""
+        with self._lock:
+            rows = self._conn.execute("SELECT pid, pgid, started FROM processes WHERE wf=?",
+                                      (wf_id,)).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def engines(self) -> List[Dict[str, Any]]:
+        """Runs recorded as Pending or Running by an engine: who runs them, and since when."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, dir, engine_pid, engine_started FROM workflows WHERE phase IN "
+                "('Pending', 'Running') AND engine_pid IS NOT NULL").fetchall()
+        return [{"id": r[0], "dir": r[1], "engine_pid": r[2], "engine_started": r[3]}
+                for r in rows]
+
+    def end_run(self, wf_id: str, phase: str, message: Optional[str],
+                outputs: Dict[str, Any], node_message: str,
+                engine: Optional[Tuple[int, Optional[int]]] = None) -> bool:
+        """Record a run's end in one transaction: its open nodes Failed with ``node_message``,
+        then its phase. With ``engine`` (pid, start time), only if that engine still owns the
+        open run (another process may have resumed it); False if it did not."""
+        def end(cur: sqlite3.Cursor) -> bool:
+            if engine is not None:
+                row = cur.execute("SELECT phase, engine_pid, engine_started FROM workflows "
+                                  "WHERE id=?", (wf_id,)).fetchone()
+                if row is None or row[0] not in OPEN or (row[1], row[2]) != engine:
+                    return False
+            now = time.time()
+            cur.row_factory = sqlite3.Row
+            rows = cur.execute("SELECT * FROM nodes WHERE wf=? AND phase IN "
+                               "('Pending', 'Running')", (wf_id,)).fetchall()
+            cur.row_factory = None
+            for r in rows:
+                node = _row(r)
+                node.update(phase="Failed", message=node_message, finished_at=now,
+                            started_at=node["started_at"] or now)
+                for sql, args in self._node_statements(wf_id, node):
+                    cur.execute(sql, args)
+            cur.execute("UPDATE workflows SET phase=?, message=?, finished_at=?, outputs=? "
+                        "WHERE id=?", (phase, message, now, json.dumps(outputs), wf_id))
+            cur.execute("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
+                        (wf_id, wf_id, phase, now))
+            cur.execute("DELETE FROM processes WHERE wf=?", (wf_id,))
+            return True
+        return self._write(end)
 
     def set_spec(self, wf_id: str, spec: bytes) -> None:
         self._tx([("UPDATE workflows SET spec=? WHERE id=?", (spec, wf_id))])
@@ -158,13 +302,23 @@ class StateStore:
 
         ``seq`` is the node's last-change number: ``nodes(since_seq=c)`` returns what changed.
         """
+        self._tx(self._node_statements(wf_id, node))
+
+    def _node_statements(self, wf_id: str, node: Mapping[str, Any]) -> List[Tuple[str, tuple]]:
+        """The statements that write a node and log its phase; an ended node's processes are
+        forgotten."""
         self._seq += 1
         row = tuple(self._seq if c == "seq" else _encode(node.get(c)) for c in NODE_COLUMNS)
         cols = ", ".join(NODE_COLUMNS)
         marks = ", ".join("?" for _ in NODE_COLUMNS)
-        self._tx([(f"INSERT OR REPLACE INTO nodes (wf, {cols}) VALUES (?, {marks})", (wf_id, *row)),
-                  ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
-                   (wf_id, node["id"], node["phase"], time.time()))])
+        statements = [
+            (f"INSERT OR REPLACE INTO nodes (wf, {cols}) VALUES (?, {marks})", (wf_id, *row)),
+            ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
+             (wf_id, node["id"], node["phase"], time.time()))]
+        if node["phase"] not in OPEN:
+            statements.append(("DELETE FROM processes WHERE wf=? AND node=?",
+                               (wf_id, node["id"])))
+        return statements
 
 
 def _encode(value: Any) -> Any:
@@ -173,6 +327,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
+@_sqlite_errors_named
 class StateReader:
     """Read-only queries on a work directory's state (any thread or process)."""
 
@@ -209,7 +364,8 @@ class StateReader:
         return row[0] if row else None
 
     def workflows(self) -> List[Dict[str, Any]]:
-        labels = ", labels" if "labels" in _columns(self._conn(), "workflows") else ""
+        known = _columns(self._conn(), "workflows")   # older databases lack the newer ones
+        labels = "".join(f", {c}" for c in ("labels", "engine_started") if c in known)
         rows = self._conn().execute(
             "SELECT id, name, phase, message, created_at, started_at, finished_at, dir, "
             f"engine_pid, heartbeat, detached, suspended{labels} FROM workflows "

@@ -12,7 +12,9 @@ import pickle
 import struct
 import sys
 import traceback
-from typing import Any, BinaryIO, Dict
+from typing import Any, BinaryIO, Dict, List, Optional
+
+from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, tagged
 
 HEADER = struct.Struct("!Q")
 
@@ -40,32 +42,31 @@ def _classify(exc: BaseException) -> int:
     return EXIT_FATAL if isinstance(exc, FatalError) else EXIT_TRANSIENT
 
 
-def kill_leftovers() -> None:
-    """Processes an OP started and left behind (same process group as this worker) go.
+def kill_leftovers(step_dir: str, window: Window) -> None:
+    """What the OP started and left behind goes: its children (in this worker's process group
+    or in a session of their own), the rest of the group, and whatever carries the step's tags
+    (``step_processes``: a grandchild started with ``setsid``).
 
-    Scanning /proc costs about a millisecond, so it only happens when the OP left a child.
+    The group scan reads every /proc entry (about a millisecond), so it only happens when the
+    OP left a child; the tag scan only looks at PIDs handed out during the call, if any.
     """
     me = os.getpid()
-    try:
-        with open(f"/proc/{me}/task/{me}/children") as f:
-            if not f.read().strip():
-                return
-    except OSError:
-        pass
-    group = os.getpgid(0)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:   # field 5 of /proc/PID/stat: the process group
+    children = _children(me)
+    if children:
+        end(children)
+        group = os.getpgid(0)
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == me:
+                continue
             try:
-                os.kill(int(entry), 9)
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
-                pass
+                continue
+            if int(fields[2]) == group:   # field 5 of /proc/PID/stat: the process group
+                end([int(entry)])
+    if ENGINE in os.environ:
+        end(tagged(os.environ[ENGINE], step_dir, window=window.candidates()))
     try:
         while os.waitpid(-1, os.WNOHANG)[0]:
             pass
@@ -73,9 +74,21 @@ def kill_leftovers() -> None:
         pass
 
 
+def _children(pid: int) -> List[int]:
+    found: List[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found.extend(int(c) for c in f.read().split())
+    except OSError:
+        pass
+    return found
+
+
 def serve() -> None:
     import cloudpickle  # noqa: F401  (cloudpickle-pickled OPs need it importable)
 
+    from dflow_nb.local.results import os_error_message
     from dflow_nb.python.op_runner import run_op
 
     proto_in = os.fdopen(os.dup(0), "rb")
@@ -90,28 +103,53 @@ def serve() -> None:
             task = read_frame(proto_in)
         except EOFError:
             return
-        log = os.open(task["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
+        step_dir = os.path.dirname(task["log"])
+        os.environ[STEP_DIR] = step_dir   # what the OP starts carries it: see step_processes
+        window = Window()
         try:
+            log = os.open(task["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.close(log)
             digest = hashlib.sha1(task["op"]).hexdigest()
             if digest not in ops:
                 ops[digest] = pickle.loads(task["op"])
             params = run_op(ops[digest], task["call"])
             reply = {"ok": True, "parameters": params}
         except BaseException as exc:  # the OP's failure is data for the engine
-            traceback.print_exc()
-            reply = {"ok": False, "exit_code": _classify(exc),
-                     "message": f"{type(exc).__name__}: {exc}"}
+            _quietly(traceback.print_exc)   # the log may be on a full disk
+            message = os_error_message(exc, step_dir) if isinstance(exc, OSError) else \
+                f"{type(exc).__name__}: {exc}"
+            reply = {"ok": False, "exit_code": _classify(exc), "message": message}
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
+            lost = _flush()
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
             os.chdir(home)
-            kill_leftovers()
+            kill_leftovers(step_dir, window)
+            del os.environ[STEP_DIR]
+        if lost is not None and reply["ok"]:   # the OP's output is not all in its log
+            reply = {"ok": False, "exit_code": _classify(lost), "message": os_error_message(
+                OSError(lost.errno, lost.strerror, task["log"]))}
         write_frame(proto_out, reply)
+
+
+def _flush() -> Optional[OSError]:
+    """Flush what the OP printed to its log; the error if that failed (a full disk)."""
+    lost = None
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError as exc:
+            lost = lost or exc
+    return lost
+
+
+def _quietly(write: Any) -> None:
+    try:
+        write()
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@ import os
 import pickle
 import signal
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
+from dflow_nb.local.step_processes import ENGINE, engine_tag
 from dflow_nb.local.worker import HEADER
 
 
@@ -63,6 +64,7 @@ class WorkerPool:
 
     async def _spawn(self) -> _Worker:
         env = dict(os.environ)
+        env[ENGINE] = engine_tag()   # inherited by what the OPs start: see step_processes
         env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
                                             [env.get("PYTHONPATH", "")])
         proc = await asyncio.create_subprocess_exec(
@@ -79,12 +81,16 @@ class WorkerPool:
                 self._idle.put_nowait(w)
         return self._idle
 
-    async def run(self, task: Dict[str, Any], timeout: Optional[float] = None) -> Dict[str, Any]:
-        """Run one OP task; on timeout or cancellation the worker is killed and replaced."""
+    async def run(self, task: Dict[str, Any], timeout: Optional[float] = None,
+                  on_start: Optional[Callable[[int], None]] = None) -> Dict[str, Any]:
+        """Run one OP task; on timeout or cancellation the worker is killed and replaced.
+        ``on_start`` learns the PID of the worker (it leads its group) that runs it."""
         idle = await self._ensure()
         worker = await idle.get()
         healthy = False
         try:
+            if on_start is not None:
+                on_start(worker.proc.pid)
             reply = await asyncio.wait_for(worker.call(task), timeout)
             healthy = True
             return reply
