@@ -111,16 +111,19 @@ def load_workflow(manifest: Dict[str, Any]) -> Workflow:
     loader = _Loader(spec.get("templates") or [])
     fixed = "name" in meta
     name = meta.get("name") or (meta.get("generateName") or "workflow").rstrip("-")
-    entry = loader.template(spec["entrypoint"], "spec.entrypoint")
-    if not isinstance(entry, (Steps, DAG)):
-        wrapper = Steps(f"{name}-entry")  # a leaf entrypoint: run it as the only step
-        wrapper.add(Step(entry.name, entry))
-        entry = wrapper
-        loader.wrapped = True
-    on_exit = loader.template(spec["onExit"], "spec.onExit") if spec.get("onExit") else None
     params = {}
     for p in (spec.get("arguments") or {}).get("parameters") or []:
         params[p["name"]] = str(p.get("value", p.get("default", "")))
+    entry = loader.template(spec["entrypoint"], "spec.entrypoint")
+    if not isinstance(entry, (Steps, DAG)):
+        wrapper = Steps(f"{name}-entry")  # a leaf entrypoint: run it as the only step
+        # Argo gives the entrypoint's inputs the workflow arguments of the same name
+        given = {k: "{{workflow.parameters.%s}}" % k for k in entry.inputs.parameters
+                 if k in params}
+        wrapper.add(Step(entry.name, entry, parameters=given))
+        entry = wrapper
+        loader.wrapped = True
+    on_exit = loader.template(spec["onExit"], "spec.onExit") if spec.get("onExit") else None
     annotations = dict(meta.get("annotations") or {})
     wf = Workflow(name=name, steps=entry if isinstance(entry, Steps) else None,
                   dag=entry if isinstance(entry, DAG) else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import time
@@ -51,7 +52,8 @@ class LocalBackend:
                 raise DflowNbError(f"a detached run needs a picklable workflow: {exc}") from None
             spec = None  # the run goes on in this process; only resume-from-elsewhere is lost
         store = LocalRuntime.get().store(self.workdir)
-        store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach)
+        store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach,
+                              labels=workflow.labels)
         if detach:
             if reuse:
                 raise DflowNbError("reuse_step with detach=True is not supported yet")
@@ -124,6 +126,19 @@ class LocalBackend:
     def terminate(self, wf_id: str) -> None:
         self.request(wf_id, "terminate")
         self.wait(wf_id, timeout=60)
+
+    def delete(self, wf_id: str) -> None:
+        """Forget a run: its rows in the state database and its directory (not while its
+        engine runs it). Only a directory the engine made (``<workdir>/<id>``) is removed."""
+        from dflow_nb.local.runtime import LocalRuntime
+        row = self._row(wf_id)
+        if self._alive(row):
+            raise EngineBusy(f"workflow {wf_id} is still running (engine process "
+                             f"{row['engine_pid']}); stop or terminate it first")
+        LocalRuntime.get().store(self.workdir).delete_workflow(wf_id)
+        wf_dir = Path(row["dir"]).resolve()
+        if wf_dir.parent == self.workdir and wf_dir.name == wf_id:
+            shutil.rmtree(wf_dir, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------------------------
     def _row(self, wf_id: str) -> Dict[str, Any]:
@@ -227,7 +242,7 @@ def _record(row: Dict[str, Any]) -> WorkflowRecord:
     return WorkflowRecord(
         id=row["id"], name=row["name"], phase=row["phase"], message=row.get("message"),
         createdAt=row.get("created_at"), startedAt=row.get("started_at"),
-        finishedAt=row.get("finished_at"), dir=row.get("dir"),
+        finishedAt=row.get("finished_at"), dir=row.get("dir"), labels=row.get("labels") or {},
         outputs=IORecord.from_raw({
             "parameters": [{"name": k, "value": v, "globalName": k}
                            for k, v in (outputs.get("parameters") or {}).items()],
