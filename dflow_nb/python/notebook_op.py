@@ -20,7 +20,8 @@
 
 The notebook travels inside the template (compressed, outputs stripped), so the template is a
 plain Argo ``script`` template: the local engine runs it as a subprocess, Argo in a pod whose
-image has dflow_nb and papermill (``image=``).
+image has dflow_nb, papermill and a Jupyter kernel (ipykernel) named ``kernel_name``
+(``image=``).
 """
 from __future__ import annotations
 

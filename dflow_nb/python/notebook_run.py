@@ -84,8 +84,9 @@ def run_notebook(notebook: str, filename: str, parameters: Dict[str, Tuple[Optio
     string); ``outputs`` maps recorded names to declared type names, ``required`` those without
     a default.
     """
-    import papermill  # type: ignore[import-untyped]
-    from papermill.exceptions import PapermillExecutionError  # type: ignore[import-untyped]
+    import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
+    from papermill.exceptions import PapermillExecutionError
 
     values: Dict[str, Any] = {}
     for name, (type_name, encoded) in parameters.items():
@@ -112,6 +113,10 @@ def run_notebook(notebook: str, filename: str, parameters: Dict[str, Tuple[Optio
                                        stderr_file=sys.stderr)
         except PapermillExecutionError as exc:
             failure = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        except NoSuchKernel:
+            return _fail(f"no Jupyter kernel named {kernel_name!r} here: install ipykernel "
+                         "(pip install ipykernel; on Argo, in the step's image) or pass "
+                         "kernel_name= an installed kernel")
     recorded = read_records(records)
     problems: List[str] = []
     (out / "parameters").mkdir(parents=True, exist_ok=True)

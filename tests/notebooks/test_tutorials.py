@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Dict
@@ -204,6 +205,19 @@ def test_09_hpc_dispatcher(run_tutorial) -> None:
     assert len(s["pi"]) == 2 and all(abs(p - math.pi) < 0.2 for p in s["pi"])
     assert s["jobs_logged"] >= 1
     assert "slurm_job=none" in ran.workflow().logs("where")
+
+
+def test_09_hpc_dispatcher_on_slurm(run_tutorial, slurm_cluster: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same notebook with batch_type "Slurm": every step is a job of a real Slurm."""
+    pytest.importorskip("dpdispatcher")
+    monkeypatch.setenv("SLURM_CONF", slurm_cluster)
+    ran = run_tutorial("09-hpc-dispatcher.ipynb", samples=[2000], batch_type="Slurm",
+                       queue="debug")
+    s = ran.summary
+    assert s["phase"] == "Succeeded" and s["batch_type"] == "Slurm"
+    assert abs(s["pi"][0] - math.pi) < 0.2
+    assert re.search(r"slurm_job=\d+", ran.workflow().logs("where"))
 
 
 def test_10_notebook_as_a_step(run_tutorial) -> None:

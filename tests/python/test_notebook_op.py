@@ -130,6 +130,16 @@ def test_a_recorded_value_of_the_wrong_type_fails_in_the_users_terms(tmp_path: P
         in step.message
 
 
+def test_a_missing_kernel_fails_the_step_saying_what_to_install(tmp_path: Path) -> None:
+    book = scan_notebook(tmp_path / "scan.ipynb")
+    wf = Workflow("nb-kernel")
+    wf.add(Step("scan", NotebookOPTemplate(book, kernel_name="no-such-kernel")))
+    wf.submit()
+    step = wf.query_step(name="scan")[0]
+    assert step.phase == "Failed"
+    assert "no Jupyter kernel named 'no-such-kernel' here: install ipykernel" in step.message
+
+
 def test_bad_templates_are_refused_when_built(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no notebook at"):
         NotebookOPTemplate(tmp_path / "missing.ipynb")
