@@ -84,9 +84,9 @@ def run_notebook(notebook: str, filename: str, parameters: Dict[str, Tuple[Optio
     string); ``outputs`` maps recorded names to declared type names, ``required`` those without
     a default.
     """
-    import papermill
+    import papermill  # type: ignore[import-untyped, unused-ignore]
     from jupyter_client.kernelspec import NoSuchKernel
-    from papermill.exceptions import PapermillExecutionError
+    from papermill.exceptions import PapermillExecutionError  # type: ignore[import-untyped, unused-ignore]
 
     values: Dict[str, Any] = {}
     for name, (type_name, encoded) in parameters.items():
