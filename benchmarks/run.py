@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import psutil
 
@@ -54,19 +54,26 @@ def venv_python() -> str:
     return os.path.join(VENV, "bin", "python")
 
 
-def ensure_venv() -> str:
-    """Create ``.venv-pydflow`` with pydflow==1.8.134 once; return its python."""
+def ensure_venv(extras: Sequence[str] = ()) -> str:
+    """Create ``.venv-pydflow`` with pydflow==1.8.134 once; return its python.
+
+    ``extras``: more packages the caller's runs import (e.g. pytest), installed when missing.
+    """
     py = venv_python()
     if os.path.exists(VENV_MARK) and os.path.exists(py):
         with open(VENV_MARK) as f:
             if f.read().strip() == PYDFLOW_VERSION:
+                missing = [e for e in extras if subprocess.run(
+                    [py, "-c", "import " + e], capture_output=True).returncode]
+                if missing:
+                    subprocess.run([py, "-m", "pip", "install", "-q"] + missing, check=True)
                 return py
     print("creating %s with pydflow==%s ..." % (VENV, PYDFLOW_VERSION),
           file=sys.stderr)
     if not os.path.exists(py):
         subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
     subprocess.run([py, "-m", "pip", "install", "-q",
-                    "pydflow==%s" % PYDFLOW_VERSION], check=True)
+                    "pydflow==%s" % PYDFLOW_VERSION] + list(extras), check=True)
     with open(VENV_MARK, "w") as f:
         f.write(PYDFLOW_VERSION)
     return py

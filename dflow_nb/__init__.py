@@ -6,6 +6,7 @@ from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, Workflo
 from dflow_nb.hub.artifacts import (
     LocalArtifact,
     S3Artifact,
+    catalog_of_artifact,
     copy_artifact,
     download_artifact,
     fetch_artifact,
@@ -13,10 +14,13 @@ from dflow_nb.hub.artifacts import (
     path_object_of_artifact,
     upload_artifact,
 )
+from dflow_nb.hub.codegen import gen_code
+from dflow_nb.hub.external_artifacts import CustomArtifact, HTTPArtifact
+from dflow_nb.hub.objects import copy_s3, download_s3, upload_s3
 from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
-from dflow_nb.hub.workflow import Workflow, query_workflows
+from dflow_nb.hub.workflow import Workflow, query_archived_workflows, query_workflows
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.executor import Executor
+from dflow_nb.model.executor import Context, Executor
 from dflow_nb.model.io import (
     AutonamedDict,
     InputArtifact,
@@ -38,12 +42,16 @@ from dflow_nb.model.references import (
     argo_sum,
     if_expression,
 )
-from dflow_nb.model.step import Step, Task
+from dflow_nb.model.secrets import DockerSecret, Secret
+from dflow_nb.model.step import HookStep, Step, Task
 from dflow_nb.model.steps import Steps
 from dflow_nb.model.templates import (
     ContainerOPTemplate,
+    HTTPOPTemplate,
     OPTemplate,
     PythonScriptOPTemplate,
+    Resource,
+    ResourceOPTemplate,
     ScriptOPTemplate,
     ShellOPTemplate,
 )
@@ -54,12 +62,14 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
     from dflow_nb.plugins.container import ContainerExecutor
+    from dflow_nb.plugins.remote import RemoteExecutor
     from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
 
 #: Executors live in dflow_nb.plugins, above the authoring model and the hub: they are imported
 #: on first use (``dflow_nb.ContainerExecutor``), so ``import dflow_nb`` does not load them.
 _LAZY_EXPORTS = {
     "ContainerExecutor": "dflow_nb.plugins.container",
+    "RemoteExecutor": "dflow_nb.plugins.remote",
     "SlurmJob": "dflow_nb.plugins.slurm",
     "SlurmJobTemplate": "dflow_nb.plugins.slurm",
     "SlurmRemoteExecutor": "dflow_nb.plugins.slurm",
@@ -94,14 +104,18 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ArgoStep", "ArgoVar", "ArgoWorkflow", "ArtifactRecord", "AutonamedDict",
-    "ContainerExecutor", "ContainerOPTemplate", "DAG", "Executor", "StorageClient",
+    "ContainerExecutor", "ContainerOPTemplate", "Context", "CustomArtifact", "DAG",
+    "DockerSecret", "Executor", "HTTPArtifact", "HTTPOPTemplate", "HookStep", "RemoteExecutor",
+    "Resource", "ResourceOPTemplate", "Secret", "StorageClient",
     "fetch_artifact", "DflowNbError", "IfExpression", "InputArtifact",
     "InputParameter", "Inputs", "LocalArtifact", "OPTemplate", "OutputArtifact",
     "OutputParameter", "Outputs", "ParameterRecord", "PythonScriptOPTemplate", "S3Artifact",
     "ScriptOPTemplate", "ShellOPTemplate", "Step", "StepNotFound", "StepRecord", "Steps", "Task",
     "ValidationError", "Workflow", "WorkflowNotFound", "WorkflowRecord", "argo_concat",
-    "argo_enumerate", "argo_len", "argo_range", "argo_sequence", "argo_sum", "config",
-    "copy_artifact", "download_artifact", "if_expression", "path_list_of_artifact",
-    "path_object_of_artifact", "query_workflows", "randstr", "record", "s3_config", "set_config",
-    "set_s3_config", "upload_artifact", "SlurmJob", "SlurmJobTemplate", "SlurmRemoteExecutor",
+    "argo_enumerate", "argo_len", "argo_range", "argo_sequence", "argo_sum",
+    "catalog_of_artifact", "config", "copy_artifact", "copy_s3", "download_artifact",
+    "download_s3", "gen_code", "if_expression", "path_list_of_artifact",
+    "path_object_of_artifact", "query_archived_workflows", "query_workflows", "randstr",
+    "record", "s3_config", "set_config", "set_s3_config", "upload_artifact", "upload_s3",
+    "SlurmJob", "SlurmJobTemplate", "SlurmRemoteExecutor",
 ]

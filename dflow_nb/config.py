@@ -64,6 +64,7 @@ config: dict[str, Any] = Settings({
     "archive_ratio_min_bytes": 1 << 30,  # ... has expanded beyond this many bytes
     "http_headers": {},
     "workflow_annotations": {},
+    "artifact_register": {},         # URN protocol -> "module.Class" (CustomArtifact.from_urn)
 })
 
 s3_config: dict[str, Any] = Settings({

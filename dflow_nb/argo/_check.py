@@ -1,8 +1,9 @@
 """``continue_on_num_success``/``continue_on_success_ratio``: the check step after a looped step.
 
 The looped step gets ``continueOn.failed`` and its template outputs ``dflow_success_tag``
-(only Succeeded children carry it into the aggregate); ``<step>-check-success`` fails unless
-enough children succeeded.
+(only Succeeded children carry it into the aggregate); the check step, named as in Dflow
+(``<step>-check-num-success`` / ``<step>-check-success-ratio``), fails unless enough children
+succeeded.
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from dflow_nb.model.step import Step
 CHECK_TEMPLATE = "dflow-nb-check-success"
 
 
-def check_name(step_name: str) -> str:
+def check_name(step: Step) -> str:
     """The check step of a success-counted step (its dependents wait for it)."""
-    return f"{step_name}-check-success"
+    return step.success_check_name or f"{step.name}-check-success"
 
 
 def check_step(st: State, step: Step, kind: str) -> Dict[str, Any]:
@@ -40,7 +41,7 @@ def check_step(st: State, step: Step, kind: str) -> Dict[str, Any]:
         params.append({"name": "num", "value": str(int(step.continue_on_num_success))})
     elif step.continue_on_success_ratio is not None:
         params.append({"name": "ratio", "value": repr(float(step.continue_on_success_ratio))})
-    d: Dict[str, Any] = {"name": check_name(step.name), "template": CHECK_TEMPLATE,
+    d: Dict[str, Any] = {"name": check_name(step), "template": CHECK_TEMPLATE,
                          "arguments": {"parameters": params}}
     if kind == "tasks":
         d["depends"] = f"({step.name}.Succeeded || {step.name}.Failed || {step.name}.Errored)"

@@ -22,7 +22,7 @@ def _continues(task: Task) -> bool:
 def task_dependencies(task: Task, by_name: Dict[str, Task], checked: Set[str]) -> Dict[str, Any]:
     """``depends`` or ``dependencies`` of ``task``; ``checked`` names the success-counted tasks."""
     def target(name: str) -> str:
-        return check_name(name) if name in checked else name
+        return check_name(by_name[name]) if name in checked else name
 
     if task.depends is not None:
         return {"depends": task.depends}

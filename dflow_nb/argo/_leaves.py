@@ -10,6 +10,7 @@ from dflow_nb.argo.script import python_op_script
 from dflow_nb.errors import ValidationError
 from dflow_nb.model.templates import (
     ContainerOPTemplate,
+    HTTPOPTemplate,
     PythonScriptOPTemplate,
     ResourceOPTemplate,
     ScriptOPTemplate,
@@ -17,9 +18,11 @@ from dflow_nb.model.templates import (
 from dflow_nb.python.python_op_template import PythonOPTemplate
 
 
-def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate],
+def leaf_template(st: State, tmpl: Union[ScriptOPTemplate, ResourceOPTemplate, HTTPOPTemplate],
                   t: Dict[str, Any]) -> Dict[str, Any]:
     """``t`` (the fields every template has) completed as a leaf template."""
+    if isinstance(tmpl, HTTPOPTemplate):
+        return _http_template(t, tmpl)
     if isinstance(tmpl, ResourceOPTemplate):
         return _resource_template(t, tmpl)
     python = isinstance(tmpl, (PythonOPTemplate, PythonScriptOPTemplate)) or \
@@ -113,6 +116,25 @@ def _resource_template(t: Dict[str, Any], tmpl: ResourceOPTemplate) -> Dict[str,
     if tmpl.node_selector:
         t["nodeSelector"] = dict(tmpl.node_selector)
     return _limits(t, tmpl)
+
+
+def _http_template(t: Dict[str, Any], tmpl: HTTPOPTemplate) -> Dict[str, Any]:
+    """Argo (its agent) sends one HTTP request; the body is the node's result."""
+    body: Dict[str, Any] = {"url": tmpl.url, "method": tmpl.method}
+    if tmpl.headers:
+        body["headers"] = [{"name": k, **(v.to_env() if hasattr(v, "to_env") else
+                                          {"value": str(v)})} for k, v in tmpl.headers.items()]
+    if tmpl.body is not None:
+        body["body"] = tmpl.body
+    if tmpl.success_condition:
+        body["successCondition"] = tmpl.success_condition
+    if tmpl.timeout_seconds is not None:
+        body["timeoutSeconds"] = int(tmpl.timeout_seconds)
+    if tmpl.insecure_skip_verify:
+        body["insecureSkipVerify"] = True
+    t["http"] = body
+    t.update(kept(tmpl, EXTRA))
+    return t
 
 
 def _retry(strategy: Dict[str, Any]) -> Dict[str, Any]:

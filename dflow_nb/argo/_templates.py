@@ -35,7 +35,7 @@ from dflow_nb.model.executor import Template
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
-from dflow_nb.model.templates import ResourceOPTemplate, ScriptOPTemplate
+from dflow_nb.model.templates import HTTPOPTemplate, ResourceOPTemplate, ScriptOPTemplate
 
 
 def emit(st: State, tmpl: Template) -> str:
@@ -53,7 +53,7 @@ def emit(st: State, tmpl: Template) -> str:
         body = _steps_template(st, tmpl)
     elif isinstance(tmpl, DAG):
         body = _dag_template(st, tmpl)
-    elif isinstance(tmpl, (ScriptOPTemplate, ResourceOPTemplate)):
+    elif isinstance(tmpl, (ScriptOPTemplate, ResourceOPTemplate, HTTPOPTemplate)):
         body = leaf_template(st, tmpl, _common(st, tmpl))
     else:
         raise ValidationError(f"template {name!r}", "is not a kind Argo runs",

@@ -314,6 +314,11 @@ class ArgoBackend:
         records.sort(key=lambda r: r.createdAt or 0.0, reverse=True)
         return records
 
+    def archived(self, label_selector: Optional[str] = None) -> List[WorkflowRecord]:
+        """The namespace's workflow archive (``/api/v1/archived-workflows``)."""
+        items = self.client.archived_list(label_selector=label_selector).get("items") or []
+        return [workflow_record(wf) for wf in items]
+
     def spec(self, wf_id: str) -> Workflow:
         """The Workflow model of a run, loaded back from its manifest."""
         from dflow_nb.argo.load import load_workflow

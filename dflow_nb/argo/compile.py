@@ -28,8 +28,9 @@ once; Steps/DAG with their steps), ``_leaves``, ``_io`` (inputs/outputs), ``_art
 - ``continue_on_num_success``/``continue_on_success_ratio``: the looped step gets
   ``continueOn.failed`` and every template output gains ``dflow_success_tag`` (valueFrom
   default "1", so only Succeeded children carry it into the aggregate); a check step
-  ``<step>-check-success`` runs right after it (Steps: next group; DAG: a task that dependents
-  wait for) and fails unless enough children succeeded.
+  (Dflow's ``<step>-check-num-success`` / ``-check-success-ratio``) runs right after it
+  (Steps: next group; DAG: a task that dependents wait for) and fails unless enough children
+  succeeded.
 - Keys: templates of keyed steps get input ``dflow_key`` (default ""), the step passes its key.
 - Memoization: ``memoize_key`` on a template becomes Argo ``memoize`` (ConfigMap cache
   ``MEMO_CONFIGMAP``). ``reuse_step`` adds ``memoize`` keyed by ``dflow_key`` to the templates

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from dflow_nb.config import config, s3_config
-from dflow_nb.python.catalog import CATALOG_DIR, copy_path, load_input, plan_items, read_catalog, save_output
+from dflow_nb.python.catalog import (
+    CATALOG_DIR,
+    copy_path,
+    load_input,
+    plan_items,
+    read_catalog,
+    save_output,
+    write_catalog,
+)
 from dflow_nb.storage import (
     ArchiveEntry,
     KeyNotFound,
@@ -135,7 +143,7 @@ def upload_artifact(path: Union[PathLike, Iterable[PathLike]], archive: str = "d
     """
     client = _explicit_client(kwargs)
     if client is not None or s3_mode():
-        return _upload_remote(path, archive, client or _client(kwargs))
+        return _upload_remote(path, archive, client or storage_for(kwargs))
     root = _store_root() / uuid.uuid4().hex[:12]
     value: Any = path if isinstance(path, (str, Path)) else list(path)
     for p in (value if isinstance(value, list) else [value]):
@@ -147,33 +155,29 @@ def upload_artifact(path: Union[PathLike, Iterable[PathLike]], archive: str = "d
 
 def download_artifact(artifact: Any, path: PathLike = ".", skip_exists: bool = False,
                       **kwargs: Any) -> List[str]:
-    """Copy an artifact's files under ``path``; returns the downloaded paths in list order.
+    """Copy an artifact's files under ``path``; returns the downloaded paths in list order,
+    joined to ``path`` as given (``['./output.txt']``, as Dflow).
 
     An artifact in S3 is fetched, safely extracted and merged into ``path`` (keywords as in
     Dflow: ``extract``, ``sub_path``, ``slice``, ``remove_catalog``).
     """
     key = _remote_key(artifact)
     if key is not None:
-        return _download_remote(artifact, key, Path(path), skip_exists, kwargs)
+        got = _download_remote(artifact, key, Path(path), skip_exists, kwargs)
+        return [os.path.join(str(path), os.path.relpath(p, str(path))) for p in got]
     dest = Path(path)
     dest.mkdir(parents=True, exist_ok=True)
     sources = _local_parts(artifact)
     out: List[str] = []
     for src in sources:
         items = read_catalog(src) if src.is_dir() else None
-        if items is None:
-            target = dest / src.name
+        pairs = [(src, src.name)] if items is None else \
+            [(src / it["path"], it["path"]) for it in items if it["path"] is not None]
+        for origin, rel in pairs:
+            target = dest / rel
             if not (skip_exists and target.exists()):
-                copy_path(src, target)
-            out.append(str(target))
-            continue
-        for it in items:
-            if it["path"] is None:
-                continue
-            target = dest / it["path"]
-            if not (skip_exists and target.exists()):
-                copy_path(src / it["path"], target)
-            out.append(str(target))
+                copy_path(origin, target)
+            out.append(os.path.join(str(path), rel))   # Dflow's form: './output.txt'
     return out
 
 
@@ -215,14 +219,51 @@ def _local_parts(artifact: Any) -> List[Path]:
     return paths
 
 
-def copy_artifact(src: Any, dst: Any, **kwargs: Any) -> Union[LocalArtifact, "S3Artifact"]:
-    """A copy of an artifact's files as a new artifact (server-side for artifacts in S3)."""
+def catalog_of_artifact(artifact: Any, **kwargs: Any) -> List[Dict[str, Any]]:
+    """The artifact's catalog in Dflow's form, ``[{"dflow_list_item": path, "order": n}]``
+    (``[]`` for files saved without one)."""
+    key = _remote_key(artifact)
+    if key is not None:
+        items = _remote_items(artifact, key, kwargs)
+    else:
+        items = [it for src in _local_parts(artifact) if src.is_dir()
+                 for it in read_catalog(src) or []]
+    return [{"dflow_list_item": it["path"], "order": _dflow_order(it["order"])}
+            for it in items if it["path"] is not None]
+
+
+def _dflow_order(order: Any) -> Any:
+    return order[0] if isinstance(order, list) and len(order) == 1 else order
+
+
+def _next_order(root: Path) -> int:
+    """The order after the last item of the catalog at ``root`` (0 if none)."""
+    orders = [_dflow_order(it["order"]) for it in (read_catalog(root) if root.is_dir() else None)
+              or []]
+    return 1 + max((o for o in orders if isinstance(o, int)), default=-1)
+
+
+def copy_artifact(src: Any, dst: Any, sort: bool = False, **kwargs: Any
+                  ) -> Union[LocalArtifact, "S3Artifact"]:
+    """Copy an artifact's files into ``dst`` (a path or an artifact; server-side in S3);
+    ``sort``: the copied items follow ``dst``'s own in the merged list (Dflow's ``sort``)."""
     key = _remote_key(src)
     if key is not None:
-        return _copy_remote(key, dst, kwargs)
-    target = Path(dst)
-    for p in _local_parts(src):
-        copy_path(p, target / p.name if len(_local_parts(src)) > 1 else target)
+        return _copy_remote(key, dst, {**kwargs, "sort": sort})
+    lp = getattr(dst, "local_path", dst)
+    target = Path(lp if isinstance(lp, (str, Path)) else lp[0])
+    parts = _local_parts(src)
+    after = _next_order(target)
+    for p in parts:
+        items = read_catalog(p) if sort and p.is_dir() else None
+        if items is None:
+            copy_path(p, target / p.name if len(parts) > 1 else target)
+            continue
+        for it in items:
+            if it["path"] is not None:
+                copy_path(p / it["path"], target / it["path"])
+        write_catalog(target, [dict(it, order=[after + i]) for i, it in enumerate(items)])
+        after += len(items)
     return LocalArtifact(str(target))
 
 
@@ -236,7 +277,7 @@ def _explicit_client(kwargs: Dict[str, Any]) -> Optional[StorageClient]:
     return client_from_config(storage_client=client) if client is not None else None
 
 
-def _client(kwargs: Dict[str, Any]) -> StorageClient:
+def storage_for(kwargs: Dict[str, Any]) -> StorageClient:
     """The store for this call: ``storage_client=``, Dflow's per-call S3 keywords, or s3_config."""
     explicit = _explicit_client(kwargs)
     if explicit is not None:
@@ -358,7 +399,7 @@ def _select(items: List[Dict[str, Any]], index: Any) -> List[Dict[str, Any]]:
 
 def _download_remote(artifact: Any, key: str, dest: Path, skip_exists: bool,
                      kwargs: Dict[str, Any]) -> List[str]:
-    client = _client(kwargs)
+    client = storage_for(kwargs)
     extract = kwargs.get("extract", True)
     remove_catalog = kwargs.get("remove_catalog", True)
     index = kwargs.get("slice", getattr(artifact, "slice", None))
@@ -422,7 +463,7 @@ def _remote_items(artifact: Any, key: str, kwargs: Dict[str, Any]) -> List[Dict[
         items = [it if "path" in it else _parse_catalog(json.dumps({"path_list": [it]}))[0]
                  for it in cached]
     else:
-        items = _fetch_catalog(_client(kwargs), key, getattr(artifact, "subpath", None))
+        items = _fetch_catalog(storage_for(kwargs), key, getattr(artifact, "subpath", None))
     items.sort(key=lambda it: it["order"] if isinstance(it["order"], list) else [it["order"]])
     return _select(items, index)
 
@@ -469,7 +510,7 @@ def _shape(items: List[Dict[str, Any]]) -> Any:
 def _copy_remote(src_key: str, dst: Any, kwargs: Dict[str, Any]) -> "S3Artifact":
     if kwargs.get("sort"):
         raise NotImplementedError("copy_artifact(sort=True) is not supported for artifacts in S3 yet")
-    client = _client(kwargs)
+    client = storage_for(kwargs)
     dst_key = _remote_key(dst) if not isinstance(dst, (str, Path)) else str(dst)
     if not dst_key:
         raise ValueError(f"copy_artifact: {dst!r} names no S3 key")
@@ -493,4 +534,5 @@ def fetch_artifact(artifact: Any, dest: PathLike, **kwargs: Any) -> Path:
 
 
 __all__ = ["LocalArtifact", "S3Artifact", "upload_artifact", "download_artifact",
-           "path_list_of_artifact", "path_object_of_artifact", "copy_artifact", "fetch_artifact"]
+           "path_list_of_artifact", "path_object_of_artifact", "copy_artifact", "fetch_artifact",
+           "catalog_of_artifact", "storage_for"]

@@ -55,6 +55,9 @@ class Backend(Protocol):
     def list(self) -> List[WorkflowRecord]:
         """Runs this backend knows, newest first."""
 
+    def archived(self, label_selector: Optional[str] = None) -> List[WorkflowRecord]:
+        """Ended runs kept after the fact (Argo's workflow archive; locally every ended run)."""
+
     def delete(self, wf_id: str) -> None:
         """Forget the run: its records and what it stored (not while it runs, locally)."""
 

@@ -7,8 +7,20 @@ conveniences: ``step.outputs.parameters["x"].value`` decoded by the declared typ
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+from dataclasses import dataclass, field, fields
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Union,
+)
 
 from dflow_nb.hub._registry import implementation
 from dflow_nb.model.serialization import decode, dumps
@@ -20,20 +32,38 @@ if TYPE_CHECKING:
 LocalPath = Union[str, List[str], None]
 
 
+class _Fields(Mapping[str, Any]):
+    """A record is also a read-only mapping of its fields, as Dflow's records are dicts:
+    ``step["phase"]``, ``step.get("key")``, ``"outputs" in step``, ``dict(step)``."""
+
+    _hidden: ClassVar[FrozenSet[str]] = frozenset()
+
+    def _keys(self) -> List[str]:
+        return [f.name for f in fields(self) if f.name not in self._hidden]  # type: ignore[arg-type]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
 @dataclass
-class ParameterRecord:
+class ParameterRecord(_Fields):
     name: str
     value: Any
     type: Optional[str] = None
     raw: Optional[str] = None
     globalName: Optional[str] = None
 
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
 
 @dataclass
-class ArtifactRecord:
+class ArtifactRecord(_Fields):
     """A produced artifact; locally its files are at ``local_path`` (list if merged)."""
 
     name: str
@@ -45,19 +75,13 @@ class ArtifactRecord:
         lp = self.local_path
         return [] if lp is None else [lp] if isinstance(lp, str) else list(lp)
 
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
-
 
 @dataclass
-class IORecord:
+class IORecord(_Fields):
     parameters: Dict[str, ParameterRecord] = field(default_factory=dict)
     artifacts: Dict[str, ArtifactRecord] = field(default_factory=dict)
     result: Optional[str] = None
     exitCode: Optional[str] = None
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
     @classmethod
     def from_raw(cls, raw: Optional[Dict[str, Any]]) -> "IORecord":
@@ -94,8 +118,10 @@ class LazyIORecord(IORecord):
 
 
 @dataclass
-class StepRecord:
+class StepRecord(_Fields):
     """One node of a run (Argo's NodeStatus), Dflow ``ArgoStep``-compatible."""
+
+    _hidden = frozenset({"raw_outputs", "seq"})
 
     id: str
     name: str
@@ -119,9 +145,6 @@ class StepRecord:
     dependsOn: List[str] = field(default_factory=list)   # ids this node follows (DAG, groups)
     executor: Optional[Dict[str, Any]] = None   # where an executor ran it (e.g. Slurm job ids)
     children: Optional[List[str]] = None   # Argo's NodeStatus.children (on full reads)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
     @classmethod
     def from_node(cls, wf: str, n: Dict[str, Any]) -> "StepRecord":
@@ -184,7 +207,7 @@ def wire_children(nodes: List["StepRecord"]) -> None:
 
 
 @dataclass
-class WorkflowRecord:
+class WorkflowRecord(_Fields):
     """A run's summary: phase, timing and global outputs."""
 
     id: str
@@ -197,6 +220,3 @@ class WorkflowRecord:
     dir: Optional[str] = None
     outputs: IORecord = field(default_factory=IORecord)
     labels: Dict[str, str] = field(default_factory=dict)
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)

@@ -23,7 +23,7 @@ from dflow_nb.model.steps import Steps
 HIDDEN_TYPES = ("StepGroup", "TaskGroup")
 
 
-def _in_kernel() -> bool:
+def in_kernel() -> bool:
     """True inside a Jupyter kernel, where submit() must not block the notebook."""
     ipython = sys.modules.get("IPython")
     if ipython is None:
@@ -124,7 +124,7 @@ class Workflow:
             self.id = self.backend.submit(self, reuse)
         self.uid = getattr(self.backend, "uids", {}).get(self.id, self.id)
         local = self.backend.kind == "local"
-        if wait if wait is not None else (local and not (detach or _in_kernel())):
+        if wait if wait is not None else (local and not (detach or in_kernel())):
             self.wait()
         return self.query()
 
@@ -321,3 +321,14 @@ def query_workflows(workdir: Optional[Union[str, Path]] = None,
     if labels:
         records = [r for r in records if all(r.labels.get(k) == v for k, v in labels.items())]
     return records
+
+
+def query_archived_workflows(labels: Optional[Dict[str, str]] = None, id: Optional[str] = None,
+                             workdir: Optional[Union[str, Path]] = None) -> List[WorkflowRecord]:
+    """Ended workflows from the archive (Dflow's): Argo's workflow archive, or locally every
+    ended run of the work directory; ``labels``/``id`` narrow them."""
+    root = Path(workdir if workdir is not None else config["debug_workdir"])
+    backend = backend_for(local_mode(), root, host=config["host"], token=config["token"],
+                          namespace=config["namespace"])
+    selector = ",".join(f"{k}={v}" for k, v in (labels or {}).items()) or None
+    return [r for r in backend.archived(selector) if id is None or r.id == id]

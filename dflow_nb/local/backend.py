@@ -15,7 +15,7 @@ import cloudpickle
 
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
-from dflow_nb.hub.workflow import Workflow
+from dflow_nb.hub.workflow import Workflow, in_kernel
 from dflow_nb.local.reaper import engine_gone_message
 from dflow_nb.local.state import StateReader
 from dflow_nb.local.step_processes import alive
@@ -60,7 +60,10 @@ class LocalBackend:
             self._spawn(wf_id, resume=False)
             print(f"Workflow is running locally, detached (ID: {wf_id})")
         else:
-            self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir, reuse)
+            # A script shows its steps' output, as Dflow's debug mode; a notebook's live view
+            # shows it in its log pane.
+            self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir, reuse,
+                                                          echo=not in_kernel())
             print(f"Workflow is running locally (ID: {wf_id})")
         return wf_id
 
@@ -100,7 +103,7 @@ class LocalBackend:
         if workflow is None or workflow.entrypoint is None:
             workflow = self.spec(wf_id)
         self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir,
-                                                      resume=True)
+                                                      resume=True, echo=not in_kernel())
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
         future = self._futures.get(wf_id)
@@ -235,6 +238,13 @@ class LocalBackend:
             return [self._view(r) for r in self.reader.workflows()]
         except FileNotFoundError:
             return []
+
+    def archived(self, label_selector: Optional[str] = None) -> List[WorkflowRecord]:
+        """Every ended run: the work directory keeps them all (``label_selector``: k=v,...)."""
+        wanted = dict(p.split("=", 1) for p in label_selector.split(",")) \
+            if label_selector else {}
+        return [r for r in self.list() if r.phase not in ("Pending", "Running")
+                and all(r.labels.get(k) == v for k, v in wanted.items())]
 
 
 def _record(row: Dict[str, Any]) -> WorkflowRecord:

@@ -30,6 +30,7 @@ from dflow_nb.local.loops import (
     loop_result,
     slice_plan,
     sliced_inputs,
+    success_verdict,
 )
 from dflow_nb.local.nodes import Node, NodeBook, item_description
 from dflow_nb.local.outputs import WorkflowScope, expose, skipped_defaults
@@ -40,6 +41,7 @@ from dflow_nb.local.results import (
     Scope,
     SliceArg,
     StepError,
+    output_types,
     result_from_outputs,
 )
 from dflow_nb.local.state import StateError
@@ -189,9 +191,24 @@ class CompositeRunner:
                                                     parent, None, None, sem))
         else:
             res = await self.run_loop(step, name, boundary, scope, parent, items, sem)
+            self.record_success_check(step, name, boundary, parent, res)
         if step.hooks:
             await self.run_hooks(step, name, boundary, scope, res)
         return res
+
+    def record_success_check(self, step: Step, name: str, boundary: str, parent: str,
+                             res: Result) -> None:
+        """Dflow's check step after a success-counted loop (``<step>-check-success-ratio``,
+        ``<step>-check-num-success``), which users query: its phase is the loop's verdict."""
+        check = step.success_check_name
+        verdict = success_verdict(step, res.children_phases or [])
+        if check is None or verdict is None:
+            return
+        n = self.book.make(name[:len(name) - len(step.name)] + check, check, "Pod",
+                           boundary=boundary, parent=parent, template=check)
+        self.book.start(n)
+        self.book.finish(n, Result("Succeeded" if verdict.passed else "Failed",
+                                   None if verdict.passed else verdict.message))
 
     async def run_hooks(self, step: Step, name: str, boundary: str, scope: Scope,
                         res: Result) -> None:
@@ -272,6 +289,7 @@ class CompositeRunner:
         n = self.book.make(name, display, rec.type if rec.type in ("Pod", "Steps", "DAG") else
                            "Pod", template=step.template.name, boundary=boundary, key=key,
                            parent=parent)
+        n["out_types"] = output_types(step.template)   # a modified output keeps its type
         return self.book.finish(n, result_from_outputs(rec.raw_outputs, "Succeeded", "reused"))
 
     # -- a loop: one child per item (or per slice, or per group of slices) ---------------------

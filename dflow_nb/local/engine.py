@@ -35,7 +35,9 @@ from dflow_nb.local.results import (
     Scope,
     SliceArg,
     StepError,
+    input_types,
     output_types,
+    param_entry,
     result_from_outputs,
 )
 from dflow_nb.local.retries import backoff_seconds, default_policy, policy_allows
@@ -52,7 +54,7 @@ class Run:
     def __init__(self, workflow: Workflow, wf_id: str, wf_dir: Path, store: StateStore,
                  pool: WorkerPool, processes: asyncio.Semaphore,
                  reuse: Optional[Dict[str, StepRecord]] = None,
-                 prior: Optional[Dict[str, Dict[str, Any]]] = None) -> None:
+                 prior: Optional[Dict[str, Dict[str, Any]]] = None, echo: bool = False) -> None:
         self.wf = workflow
         self.id = wf_id
         self.store = store
@@ -67,6 +69,7 @@ class Run:
         fail_fast: Dict[str, asyncio.Event] = {}   # Steps(fail_fast=True) node id -> tripped
         self.leaves = LeafRunner(wf_id, wf_dir, pool, processes, workflow.parallelism,
                                  self.book, self.wf_scope, fail_fast)
+        self.leaves.echo = echo
         self.composites = CompositeRunner(workflow, self.book, self.wf_scope, self.invoke,
                                           reuse or {}, fail_fast)
 
@@ -286,7 +289,8 @@ class Run:
             params, arts = bind_inputs(tmpl, params, arts)
         except StepError as exc:
             return self.book.finish(n, Result("Error", str(exc)))
-        n["inputs"] = {"parameters": [{"name": k, "value": v} for k, v in params.items()],
+        types = input_types(tmpl)
+        n["inputs"] = {"parameters": [param_entry(k, v, types.get(k)) for k, v in params.items()],
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
         local = dict(self.wf_scope.scope)   # workflow.* (globals included), not the caller's steps

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.local.durations import parse_duration
+from dflow_nb.local.http_leaf import run_http
 from dflow_nb.local.nodes import Node, NodeBook, StepDirs
 from dflow_nb.local.outputs import WorkflowScope
 from dflow_nb.local.results import (
@@ -39,7 +40,9 @@ from dflow_nb.local.step_processes import (
 from dflow_nb.local.subprocesses import run_script
 from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
+from dflow_nb.model.secrets import Secret
 from dflow_nb.model.templates import (
+    HTTPOPTemplate,
     OPTemplate,
     ResourceOPTemplate,
     ScriptOPTemplate,
@@ -71,6 +74,7 @@ class LeafRunner:
         self._op_blobs: Dict[int, bytes] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
         self.running: Dict[str, Tuple[int, int, Optional[int]]] = {}   # node -> its process
+        self.echo = False   # print each step's log on this process's console when it ends
 
     async def run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
                   arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
@@ -113,6 +117,8 @@ class LeafRunner:
             n["progress"] = progress.read_text()
         elif res.phase == "Succeeded":
             n["progress"] = "1/1"
+        if self.echo:
+            echo_log(d / "log.txt")
         return self.book.finish(n, res)
 
     async def execute(self, tmpl: OPTemplate, n: Node, d: Path, params: Dict[str, str],
@@ -123,6 +129,8 @@ class LeafRunner:
             if isinstance(tmpl, PythonOPTemplate):
                 assert not isinstance(slice_spec, list)   # only a rendered script merges slices
                 return await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
+            if isinstance(tmpl, HTTPOPTemplate):
+                return await asyncio.wait_for(run_http(tmpl, d, scope), timeout)
             if isinstance(tmpl, ResourceOPTemplate):   # Kubernetes objects need Argo
                 tmpl = tmpl.stand_in()
             if isinstance(tmpl, ScriptOPTemplate):
@@ -163,6 +171,9 @@ class LeafRunner:
             if art is None:
                 continue
             dest = target[k]
+            if not art.parts:   # an empty stacked artifact: an empty directory
+                dest.mkdir(parents=True, exist_ok=True)
+                continue
             if art.select is not None:
                 root = art.parts[0]
                 if root not in self._listings:
@@ -240,7 +251,8 @@ class LeafRunner:
             command[0] = sys.executable  # the user's interpreter stands in for the image's
         args = [map_roots(render(a, local), declared_roots(tmpl), str(fs)) if remap else render(a, local)
                 for a in tmpl.args]
-        env = {k: render(str(v), local) for k, v in (tmpl.envs or {}).items()}
+        env = {k: v.reveal() if isinstance(v, Secret) else render(str(v), local)
+               for k, v in (tmpl.envs or {}).items()}
         env.update(leaf_env(d, slice_spec))
         if script:
             (d / "script").write_text(script)
@@ -270,8 +282,11 @@ class LeafRunner:
         for k, out in tmpl.outputs.artifacts.items():
             produced = _mapped(fs, render(out.path, local)) if out.path else None
             if produced is not None and (produced.exists() or produced.is_symlink()):
-                shutil.move(str(produced), str(staging / "artifacts" / k))
-                out_arts[k] = Art((str(d / "outputs" / "artifacts" / k),))
+                # Kept under its own name, as Argo's archive keeps it (a download gives bar.txt)
+                kept = Path(k) / (produced.name or k)
+                (staging / "artifacts" / k).mkdir()
+                shutil.move(str(produced), str(staging / "artifacts" / kept))
+                out_arts[k] = Art((str(d / "outputs" / "artifacts" / kept),))
             elif not out.optional and code == 0:
                 errors.append(f"output artifact {k!r}: {out.path} was not written")
             else:
@@ -284,6 +299,17 @@ class LeafRunner:
             return Result("Error", "; ".join(errors), out_params, out_arts, result,
                           exit_code=str(code))
         return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
+
+
+def echo_log(log: Path) -> None:
+    """A finished step's output on the console, as Dflow's debug mode shows it in a script."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return
+    if text:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
 
 
 def leaf_env(d: Path, slice_spec: SliceArg) -> Dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from dflow_nb.expressions import render
@@ -128,28 +129,55 @@ def sliced_inputs(step: Step, sl: Slices, specs: List[SliceSpec], scope: Scope
     return out
 
 
+@dataclass(frozen=True)
+class SuccessVerdict:
+    """How many items of a success-counted loop succeeded, of how many, and how many must."""
+
+    succeeded: int
+    total: int
+    needed: int
+
+    @property
+    def passed(self) -> bool:
+        return self.succeeded >= self.needed
+
+    @property
+    def message(self) -> str:
+        return f"{self.succeeded} of {self.total} succeeded, {self.needed} needed"
+
+
+def success_verdict(step: Step, phases: List[str]) -> Optional[SuccessVerdict]:
+    """The count behind ``continue_on_num_success``/``continue_on_success_ratio``, else None."""
+    ratio = step.continue_on_success_ratio
+    if step.continue_on_num_success is None and ratio is None:
+        return None
+    needed = step.continue_on_num_success if step.continue_on_num_success is not None else \
+        math.ceil((ratio or 0) * len(phases))
+    return SuccessVerdict(sum(p == "Succeeded" for p in phases), len(phases), needed)
+
+
 def loop_result(step: Step, results: List[Result]) -> Result:
     """The loop's own result: its phase (continueOn thresholds included) and its outputs
     aggregated over the items that succeeded, as Argo aggregates them."""
     ok = [r for r in results if r.phase == "Succeeded"]
     failed = [r for r in results if r.phase in FAILED and not r.continue_ok]
-    n_ok = len(ok)
     phase, message = "Succeeded", None
-    ratio = step.continue_on_success_ratio
-    need = step.continue_on_num_success if step.continue_on_num_success is not None else \
-        math.ceil(ratio * len(results)) if ratio is not None else None
-    if need is not None:
-        if n_ok < need:
-            phase, message = "Failed", f"{n_ok} of {len(results)} succeeded, {need} needed"
+    verdict = success_verdict(step, [r.phase for r in results])
+    if verdict is not None:
+        if not verdict.passed:
+            phase, message = "Failed", verdict.message
     elif failed:
         phase, message = failed[0].phase, f"child '{failed[0].node_id}' failed"
     params: Dict[str, str] = {}
     for p in step.template.outputs.parameters:
         params[p] = aggregate([r.parameters.get(p) for r in ok])
+    # Dflow stacks a sliced step's output artifacts into one, an empty one for no slices.
+    stacked = step.slices.output_artifact if step.slices is not None and \
+        isinstance(step.template, PythonOPTemplate) else []
     arts: Dict[str, Optional[Art]] = {}
     for a in step.template.outputs.artifacts:
         parts = tuple(pp for r in ok for art in [r.artifacts.get(a)] if art for pp in art.parts)
-        arts[a] = Art(parts) if parts else None
+        arts[a] = Art(parts) if parts or a in stacked else None
     result = None
     if any(r.result is not None for r in ok):
         result = json.dumps([json_or_str(r.result) for r in ok])

@@ -88,6 +88,12 @@ def output_types(tmpl: Template) -> Dict[str, str]:
     return out
 
 
+def input_types(tmpl: Template) -> Dict[str, str]:
+    """Declared input types, so records give inputs as typed values (as Dflow's do)."""
+    return {k: type_name(p.type) for k, p in tmpl.inputs.parameters.items()
+            if p.type is not None}
+
+
 def type_name(tp: Any) -> str:
     """How a declared type is recorded: enough to decode values (str stays text)."""
     from dflow_nb.model.typing_checks import describe_type
@@ -105,7 +111,7 @@ def param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
 def result_from_outputs(outputs: Dict[str, Any], phase: str, message: Optional[str]) -> Result:
     """A Result from a node's recorded outputs (resumed or reused steps)."""
     params = {p["name"]: p["value"] for p in outputs.get("parameters", [])}
-    arts = {a["name"]: Art(tuple(a["path"])) if a.get("path") else None
+    arts = {a["name"]: Art(tuple(a["path"])) if a.get("path") is not None else None
             for a in outputs.get("artifacts", [])}
     return Result(phase, message, params, arts, outputs.get("result"),
                   outputs.get("exitCode"))

@@ -89,9 +89,10 @@ class LocalRuntime:
             return self._stores[workdir]
 
     def run(self, workflow: Workflow, wf_id: str, workdir: Path,
-            reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False
-            ) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
-        """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run.
+            reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False,
+            echo: bool = False) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
+        """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run;
+        with ``echo``, each step's output is printed on this process's console when it ends.
 
         The Future resolves to (phase, message).
         """
@@ -109,7 +110,8 @@ class LocalRuntime:
         async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:
                 self._processes = asyncio.Semaphore(self._max_procs)
-            run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior)
+            run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior,
+                      echo)
             self.runs[wf_id] = run
             phase: str = "Error"
             message: Optional[str] = None

@@ -10,7 +10,7 @@ what renders its template and what runs inside the step, lives in ``dflow_nb.plu
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 from dflow_nb.model.step import Step, Template
 
@@ -28,7 +28,16 @@ class Executor(ABC):
         a leaf usually renders to a leaf, and may render to Steps (``SlurmJobTemplate``)."""
 
 
-def executor_for(step: Step, workflow: "Workflow") -> Optional[Executor]:
+class Context(ABC):
+    """Dflow's Context: ``Workflow(context=...)`` renders every leaf of the workflow (an
+    Executor serves as well)."""
+
+    @abstractmethod
+    def render(self, template: Template) -> Template:
+        """A new template for ``template`` (or the template itself, unchanged)."""
+
+
+def executor_for(step: Step, workflow: "Workflow") -> Optional[Union[Executor, Context]]:
     """The executor that applies to ``step``: its own, else the workflow's context (as in
     Dflow, any object with ``render`` serves as a context)."""
     if step.executor is not None:

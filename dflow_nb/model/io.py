@@ -6,8 +6,21 @@ it is also a reference to that step's value, usable as another step's argument o
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, Dict, Generic, Iterator, MutableMapping, Optional, Tuple, Type, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    MutableMapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+)
 
+from dflow_nb.errors import DflowNbError
 from dflow_nb.model.names import check_io_name
 from dflow_nb.model.references import ArgoVar, path_expr
 from dflow_nb.model.serialization import declare_type
@@ -178,6 +191,15 @@ class OutputArtifact(IOBase):
         self.optional = optional
         if kwargs:
             raise TypeError(f"OutputArtifact got unexpected arguments: {', '.join(kwargs)}")
+
+    def pvc(self, size: str = "1Gi", storage_class: Optional[str] = None,
+            access_modes: Optional[List[str]] = None) -> "OutputArtifact":
+        """Dflow's ``pvc()``: hand this artifact over through a Kubernetes
+        PersistentVolumeClaim, so that a consumer running at the same time sees it appear."""
+        raise DflowNbError(f"{self.name or 'artifact'}.pvc() shares files through a Kubernetes "
+                           "PersistentVolumeClaim between steps that run at the same time; "
+                           "dflow_nb passes artifacts when their step ends (use the artifact "
+                           "itself, and order the steps)")
 
 
 class AutonamedDict(MutableMapping[str, IOT]):

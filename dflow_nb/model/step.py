@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, TypeVar, Union
 
 from dflow_nb.errors import ValidationError
@@ -17,10 +18,10 @@ from dflow_nb.model.io import (
     OutputArtifact,
     OutputParameter,
 )
-from dflow_nb.model.names import check_node_name
+from dflow_nb.model.names import check_node_name, randstr
 from dflow_nb.model.references import ArgoSequence, ArgoVar
 from dflow_nb.model.serialization import dumps
-from dflow_nb.model.templates import OPTemplate
+from dflow_nb.model.templates import OPTemplate, Resource
 from dflow_nb.model.typing_checks import describe_type, list_of, literal_matches
 
 if TYPE_CHECKING:
@@ -102,13 +103,15 @@ class Step:
         if not isinstance(template, (OPTemplate, CompositeTemplate)):
             raise ValidationError(what, "template is not a template",
                                   expected="an OP template, Steps or DAG", given=template)
+        if isinstance(use_resource, Resource) and isinstance(template, OPTemplate):
+            template = use_resource.template(template)
         self.template = template
         self.when = when
         loops = [x for x in (with_param, with_sequence, with_items) if x is not None]
         if len(loops) > 1:
             raise ValidationError(what, "a step loops over one of with_param, with_sequence "
                                   "and with_items, not several", given=loops)
-        self.with_param = with_param
+        self.with_param = with_param if not _plain_iterable(with_param) else list(with_param)
         self.with_sequence = with_sequence
         self.with_items = with_items
         self.continue_on_failed = continue_on_failed
@@ -142,6 +145,16 @@ class Step:
         container = context.current()
         if container is not None:
             container.add(self)
+
+    @property
+    def success_check_name(self) -> Optional[str]:
+        """Dflow's name for the step checking ``continue_on_num_success``/``_success_ratio``
+        after this one (``<step>-check-num-success``, ``<step>-check-success-ratio``)."""
+        if self.continue_on_num_success is not None:
+            return f"{self.name}-check-num-success"
+        if self.continue_on_success_ratio is not None:
+            return f"{self.name}-check-success-ratio"
+        return None
 
     # -- arguments ---------------------------------------------------------------------------
     @property
@@ -238,6 +251,26 @@ class Step:
 
     def deepcopy(self) -> "Step":
         return copy.deepcopy(self)
+
+
+class HookStep(Step):
+    """A lifecycle hook given as a step (Dflow's HookStep): ``Step(..., hooks={"running":
+    HookStep(template, expression="steps['x'].status == 'Running'")})``. ``expression`` is the
+    hook's expr-lang condition (Argo's LifecycleHook.expression); it joins no ``with`` block."""
+
+    def __init__(self, template: Template, expression: Optional[str] = None,
+                 **kwargs: Any) -> None:
+        with context.detached():
+            super().__init__(kwargs.pop("name", None) or f"hook-{randstr()}", template,
+                             when=expression, **kwargs)
+        self.expression = expression
+
+
+def _plain_iterable(value: Any) -> bool:
+    """A Python iterable to fan out over (``range(3)``, a generator, a set...): Dflow takes
+    any; a list, text, mapping or run-time reference is kept as it is."""
+    return isinstance(value, Iterable) and \
+        not isinstance(value, (list, str, bytes, Mapping, ArgoVar))
 
 
 class Task(Step):

@@ -1,7 +1,8 @@
-"""Leaf templates (Argo ``script``/``container``/``resource``): shell and Python scripts, Kubernetes
-objects, and their base."""
+"""Leaf templates (Argo ``script``/``container``/``resource``/``http``): shell and Python scripts,
+Kubernetes objects, HTTP requests, and their base."""
 from __future__ import annotations
 
+import abc
 import copy
 import re
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -191,6 +192,59 @@ _JOBDIR = "d='{{inputs.parameters.jobdir}}'\n"
 _TMPDIR = "d=$(mktemp -d)\n"
 _NEEDS_ARGO = ("echo 'a resource template creates a Kubernetes object: it needs Argo' >&2\n"
                "exit 2\n")
+
+
+class Resource(abc.ABC):
+    """Dflow's Resource: ``Step(..., use_resource=MyResource())`` runs the step as a
+    Kubernetes object that ``get_manifest(template)`` writes (YAML), created with ``action``
+    and watched with ``success_condition``/``failure_condition`` (Argo's resource template).
+    The local engine cannot create Kubernetes objects: such a step fails there saying so
+    (a wlm-operator SlurmJob excepted, see ``ResourceOPTemplate.stand_in``)."""
+
+    action: Optional[str] = "create"
+    success_condition: Optional[str] = None
+    failure_condition: Optional[str] = None
+
+    @abc.abstractmethod
+    def get_manifest(self, template: OPTemplate) -> str:
+        """The Kubernetes object that stands for ``template``'s work, as YAML."""
+
+    def template(self, template: OPTemplate) -> ResourceOPTemplate:
+        """The resource template a step with ``use_resource=self`` runs instead of ``template``."""
+        return ResourceOPTemplate(name=f"{template.name}-resource", inputs=template.inputs,
+                                  outputs=template.outputs, action=self.action or "create",
+                                  manifest=self.get_manifest(template),
+                                  success_condition=self.success_condition,
+                                  failure_condition=self.failure_condition)
+
+
+class HTTPOPTemplate(OPTemplate):
+    """An Argo ``http`` template: one HTTP request, no container (Dflow's HTTPOPTemplate).
+
+    ``url``, ``headers`` and ``body`` take ``{{inputs.parameters.x}}`` tags. The step succeeds
+    when ``success_condition`` (expr-lang over ``response.statusCode``, ``response.body`` and
+    ``response.headers``) holds, by default when the status is below 400; its ``result``
+    output is the response body. The local engine sends the request itself.
+    """
+
+    def __init__(self, name: Optional[str] = None, inputs: Optional[Inputs] = None,
+                 outputs: Optional[Outputs] = None, url: str = "", method: str = "GET",
+                 headers: Optional[Dict[str, str]] = None, body: Optional[str] = None,
+                 success_condition: Optional[str] = None,
+                 timeout_seconds: Optional[int] = None, insecure_skip_verify: bool = False,
+                 memoize_key: Optional[str] = None,
+                 annotations: Optional[Dict[str, str]] = None,
+                 labels: Optional[Dict[str, str]] = None) -> None:
+        if not url:
+            raise ValueError("HTTPOPTemplate needs a url")
+        super().__init__(name, inputs, outputs, memoize_key, annotations, labels)
+        self.url = url
+        self.method = method.upper()
+        self.headers = dict(headers or {})
+        self.body = body
+        self.success_condition = success_condition
+        self.timeout_seconds = timeout_seconds
+        self.insecure_skip_verify = insecure_skip_verify
 
 
 def declared_roots(template: Any) -> List[str]:

@@ -1,7 +1,11 @@
 """Every executor: what renders a leaf template for it and what runs inside the step.
 
-``dispatcher`` (DPDispatcher: Slurm, PBS, LSF, Bohrium, SSH...), ``slurm`` (Dflow's Slurm
-executors and wlm-operator's SlurmJob), ``container`` (podman, docker, singularity). Each
+``dispatcher`` (DPDispatcher: Slurm, PBS, LSF, Bohrium, SSH...), ``remote`` (a script over
+SSH, no scheduler), ``slurm`` (Dflow's Slurm executors and wlm-operator's SlurmJob),
+``container`` (podman, docker, singularity). Dflow's other plug-in modules are here under their
+names: ``launching`` (OP_to_parser), ``oss`` (OSSClient), and ``ray``, ``bohrium``,
+``datasets``, ``metadata``, ``lebesgue``, whose services dflow_nb does not drive (their names
+import; using one says what it needs). Each
 ``*_run`` module is what the rendered step's script calls where the step runs; ``slices_run``
 runs a merged sliced step. Names load on first use: importing this package costs no executor
 module (and none of them imports DPDispatcher until a step submits a job).
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Any, List
 if TYPE_CHECKING:
     from dflow_nb.plugins.container import ContainerExecutor
     from dflow_nb.plugins.dispatcher import DispatcherExecutor
+    from dflow_nb.plugins.remote import RemoteExecutor
     from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
 
 _MODULES = {
@@ -22,10 +27,11 @@ _MODULES = {
     "SlurmRemoteExecutor": "slurm",
     "SlurmJobTemplate": "slurm",
     "SlurmJob": "slurm",
+    "RemoteExecutor": "remote",
 }
 
-__all__ = ["ContainerExecutor", "DispatcherExecutor", "SlurmJob", "SlurmJobTemplate",
-           "SlurmRemoteExecutor"]
+__all__ = ["ContainerExecutor", "DispatcherExecutor", "RemoteExecutor", "SlurmJob",
+           "SlurmJobTemplate", "SlurmRemoteExecutor"]
 
 
 def __getattr__(name: str) -> Any:

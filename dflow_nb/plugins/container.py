@@ -9,6 +9,7 @@ import shlex
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.model.executor import Executor, Template
+from dflow_nb.model.secrets import Secret
 from dflow_nb.model.templates import ScriptOPTemplate
 from dflow_nb.plugins._render import (
     RenderedScript,
@@ -87,9 +88,10 @@ class ContainerExecutor(Executor):
             "args": self.container_args, "mounts": self.mounts,
             "workdir": template.working_dir, "container_paths": io_paths(template),
         }
-        envs = dict(param_envs(template))
+        envs: Dict[str, Any] = dict(param_envs(template))
         envs["DFLOW_NB_POD"] = "{{pod.name}}"
-        envs.update({k: str(v) for k, v in (template.envs or {}).items()})
+        envs.update({k: v if isinstance(v, Secret) else str(v)   # a Secret stays a reference
+                     for k, v in (template.envs or {}).items()})
         spec["env_names"] = sorted(set(template.envs or {}) | set(self.envs))
         envs.update(self.envs)
         if isinstance(template, PythonOPTemplate):

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import json
 import os
+from abc import ABC, abstractmethod
 from copy import deepcopy
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.config import config
 from dflow_nb.errors import DflowNbError
+from dflow_nb.hub.external_artifacts import CustomArtifact
 from dflow_nb.model._held_secrets import hold, recall
 from dflow_nb.model.executor import Executor, Template
+from dflow_nb.model.secrets import Secret
 from dflow_nb.model.templates import ScriptOPTemplate, declared_roots
 from dflow_nb.plugins._render import (
     RenderedScript,
@@ -272,9 +275,10 @@ class DispatcherExecutor(Executor):
             "merge": bool(self.merge_sliced_step and slices is not None),
             "env_names": sorted(template.envs or {}),
         }
-        envs: Dict[str, str] = dict(param_envs(template))
+        envs: Dict[str, Any] = dict(param_envs(template))
         envs.update({"DFLOW_NB_WORKFLOW": "{{workflow.name}}", "DFLOW_NB_POD": "{{pod.name}}"})
-        envs.update({k: str(v) for k, v in (template.envs or {}).items()})
+        envs.update({k: v if isinstance(v, Secret) else str(v)   # a Secret stays a reference
+                     for k, v in (template.envs or {}).items()})
         if isinstance(template, PythonOPTemplate):
             if slices is not None and spec["merge"] and (slices.group_size or slices.sub_path):
                 raise ValueError(f"template {template.name!r}: merge_sliced_step does not "
@@ -329,3 +333,22 @@ class DispatcherExecutor(Executor):
                 return {"kind": kind, "exe": exe, "image": template.image,
                         "args": self.container_args}
         return None
+
+
+class DispatcherArtifact(CustomArtifact, ABC):
+    """Dflow's DispatcherArtifact: a custom artifact that a DispatcherExecutor's job fetches on
+    the remote machine (``remote_download``) or on Bohrium (``bohrium_download``) instead of
+    shipping it; ``modify_config`` adapts the job's machine settings. The local engine fetches
+    it with ``download`` like any CustomArtifact."""
+
+    @abstractmethod
+    def modify_config(self, name: str, machine: Dict[str, Any]) -> str:
+        """Change the job's machine settings for input ``name``; returns the path it uses."""
+
+    @abstractmethod
+    def remote_download(self, name: str, path: str) -> None:
+        """Fetch the artifact on the remote machine into ``path``."""
+
+    @abstractmethod
+    def bohrium_download(self, name: str, path: str) -> None:
+        """Fetch the artifact on a Bohrium machine into ``path``."""

@@ -179,6 +179,9 @@ def stage_script(spec: Dict[str, Any], paths: Dict[str, str], staged: Staged) ->
         run = f"sed -i \"s#{PWD_MARK}#$(pwd)#g\" script && " + run
     for rel in outputs:
         (d / os.path.dirname(rel)).mkdir(parents=True, exist_ok=True)
+    parents = sorted({os.path.dirname(rel) for rel in outputs if os.path.dirname(rel)})
+    if parents:   # only the script and inputs travel: the job makes its output directories
+        run = "mkdir -p " + " ".join(shlex.quote(p) for p in parents) + " && " + run
     staged.command = wrap(run, outputs)
     staged.backward = [OUT_DIR]
 

@@ -96,10 +96,10 @@ def format_parameter(value: Any, where: str) -> str:
                         "classes, or use an Artifact") from None
 
 
-def _pick(values: Any, index: Union[int, List[int]], where: str) -> Any:
+def pick_slice(values: Any, index: Union[int, List[int]], where: str) -> Any:
     """Element ``index`` of a sliced input, or the elements of a group of indices."""
     if isinstance(index, list):
-        return [_pick(values, i, where) for i in index]
+        return [pick_slice(values, i, where) for i in index]
     if not isinstance(values, list):
         raise InputError(f"{where}: a sliced input must be a list, given {values!r}")
     if not 0 <= index < len(values):
@@ -121,8 +121,8 @@ def read_inputs(op: OP, call: OPCall, index: Union[int, List[int], None]) -> OPI
         if isinstance(item, Artifact):
             path = call.artifacts.get(key)
             if sl is not None and index is not None and key in sl.input_artifact:
-                value = _pick(load_input(Path(path) if path else None, list_of(item.type)),
-                              index, where)
+                value = pick_slice(load_input(Path(path) if path else None,
+                                              list_of(item.type)), index, where)
             else:
                 value = load_input(Path(path) if path else None, item.type)
             if value is None and not item.optional:
@@ -131,10 +131,11 @@ def read_inputs(op: OP, call: OPCall, index: Union[int, List[int], None]) -> OPI
             continue
         if key not in call.parameters:
             continue  # check_signature fills the default or reports the gap
+        tp = item.type if isinstance(item, Parameter) else item
         if sl is not None and index is not None and key in sl.input_parameter:
-            opio[key] = _pick(parse_parameter(call.parameters[key], list, where), index, where)
+            opio[key] = pick_slice(parse_parameter(call.parameters[key], list_of(tp), where),
+                                   index, where)
         else:
-            tp = item.type if isinstance(item, Parameter) else item
             opio[key] = parse_parameter(call.parameters[key], tp, where)
     return opio
 

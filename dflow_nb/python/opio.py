@@ -28,12 +28,21 @@ def _artifact_type_ok(tp: Any) -> bool:
     return False
 
 
+class HDF5Datasets:
+    """Dflow's ``Artifact(HDF5Datasets)``: outputs packed into one HDF5 file (h5py). dflow_nb
+    keeps artifacts as files with a catalog and does not pack them: using it says so."""
+
+
 class Artifact:
     """An input/output that is files: a path, or a list/set/dict/nested dict of paths."""
 
     def __init__(self, type: Any, archive: str = "default", save: Optional[List[Any]] = None,
                  optional: bool = False, global_name: Optional[str] = None,
                  sub_path: bool = True, **kwargs: Any) -> None:
+        if type is HDF5Datasets:
+            raise NotImplementedError("Artifact(HDF5Datasets) packs outputs into an HDF5 file, "
+                                      "which dflow_nb does not do: declare Artifact(Path), "
+                                      "Artifact(List[Path]) or Artifact(Dict[str, Path])")
         if not _artifact_type_ok(type):
             raise TypeError(f"Artifact type must be str, Path, List/Set/Dict of them or "
                             f"NestedDict, given {type!r}")
@@ -85,4 +94,5 @@ class OPIO(Dict[str, Any]):
     """The values an OP receives or returns, by name."""
 
 
-__all__ = ["Artifact", "BigParameter", "NestedDict", "OPIO", "OPIOSign", "Parameter"]
+__all__ = ["Artifact", "BigParameter", "HDF5Datasets", "NestedDict", "OPIO", "OPIOSign",
+           "Parameter"]

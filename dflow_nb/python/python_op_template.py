@@ -195,14 +195,21 @@ class PythonOPTemplate(ScriptOPTemplate):
                                      f"(its {what}s: {', '.join(declared) or 'none'})")
 
 
-def upload_packages(*paths: str) -> None:
-    """Ship local packages with Python OPs (Argo mode); the local engine imports them in place."""
-    _UPLOADED.extend(paths)
+class PackageList(List[str]):
+    """Dflow's ``upload_packages``: a list of local packages (or module files) shipped with every
+    Python OP of an Argo workflow; the local engine imports them in place.
+
+    Dflow scripts ``upload_packages.append(__file__)``; calling it (``upload_packages(path,
+    ...)``) extends it too.
+    """
+
+    def __call__(self, *paths: str) -> None:
+        self.extend(paths)
+
+
+upload_packages = PackageList()
 
 
 def uploaded_packages() -> List[str]:
-    """The packages ``upload_packages`` named, for every Python OP of an Argo workflow."""
-    return list(_UPLOADED)
-
-
-_UPLOADED: List[str] = []
+    """The packages ``upload_packages`` names, for every Python OP of an Argo workflow."""
+    return [str(p) for p in upload_packages]
