@@ -3,7 +3,10 @@
 The archive's decompressed stream is counted as tarfile reads and seeks through it, and refused
 as soon as it expands past the limits (``config["archive_max_bytes"]``, ``archive_max_ratio``
 above ``archive_ratio_min_bytes``), before anything is written. tarfile reads a pax or GNU
-long-name header whole into memory, so a single read larger than ``MAX_HEADER`` is refused.
+long-name header whole into memory, so a single read larger than ``MAX_HEADER`` is refused; it
+also searches each pax header with ``[0-9]+ hdrcharset=``, which takes time quadratic in a run of
+digits (CPython before 3.11.10 / 3.12.6), so pax headers are refused if they hold a run of more
+than ``MAX_DIGITS`` digits or, together, more than ``MAX_PAX_TOTAL`` bytes.
 Everything tarfile and the decompressors raise on damaged input becomes a ``StorageError``.
 """
 from __future__ import annotations
@@ -13,19 +16,25 @@ import contextlib
 import gzip
 import lzma
 import os
+import re
 import tarfile
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator, List, Protocol, Union
 
 from dflow_nb.config import config
-from dflow_nb.storage.base import ArchiveLimitError, StorageError
+from dflow_nb.storage.base import ArchiveLimitError, StorageError, UnsafeArchiveError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 MiB = 1 << 20
 CHUNK = MiB          # member data is copied in pieces of this size
 MAX_HEADER = MiB     # one pax / GNU long-name header; tarfile holds it in memory
+MAX_PAX_TOTAL = 64 * MiB   # all pax headers of one archive (GNU tar's posix format: ~150 B/file)
+MAX_DIGITS = 64      # longest run of digits in a pax header (real ones: 20, a 64-bit number)
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_PAX_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE)
+_BLOCK = tarfile.BLOCKSIZE
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,9 @@ class _Counted:
         self._limits = limits
         self._label = label
         self._high = 0
+        self.headers = True     # tarfile is parsing headers (set by iter_members)
+        self._pax_next = False  # the next header read is a pax header's data
+        self._pax_bytes = 0
 
     def _reach(self, pos: int) -> None:
         if pos <= self._high:
@@ -98,7 +110,26 @@ class _Counted:
                                     f"long-name data; at most {size_text(MAX_HEADER)} is read into "
                                     f"memory); refusing to extract it")
         self._reach(self._f.tell() + n)
-        return self._f.read(n)
+        data = self._f.read(n)
+        if self.headers:
+            self._check_pax(data)
+        return data
+
+    def _check_pax(self, data: bytes) -> None:
+        """Refuse the pax data tarfile would take too long to parse; tarfile reads a header
+        block, then (for a pax header) that header's data in one read."""
+        if not self._pax_next:
+            self._pax_next = len(data) == _BLOCK and data[156:157] in _PAX_TYPES
+            return
+        self._pax_next = False
+        self._pax_bytes += len(data)
+        if self._pax_bytes > MAX_PAX_TOTAL:
+            raise ArchiveLimitError(f"{self._label} has more than {size_text(MAX_PAX_TOTAL)} of pax "
+                                    f"headers; refusing to extract it")
+        if _LONG_NUMBER.search(data):
+            raise UnsafeArchiveError(f"{self._label} has a pax header holding more than {MAX_DIGITS} "
+                                     f"digits in a row (Python's tarfile would take minutes to parse "
+                                     f"it); refusing to extract it")
 
     def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
         if whence == os.SEEK_CUR:
@@ -155,11 +186,15 @@ def open_tar(archive: PathLike, limits: ArchiveLimits, label: str) -> Iterator[t
 
 def iter_members(tf: tarfile.TarFile, limits: ArchiveLimits, label: str) -> Iterator[tarfile.TarInfo]:
     """The archive's headers in order, at most ``archive_max_members`` of them."""
+    counted = tf.fileobj
+    assert isinstance(counted, _Counted), "open the archive with open_tar"
     it = iter(tf)
     count = 0
     while True:
+        counted.headers = True
         with reading(label):
             m = next(it, None)
+        counted.headers = False
         if m is None:
             return
         count += 1

@@ -193,7 +193,8 @@ def _write(tf: tarfile.TarFile, plan: Plan, out: Path, select: Optional[Callable
                 mode = (m.mode & 0o777 & ~(stat.S_ISUID | stat.S_ISGID)) | 0o600
                 os.chmod(target, mode)
                 if not m.islnk():
-                    os.utime(target, (m.mtime, m.mtime))
+                    with contextlib.suppress(OverflowError, ValueError):  # a time the OS cannot hold
+                        os.utime(target, (m.mtime, m.mtime))
             result.names.append(e.name)
         new_links = [p for p in created if p.is_symlink()]
         sub = out.joinpath(*base)
