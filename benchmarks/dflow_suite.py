@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import psutil
-from dflow_items import Item, find_items, rewrite_imports, source
+from dflow_items import FOLDERS, Item, find_items, rewrite_imports, source
 from run import PROJECT, child_command, child_env, ensure_venv, fmt_time, kill_tree, machine, tail
 
 IMPLS = ("dflow_nb", "pydflow")
@@ -45,14 +45,15 @@ POLL_S = 0.05
 
 
 def checkout_of(where: str) -> str:
-    """A local checkout: ``where`` itself, or a shallow clone of that URL."""
-    if os.path.isdir(where):
+    """A local checkout: ``where`` itself, or a shallow clone of that URL (or bare repository)."""
+    if any(os.path.isdir(os.path.join(where, folder)) for folder, _ in FOLDERS):
         return os.path.abspath(where)
     dest = tempfile.mkdtemp(prefix="dflow-checkout-")
     print("cloning %s into %s ..." % (where, dest), file=sys.stderr)
     done = subprocess.run(["git", "clone", "-q", "--depth", "1", where, dest],
                           stdin=subprocess.DEVNULL)
     if done.returncode != 0:
+        shutil.rmtree(dest, ignore_errors=True)
         raise SystemExit("could not clone %s (git exit %d): give a path to a "
                          "checkout of deepmodeling/dflow or a git URL"
                          % (where, done.returncode))
@@ -196,7 +197,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     """Run the runnable items and print the table; 0 if all passed."""
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # run the cleanups on SIGTERM
-    items = find_items(checkout_of(args.checkout))
+    checkout = checkout_of(args.checkout)
+    try:
+        return run_suite(args, find_items(checkout))
+    finally:
+        if checkout != os.path.abspath(args.checkout):   # a clone of ours
+            shutil.rmtree(checkout, ignore_errors=True)
+
+
+def run_suite(args: argparse.Namespace, items: List[Item]) -> int:
+    """``--list``, or run the selected items on the selected implementations."""
     if args.list:
         for it in items:
             print("%-40s %s" % (it.name, "runs here" if it.runnable
