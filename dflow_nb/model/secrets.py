@@ -47,6 +47,9 @@ class Secret:
     def __reduce__(self) -> Any:
         raise TypeError("a Secret is not pickled: its value would be written out")
 
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "Secret":
+        return self   # immutable: copies of a template share it
+
 
 class DockerSecret:
     """Credentials of an image registry (Dflow's DockerSecret) for
@@ -69,6 +72,9 @@ class DockerSecret:
 
     def __reduce__(self) -> Any:
         raise TypeError("a DockerSecret is not pickled: its password would be written out")
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "DockerSecret":
+        return self
 
 
 __all__ = ["DockerSecret", "Secret"]

@@ -57,6 +57,7 @@ def test_a_secret_reaches_the_step_and_never_the_manifest_or_the_state(tmp_path)
             assert VALUE.encode() not in f.read_bytes(), f
     with pytest.raises(TypeError):
         pickle.dumps(tmpl.envs["TOKEN"])
+    assert tmpl.deepcopy().envs["TOKEN"] is tmpl.envs["TOKEN"]   # templates still copy
 
 
 def test_a_secret_known_only_by_name_fails_locally_saying_why():
