@@ -22,6 +22,11 @@ from dflow_nb.errors import DflowNbError
 from dflow_nb.storage import extract_as_artifact
 
 
+def _file_name(name: str, default: str) -> str:
+    """A name to store a download under: never empty, ``.`` or ``..``."""
+    return name if name not in ("", ".", "..") else default
+
+
 def _cache_dir(kind: str, ident: str) -> Path:
     digest = hashlib.sha1(ident.encode()).hexdigest()[:16]
     return Path(config["debug_workdir"]).resolve() / "upload" / kind / digest
@@ -43,7 +48,7 @@ class HTTPArtifact:
 
     @property
     def name(self) -> str:
-        return os.path.basename(urlsplit(self.url).path) or "download"
+        return _file_name(os.path.basename(urlsplit(self.url).path), "download")
 
     def download(self, path: str = ".") -> str:
         """Fetch the URL into ``path`` under the URL's file name; returns the file's path."""
@@ -130,7 +135,8 @@ class CustomArtifact(abc.ABC):
         """The artifact's files, fetched with ``download`` on first use."""
         urn = self.get_urn()
         root = _cache_dir("custom", urn)
-        target = root / (urn.rstrip("/").rsplit("/", 1)[-1].replace(":", "_") or "artifact")
+        target = root / _file_name(urn.rstrip("/").rsplit("/", 1)[-1].replace(":", "_"),
+                                   "artifact")
         if not (root / ".complete").exists():
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)

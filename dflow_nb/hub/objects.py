@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional, Union
 from dflow_nb.config import config, s3_config
 from dflow_nb.hub.artifacts import storage_for
 from dflow_nb.python.catalog import CATALOG_DIR, copy_path
-from dflow_nb.storage import download_tree, join_key, s3_mode, upload_tree
+from dflow_nb.storage import check_key, download_tree, join_key, s3_mode, upload_tree
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -35,7 +35,7 @@ def upload_s3(path: PathLike, key: Optional[str] = None, prefix: Optional[str] =
         key = join_key(prefix, src.name) if prefix is not None else \
             f"upload/{uuid.uuid4()}/{src.name}"
     if _local(kwargs):
-        target = Path(config["debug_workdir"]).resolve() / "upload" / key
+        target = Path(config["debug_workdir"]).resolve() / "upload" / check_key(key)
         copy_path(src, target)
         return str(target)
     store_prefix = str(s3_config.get("prefix") or "")

@@ -233,3 +233,6 @@ def test_objects_without_a_store_stay_in_the_work_directory(tmp_path):
     assert Path(where).read_text() == "local" and Path(where).is_relative_to(tmp_path)
     (tmp_path / "f.txt").write_text("changed")          # the upload is a copy
     assert Path(download_s3(where, path=str(tmp_path / "back"))).read_text() == "local"
+    with pytest.raises(ValueError, match="must not contain '..'"):
+        upload_s3("f.txt", key="../../outside.txt")
+    assert not (tmp_path.parent / "outside.txt").exists()
