@@ -23,7 +23,8 @@ from tests.packaging.envs import (
     server_extensions,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow,   # repo2docker's logging dependency warns when imported:
+              pytest.mark.filterwarnings("ignore:pythonjsonlogger.jsonlogger:DeprecationWarning")]
 
 BADGE = re.compile(r"https://mybinder\.org/v2/gh/[^\s)?]+\?urlpath=lab/tree/([^\s)&]+\.ipynb)")
 MIME = "application/vnd.dflow-nb.workflow+json"

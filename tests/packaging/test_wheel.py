@@ -61,10 +61,11 @@ def test_editable_install_builds_the_extension_only_when_asked(tmp_path: Path) -
     built = clone / "dflow_nb" / "labextension" / "package.json"
     installed = venv / SHARE / "package.json"
 
-    pip_install(venv, "--no-deps", "-e", str(clone))
+    deps = ("--no-deps", "editables")   # the editable finder; dflow_nb's own deps are not needed
+    pip_install(venv, *deps, "-e", str(clone))
     assert not built.exists() and not installed.exists(), "an editable install ran the JS build"
     assert (venv / ENABLE).is_file(), "the editable install did not enable the server extension"
 
-    pip_install(venv, "--no-deps", "-e", str(clone), env_extra={"DFLOW_NB_BUILD_LABEXTENSION": "1"})
+    pip_install(venv, *deps, "-e", str(clone), env_extra={"DFLOW_NB_BUILD_LABEXTENSION": "1"})
     assert built.is_file() and installed.is_file()
     assert json.loads(installed.read_text())["name"] == LABEXTENSION
