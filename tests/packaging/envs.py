@@ -35,9 +35,10 @@ def clean_clone(dest: Path, repo: Path = REPO) -> Path:
     not ignore (what ``git add -A && git commit`` would hold; in CI, a plain clone): nothing that
     a build left in the work tree (node_modules, the built extension, egg-info) comes along."""
     run(["git", "clone", "--quiet", str(repo), str(dest)], timeout=120)
-    changed = run(["git", "ls-files", "-z", "--modified", "--deleted", "--others",
-                   "--exclude-standard"], cwd=repo, timeout=60)
-    for rel in sorted(set(filter(None, changed.split("\0")))):
+    changed = (run(["git", "diff", "--name-only", "--no-renames", "-z", "HEAD"], cwd=repo, timeout=60)
+               + "\0" + run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=repo,
+                            timeout=60))
+    for rel in sorted({r.strip() for r in changed.split("\0")} - {""}):
         src, dst = repo / rel, dest / rel
         if src.is_file() or src.is_symlink():
             dst.parent.mkdir(parents=True, exist_ok=True)
