@@ -15,6 +15,9 @@ from dflow_nb.plugins.dispatcher import DispatcherExecutor
 class RemoteExecutor(DispatcherExecutor):
     """Run a step on ``host`` over SSH (Dflow's arguments).
 
+    Subclasses change ``batch_type`` (``SlurmRemoteExecutor`` submits to Slurm) and pass
+    DispatcherExecutor's other arguments (``resources_dict``, ``check_interval``...) through.
+
     Args:
         host, port, username, password, private_key_file: the SSH login; ``"localhost"``
             runs the step on the machine that runs the workflow.
@@ -27,6 +30,8 @@ class RemoteExecutor(DispatcherExecutor):
             template's image on the host.
         python: the host's interpreter for Python OPs.
     """
+
+    batch_type = "Shell"
 
     def __init__(self, host: str, port: int = 22, username: str = "root",
                  password: Optional[str] = None,
@@ -41,7 +46,7 @@ class RemoteExecutor(DispatcherExecutor):
                  python: Optional[str] = None, envs: Optional[Dict[str, str]] = None,
                  **kwargs: Any) -> None:
         local = host in ("localhost", "127.0.0.1")
-        machine: Dict[str, Any] = {"batch_type": "Shell", "remote_root": workdir}
+        machine: Dict[str, Any] = {"batch_type": self.batch_type, "remote_root": workdir}
         if local:
             machine["context_type"] = "LocalContext"
             machine["remote_profile"] = {}
@@ -60,7 +65,8 @@ class RemoteExecutor(DispatcherExecutor):
 
     def __repr__(self) -> str:
         where = (self.machine_dict.get("remote_profile") or {}).get("hostname") or "localhost"
-        return f"RemoteExecutor(host={where!r}, workdir={self.workdir_template!r})"
+        return (f"{type(self).__name__}(host={where!r}, workdir={self.workdir_template!r}"
+                f"{', password=***' if self.password else ''})")
 
 
 __all__ = ["RemoteExecutor"]

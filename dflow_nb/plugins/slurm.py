@@ -34,7 +34,7 @@ from dflow_nb.model.templates import (
     map_roots,
 )
 from dflow_nb.plugins._render import clone_io, rendered_name
-from dflow_nb.plugins.dispatcher import DispatcherExecutor
+from dflow_nb.plugins.remote import RemoteExecutor
 from dflow_nb.python.python_op_template import PythonOPTemplate
 
 ROOT_MARK = "@DFLOW_NB_SLURM_ROOT@"
@@ -59,7 +59,7 @@ def _in_root(path: str) -> str:
     return f'"$d/root{escaped}"'
 
 
-class SlurmRemoteExecutor(DispatcherExecutor):
+class SlurmRemoteExecutor(RemoteExecutor):
     """Submit a step to Slurm over SSH from its pod, and wait for it (Dflow's arguments).
 
     Args:
@@ -76,6 +76,8 @@ class SlurmRemoteExecutor(DispatcherExecutor):
             template's image on the cluster.
         python: the cluster's interpreter for Python OPs.
     """
+
+    batch_type = "Slurm"
 
     def __init__(self, host: str, port: int = 22, username: str = "root",
                  password: Optional[str] = None,
@@ -94,33 +96,18 @@ class SlurmRemoteExecutor(DispatcherExecutor):
             raise NotImplementedError("SlurmRemoteExecutor(pvc=...) is not supported: the job's "
                                       "files travel over SSH (or stay local with localhost)")
         self.header = header
-        self.workdir_template = workdir
         flags, prepend = split_header(header)
-        local = host in ("localhost", "127.0.0.1")
-        machine: Dict[str, Any] = {"batch_type": "Slurm", "remote_root": workdir}
-        if local:
-            machine["context_type"] = "LocalContext"
-            machine["remote_profile"] = {}
         resources: Dict[str, Any] = {"custom_flags": flags}
         if prepend:
             resources["prepend_script"] = prepend
         super().__init__(
-            host=None if local else host, port=port, username=username, password=password,
-            private_key_file=private_key_file, image=image,
-            image_pull_policy=image_pull_policy, remote_command=remote_command or command,
-            map_tmp_dir=map_tmp_dir, machine_dict=machine, resources_dict=resources,
-            docker_executable=docker_executable, singularity_executable=singularity_executable,
-            podman_executable=podman_executable,
-            retry_on_submission_error=action_retries if action_retries > 0 else None,
-            check_interval=interval, submission_timeout=submission_timeout, python=python,
-            envs=envs)
-        if local:
-            self.machine_dict.pop("remote_profile", None)
-
-    def __repr__(self) -> str:
-        where = (self.machine_dict.get("remote_profile") or {}).get("hostname") or "localhost"
-        return (f"SlurmRemoteExecutor(host={where!r}, workdir={self.workdir_template!r}"
-                f"{', password=***' if self.password else ''})")
+            host, port=port, username=username, password=password,
+            private_key_file=private_key_file, workdir=workdir, command=command,
+            remote_command=remote_command, image=image, image_pull_policy=image_pull_policy,
+            map_tmp_dir=map_tmp_dir, docker_executable=docker_executable,
+            singularity_executable=singularity_executable, podman_executable=podman_executable,
+            action_retries=action_retries, python=python, envs=envs, resources_dict=resources,
+            check_interval=interval, submission_timeout=submission_timeout)
 
 
 class SlurmJob:
