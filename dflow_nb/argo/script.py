@@ -33,6 +33,8 @@ import textwrap
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from dflow_nb.python.op import op_cell
+
 STANDARD_IMPORTS = (
     "from pathlib import Path\n"
     "from typing import Any, Dict, List, Optional, Set, Tuple, Union\n"
@@ -102,8 +104,8 @@ def source_bundle(op: Any) -> Optional[str]:
     """The OP's source plus what it needs to run in a fresh interpreter, or None."""
     target = getattr(op, "func", None) or (op if inspect.isclass(op) else type(op))
     done: Set[str] = {target.__name__}
-    cell = getattr(target, "__dflow_source__", None)
-    if cell:   # a %%dflow op cell: Python cannot find a notebook class's source, the cell has it
+    cell = op_cell(op)
+    if cell:
         main_src = cell
         done |= _defined_names(cell)
     else:

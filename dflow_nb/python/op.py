@@ -28,7 +28,7 @@ class OP(ABC):
     #: Called with (current, total) when ``progress_current``/``progress_total`` change: the
     #: runner sets it to publish the step's progress.
     progress_callback: Optional[Callable[[int, int], object]] = None
-    #: The notebook cell that defined the OP (``%%dflow op``); ``op_source`` prefers it.
+    #: The notebook cell that defined the OP (``%%dflow op``); see ``op_cell``.
     __dflow_source__: Optional[str] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -205,16 +205,11 @@ def _add_call_step(op: Any, container: Any, kwargs: Dict[str, Any],
     return from_outputs({**step.outputs.parameters, **step.outputs.artifacts})
 
 
-def op_source(op: AnyOP) -> Optional[str]:
-    """The source of an OP class or function, when Python can find it (for shipping to Argo)."""
+def op_cell(op: AnyOP) -> Optional[str]:
+    """The ``%%dflow op`` cell that defined an OP class or function (imports included), if any:
+    Python cannot find the source of a class defined in a notebook, the cell has it."""
     target = getattr(op, "func", None) or (op if inspect.isclass(op) else type(op))
-    cell = getattr(target, "__dflow_source__", None) or getattr(op, "__dflow_source__", None)
-    if cell:   # defined by %%dflow op: the whole cell, imports included
-        return cell
-    try:
-        return inspect.getsource(target)
-    except (OSError, TypeError):
-        return None
+    return getattr(target, "__dflow_source__", None) or getattr(op, "__dflow_source__", None)
 
 
 __all__ = ["OP", "OPIO", "OPIOSign", "Artifact", "Parameter", "BigParameter", "check_signature"]
