@@ -3,20 +3,7 @@ from typing import TYPE_CHECKING, Any, List
 
 from dflow_nb.config import config, s3_config, set_config, set_s3_config
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
-from dflow_nb.hub.artifacts import (
-    LocalArtifact,
-    S3Artifact,
-    catalog_of_artifact,
-    copy_artifact,
-    download_artifact,
-    fetch_artifact,
-    path_list_of_artifact,
-    path_object_of_artifact,
-    upload_artifact,
-)
 from dflow_nb.hub.codegen import gen_code
-from dflow_nb.hub.external_artifacts import CustomArtifact, HTTPArtifact
-from dflow_nb.hub.objects import copy_s3, download_s3, upload_s3
 from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
 from dflow_nb.hub.workflow import Workflow, query_archived_workflows, query_workflows
 from dflow_nb.model.dag import DAG
@@ -55,19 +42,40 @@ from dflow_nb.model.templates import (
     ScriptOPTemplate,
     ShellOPTemplate,
 )
-from dflow_nb.python.record import record
-from dflow_nb.storage import StorageClient
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
+    from dflow_nb.hub.artifacts import (
+        LocalArtifact,
+        S3Artifact,
+        catalog_of_artifact,
+        copy_artifact,
+        download_artifact,
+        fetch_artifact,
+        path_list_of_artifact,
+        path_object_of_artifact,
+        upload_artifact,
+    )
+    from dflow_nb.hub.external_artifacts import CustomArtifact, HTTPArtifact
+    from dflow_nb.hub.objects import copy_s3, download_s3, upload_s3
     from dflow_nb.plugins.container import ContainerExecutor
     from dflow_nb.plugins.remote import RemoteExecutor
     from dflow_nb.plugins.slurm import SlurmJob, SlurmJobTemplate, SlurmRemoteExecutor
+    from dflow_nb.python.record import record
+    from dflow_nb.storage import StorageClient
 
-#: Executors live in dflow_nb.plugins, above the authoring model and the hub: they are imported
-#: on first use (``dflow_nb.ContainerExecutor``), so ``import dflow_nb`` does not load them.
+#: Imported on first use (``dflow_nb.ContainerExecutor``, ``from dflow_nb import upload_artifact``),
+#: so ``import dflow_nb`` loads neither the executors (dflow_nb.plugins, above the authoring model
+#: and the hub) nor artifact storage (tar, archives, the OP catalog), which a run does not need.
 _LAZY_EXPORTS = {
+    **dict.fromkeys(("LocalArtifact", "S3Artifact", "catalog_of_artifact", "copy_artifact",
+                     "download_artifact", "fetch_artifact", "path_list_of_artifact",
+                     "path_object_of_artifact", "upload_artifact"), "dflow_nb.hub.artifacts"),
+    **dict.fromkeys(("CustomArtifact", "HTTPArtifact"), "dflow_nb.hub.external_artifacts"),
+    **dict.fromkeys(("copy_s3", "download_s3", "upload_s3"), "dflow_nb.hub.objects"),
+    "record": "dflow_nb.python.record",
+    "StorageClient": "dflow_nb.storage",
     "ContainerExecutor": "dflow_nb.plugins.container",
     "RemoteExecutor": "dflow_nb.plugins.remote",
     "SlurmJob": "dflow_nb.plugins.slurm",

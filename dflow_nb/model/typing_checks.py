@@ -20,7 +20,7 @@ def list_of(tp: Any) -> Any:
 
 def type_error(value: Any, tp: Any) -> str | None:
     """None when ``value`` fits ``tp``, else why not (typeguard's reason)."""
-    if tp is None or tp is Any:
+    if tp is None or tp is Any or type(value) is tp:   # an exact class needs no typeguard
         return None
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return None
