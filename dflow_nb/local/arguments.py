@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-from dflow_nb.expressions import evaluate, render
+from dflow_nb.expressions import ExpressionError, evaluate, render
 from dflow_nb.local.results import Art, Scope, StepError
 from dflow_nb.model.io import InputArtifact, OutputArtifact
 from dflow_nb.model.references import ArgoVar, IfExpression
@@ -67,17 +67,29 @@ def resolve_artifact(source: Any, scope: Scope) -> Optional[Art]:
     return scope[tag]
 
 
-def bind_inputs(tmpl: Template, params: Dict[str, str], arts: Dict[str, Optional[Art]]
-                ) -> Tuple[Dict[str, str], Dict[str, Optional[Art]]]:
-    """Arguments plus declared defaults; what is missing is an error naming the input."""
+def bind_inputs(tmpl: Template, params: Dict[str, str], arts: Dict[str, Optional[Art]],
+                scope: Optional[Scope] = None) -> Tuple[Dict[str, str], Dict[str, Optional[Art]]]:
+    """Arguments plus declared defaults; what is missing is an error naming the input.
+
+    A declared default is the template author's text: its tags are rendered once, in the
+    workflow's ``scope`` (as Argo substitutes a template's inputs with the global parameters).
+    An argument is a value already rendered by the caller and is never read as a template
+    again, whatever ``{{`` it holds."""
     out_p: Dict[str, str] = {}
     for k, decl in tmpl.inputs.parameters.items():
         if k in params:
             out_p[k] = params[k]
         elif decl.has_value:
             v = decl.value
-            out_p[k] = str(v) if isinstance(v, ArgoVar) else v if isinstance(v, str) \
+            text = str(v) if isinstance(v, ArgoVar) else v if isinstance(v, str) \
                 else json.dumps(v)
+            if scope is not None and "{{" in text:
+                try:
+                    text = render(text, scope)
+                except ExpressionError as exc:
+                    raise StepError(f"template {tmpl.name!r}: the default of input parameter "
+                                    f"{k!r}: {exc}") from None
+            out_p[k] = text
         else:
             raise StepError(f"template {tmpl.name!r}: input parameter {k!r} has no value")
         if decl.enum and out_p[k] not in [str(e) for e in decl.enum]:

@@ -286,7 +286,7 @@ class Run:
                            parent=parent)
         n["out_types"] = output_types(tmpl)
         try:
-            params, arts = bind_inputs(tmpl, params, arts)
+            params, arts = bind_inputs(tmpl, params, arts, self.wf_scope.scope)
         except StepError as exc:
             return self.book.finish(n, Result("Error", str(exc)))
         types = input_types(tmpl)
