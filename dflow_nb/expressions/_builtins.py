@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from dflow_nb.expressions._errors import ExpressionError
 from dflow_nb.expressions._func import Func, arg_int, arg_list, arg_map, arg_str, fail
-from dflow_nb.expressions._go_stdlib import go_atoi, go_parse_float, go_split, trunc_int64
+from dflow_nb.expressions._go_stdlib import go_atoi, go_parse_float, go_split, trunc_int64, wrap_int64
 from dflow_nb.expressions._jsonpath import jsonpath
 from dflow_nb.expressions._limits import check_size
 from dflow_nb.expressions._operators import less
@@ -358,6 +358,31 @@ BUILTINS: dict[str, Func] = {
     "toJson": Func(to_json, 1, 1),
     "jsonpath": Func(jsonpath, 2, 2),
 }
+
+_U64 = (1 << 64) - 1
+
+
+def _bits(name: str, op: Callable[[int, int], int]) -> Func:
+    """A bitwise builtin on two ints (Go int64 arithmetic)."""
+    return Func(lambda a, b: wrap_int64(op(arg_int(name, a, 1), arg_int(name, b, 2))), 2, 2)
+
+
+def _shift_count(name: str, n: int) -> int:
+    if n < 0:
+        raise fail(name, f"negative shift amount {n}")
+    return n
+
+
+BUILTINS.update({
+    "bitand": _bits("bitand", lambda a, b: a & b),
+    "bitor": _bits("bitor", lambda a, b: a | b),
+    "bitxor": _bits("bitxor", lambda a, b: a ^ b),
+    "bitnand": _bits("bitnand", lambda a, b: a & ~b),   # Go's a &^ b
+    "bitnot": Func(lambda a: ~arg_int("bitnot", a), 1, 1),
+    "bitshl": _bits("bitshl", lambda a, n: a << min(_shift_count("bitshl", n), 64)),
+    "bitshr": _bits("bitshr", lambda a, n: a >> min(_shift_count("bitshr", n), 64)),
+    "bitushr": _bits("bitushr", lambda a, n: (a & _U64) >> min(_shift_count("bitushr", n), 64)),
+})
 
 # expr-lang builtins we deliberately leave out (non-deterministic or time-typed)
 UNSUPPORTED = frozenset({"now", "date", "duration", "timezone"})

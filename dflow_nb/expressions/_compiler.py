@@ -39,7 +39,7 @@ from dflow_nb.expressions._parser import PREDICATES
 from dflow_nb.expressions._predicates import PREDICATE_IMPLS, Loop
 from dflow_nb.expressions._runtime import Ctx, Fn, NilChain, fetch, locate, show, slice_value
 from dflow_nb.expressions._scope import MISSING, resolver_for
-from dflow_nb.expressions._sprig import SPRIG, SPRIG_NAMESPACE
+from dflow_nb.expressions._sprig import SPRIG, SPRIG_NAMESPACE, SPRIG_UNAVAILABLE
 from dflow_nb.expressions._values import plain, type_name
 
 __all__ = ["compile_node"]
@@ -351,7 +351,9 @@ def _dynamic_call(node: Call, lets: Lets) -> Fn:
         fname = f"sprig.{callee.prop.value}"
         func = SPRIG.get(callee.prop.value)
         if func is None:
-            raise ExpressionError(f"unknown function {fname!r}", position=callee.pos)
+            why = SPRIG_UNAVAILABLE.get(callee.prop.value)
+            raise ExpressionError(f"{fname} is not available here: {why}" if why else
+                                  f"unknown function {fname!r}", position=callee.pos)
         func.check_arity(fname, len(node.args), callee.pos)
         return _call(fname, func, node.args, lets, callee.pos)
     fcallee = compile_node(callee, lets)

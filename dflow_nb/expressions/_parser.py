@@ -282,8 +282,10 @@ class _Parser:
             BUILTINS[name].check_arity(name, len(args), tok.pos)
             return Builtin(name, tuple(args), tok.pos)
         if name in UNSUPPORTED:
-            raise ExpressionError(f"function {name!r} is not supported (time functions would "
-                                  "make runs non-reproducible)", position=tok.pos)
+            raise ExpressionError(f"function {name!r} is not supported (expr's time values are "
+                                  "not); use Sprig's: sprig.now(), sprig.toDate(layout, text), "
+                                  "sprig.date(layout, t), sprig.dateModify('1h', t)",
+                                  position=tok.pos)
         return Call(Ident(name, tok.pos), tuple(args), tok.pos)
 
     def arguments(self, args: list[Node], name: str) -> list[Node]:

@@ -16,6 +16,7 @@ import math
 from typing import Any, Optional
 
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._go_time import GoTime
 from dflow_nb.expressions._limits import MAX_DEPTH, too_deep, too_deep_node, value_too_deep
 
 __all__ = ["format_value", "go_sprint", "to_json", "from_json", "type_name", "plain",
@@ -49,6 +50,8 @@ def type_name(v: Any) -> str:
         return "map"
     if callable(v):
         return "func"
+    if t is GoTime:
+        return "time.Time"
     return t.__name__
 
 
@@ -227,6 +230,8 @@ def _enc(v: Any, out: list[str], indent: Optional[str], level: str) -> None:
             out.append("}")
         elif isinstance(v, (int, float)):  # int/float subclasses
             _enc(float(v) if isinstance(v, float) else int(v), out, indent, level)
+        elif isinstance(v, GoTime):   # time.Time marshals as RFC 3339 with nanoseconds
+            out.append(_json_str(v.rfc3339()))
         else:
             raise ExpressionError(f"json: unsupported type: {type(v).__name__}")
 
@@ -278,6 +283,8 @@ def format_value(v: Any) -> str:
         return _go_v(v)
     if v is None:
         return "null"
+    if t is GoTime:   # as Go's text/template prints a time.Time
+        return str(v)
     try:
         return to_json(v)
     except RecursionError:
