@@ -83,6 +83,15 @@ def main() -> None:
     deep = "(" * 99 + "1" + ")" * 99
     show("parse + evaluate 99 nested parentheses (the limit is 100)",
          once(lambda: evaluate(deep, {})))
+    flat = " || ".join(f"steps.s{i}.outputs.parameters.p == 'x'" for i in range(3000))
+    show("parse + evaluate a flat chain of 3,000 '||' terms (any length; one level)",
+         once(lambda: evaluate(flat, scope)))
+    show("evaluation of that parsed chain (3,000 lookups and comparisons)",
+         per_call(lambda: evaluate(flat, scope), 5))
+    dated = "sprig.date('2006-01-02T15:04:05Z07:00', sprig.dateModify('90m', " \
+            "sprig.toDate('2006-01-02', '2017-12-31')))"
+    show("sprig.toDate + dateModify + date (Go layouts), parsed", per_call(
+        lambda: evaluate(dated, {}), 2000))
     for pattern in ("(a+)+$", "(a+)+b"):
         for n in (20, 40, 100_000):
             subject = "a" * n + "!"

@@ -13,8 +13,9 @@ A scope is a flat mapping from dotted names to values; pass a ``Scope`` for larg
 change over time (it keeps its prefix index current and layers per-item names cheaply).
 
 Hostile input is bounded: regular expressions run on RE2 (linear time, Go's syntax, as Argo);
-an expression nests at most 100 levels, a list or string it builds holds at most 10 million
-items. Every failure is an ``ExpressionError``.
+an expression nests at most 100 levels (a flat chain ``a || b || ...`` of any length is one),
+a list or string it builds holds at most 10 million items. Every failure is an
+``ExpressionError``.
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 __all__ = ["Node", "Lit", "Ident", "Pointer", "Member", "Slice", "Chain", "Unary", "Binary",
-           "Cond", "Array", "MapLit", "Call", "Builtin", "Predicate", "Let", "Lets",
+           "Fold", "Cond", "Array", "MapLit", "Call", "Builtin", "Predicate", "Let", "Lets",
            "static_path"]
 
 Lets = frozenset[str]
@@ -98,6 +98,18 @@ class Binary(Node):
 
     def children(self) -> tuple[Node, ...]:
         return (self.left, self.right)
+
+
+@dataclass(frozen=True, slots=True)
+class Fold(Node):
+    """``a + b - c || ...``: a run of left-associative binary operations applied in turn, so a
+    flat chain of any length nests one level (``Binary`` is the run of one)."""
+    first: Node
+    steps: tuple[tuple[str, Node, int], ...]   # (operator, right operand, position)
+    pos: int
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.first,) + tuple(node for _, node, _ in self.steps)
 
 
 @dataclass(frozen=True, slots=True)

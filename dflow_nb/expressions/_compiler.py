@@ -17,6 +17,7 @@ from dflow_nb.expressions._ast import (
     Call,
     Chain,
     Cond,
+    Fold,
     Ident,
     Let,
     Lets,
@@ -68,6 +69,8 @@ def compile_node(node: Node, lets: Lets) -> Fn:
             return _fold(node, _unary(node, lets))
         case Binary():
             return _fold(node, _binary(node, lets))
+        case Fold():
+            return _fold(node, _fold_chain(node, lets))
         case Cond():
             return _cond(node, lets)
         case Array():
@@ -215,16 +218,18 @@ def _unary(node: Unary, lets: Lets) -> Fn:
     return sign
 
 
-def _binary(node: Binary, lets: Lets) -> Fn:
-    fl = compile_node(node.left, lets)
-    fr = compile_node(node.right, lets)
-    pos = node.pos
-    op = node.op
+Step = Callable[[Any, Fn, Ctx], Any]
+"""One binary operation: the left value, the right operand (evaluated only if needed), the
+context."""
+
+
+def _combine(op: str, pos: int) -> Step:
+    """What ``left op right`` does: ``&&``/``||`` and ``??`` evaluate the right side only when
+    the left one does not settle the answer."""
     if op in ("&&", "and", "||", "or"):
         decisive = op in ("||", "or")   # the left value that settles the answer alone
 
-        def logic(ctx: Ctx) -> Any:
-            a = fl(ctx)
+        def logic(a: Any, fr: Fn, ctx: Ctx) -> Any:
             if a is decisive:
                 return decisive
             if a is not (not decisive):
@@ -237,20 +242,38 @@ def _binary(node: Binary, lets: Lets) -> Fn:
             return b
         return logic
     if op == "??":
-        def coalesce(ctx: Ctx) -> Any:
-            a = fl(ctx)
+        def coalesce(a: Any, fr: Fn, ctx: Ctx) -> Any:
             return fr(ctx) if a is None else a
         return coalesce
     fn = BINOPS[op]
 
-    def binary(ctx: Ctx) -> Any:
-        a = fl(ctx)
+    def binary(a: Any, fr: Fn, ctx: Ctx) -> Any:
         b = fr(ctx)
         try:
             return fn(a, b)
         except ExpressionError as e:
             raise locate(e, pos)
     return binary
+
+
+def _binary(node: Binary, lets: Lets) -> Fn:
+    fl = compile_node(node.left, lets)
+    fr = compile_node(node.right, lets)
+    step = _combine(node.op, node.pos)
+    return lambda ctx: step(fl(ctx), fr, ctx)
+
+
+def _fold_chain(node: Fold, lets: Lets) -> Fn:
+    """A flat chain in a loop: no recursion, however many operators it has."""
+    first = compile_node(node.first, lets)
+    steps = [(_combine(op, pos), compile_node(right, lets)) for op, right, pos in node.steps]
+
+    def chain(ctx: Ctx) -> Any:
+        acc = first(ctx)
+        for step, fr in steps:
+            acc = step(acc, fr, ctx)
+        return acc
+    return chain
 
 
 def _cond(node: Cond, lets: Lets) -> Fn:

@@ -161,7 +161,9 @@ _LEVEL_OF = {op: level for level, ops in enumerate(_LEVELS) for op in ops}
 
 
 class _Node(NamedTuple):
-    op: str  # 'lit', 'acc', 'prefix:-', ',' (a is the tuple of items), or a binary operator
+    op: str  # 'lit', 'acc', 'prefix:-', ',' (a is the tuple of items), a binary operator, or
+    #          'fold' (a run of left-associative operations: a is the first operand, b the
+    #          (operator, operand, position) steps; a flat chain nests one level)
     a: Any
     b: Any
     pos: int
@@ -170,6 +172,8 @@ class _Node(NamedTuple):
 def _children(node: _Node) -> tuple[_Node, ...]:
     if node.op == ",":
         return node.a
+    if node.op == "fold":
+        return (node.a,) + tuple(n for _, n, _ in node.b)
     return tuple(x for x in (node.a, node.b) if type(x) is _Node)
 
 
@@ -207,6 +211,7 @@ class _Parser:
         """Operators of level ``lowest`` and above; ``a, b, c`` is one list node."""
         self.enter()
         left = self.prefix()
+        steps: list[tuple[str, _Node, int]] = []
         while True:
             t = self.cur()
             level = _LEVEL_OF.get(t.value) if t.kind in ("op", ",") else None
@@ -214,15 +219,15 @@ class _Parser:
                 break
             self.i += 1
             if t.kind == ",":
-                items = [left, self.binary(1)]
+                items = [_fold(left, steps), self.binary(1)]
                 while self.cur().kind == ",":
                     self.i += 1
                     items.append(self.binary(1))
                 left = _Node(",", tuple(items), None, t.pos)
                 continue
-            left = _Node(t.value, left, self.binary(level + 1), t.pos)
+            steps.append((t.value, self.binary(level + 1), t.pos))
         self.nesting -= 1
-        return left
+        return _fold(left, steps)
 
     def prefix(self) -> _Node:
         t = self.cur()
@@ -256,6 +261,17 @@ class _Parser:
             after = f" after {prev.value!r}" if prev is not None else ""
             raise ExpressionError(f"Unexpected end of expression{after}", position=t.pos)
         raise ExpressionError(f"unexpected {_describe(t)}", position=t.pos)
+
+
+def _fold(left: _Node, steps: list[tuple[str, _Node, int]]) -> _Node:
+    """``left`` with the pending operations applied in order (``steps`` is emptied)."""
+    if not steps:
+        return left
+    op, right, pos = steps[0]
+    node = _Node(op, left, right, pos) if len(steps) == 1 else \
+        _Node("fold", left, tuple(steps), pos)
+    steps.clear()
+    return node
 
 
 def _describe(t: _Tok) -> str:
@@ -339,8 +355,16 @@ def _eval(node: _Node) -> Any:
         out = list(first) if type(first) is list else [first]
         out.extend(_eval(item) for item in node.a[1:])
         return out
-    pos = node.pos
-    left = _eval(node.a)
+    if op == "fold":
+        acc = _eval(node.a)
+        for step_op, operand, pos in node.b:
+            acc = _apply(step_op, acc, operand, pos)
+        return acc
+    return _apply(op, _eval(node.a), node.b, node.pos)
+
+
+def _apply(op: str, left: Any, right_node: _Node, pos: int) -> Any:
+    """``left op right``, the right side evaluated only when needed."""
     # short circuits (govaluate evaluates the right side only when needed)
     if op == "&&" and left is False:
         return False
@@ -353,7 +377,7 @@ def _eval(node: _Node) -> Any:
             raise _err(_TER_ERR, left, op, pos)
         if not left:
             return None
-    right = _eval(node.b)
+    right = _eval(right_node)
     if op in ("&&", "||"):
         for v in (left, right):
             if type(v) is not bool:

@@ -2,11 +2,13 @@
 expression may build.
 
 Parsing, compiling and evaluating recurse once per level, so without a bound 600 parentheses
-or a 2,000-term chain exhaust Python's stack (a bare RecursionError, or a dead engine when a
+or 600 nested calls exhaust Python's stack (a bare RecursionError, or a dead engine when a
 step's output brings the depth). Every parser stops at ``MAX_DEPTH`` levels with an
 ExpressionError; what passes evaluates well within the default recursion limit, even when the
-caller is already a few hundred frames deep. Argo's Go code has no such limit, but nothing
-written by hand comes near it.
+caller is already a few hundred frames deep. A flat chain of left-associative operators
+(``a || b || ...``, ``1 + 2 - 3 ...``) is one level whatever its length: it is parsed and
+evaluated in a loop, as Argo has no limit there. Argo's Go code has no depth limit either, but
+nothing written by hand comes near it.
 """
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ T = TypeVar("T")
 def too_deep(position: Optional[int] = None, what: str = "expression") -> ExpressionError:
     """The error for something nested past ``MAX_DEPTH`` levels."""
     if what == "expression":
-        detail = ("each parenthesis, bracket, call, unary operator, and each operator of a "
-                  "chain such as a + b + c, adds one")
+        detail = ("each parenthesis, bracket, call, unary operator, and each right-nested "
+                  "operator such as a ** b ** c or a < b < c, adds one")
     else:
         detail = "each list and map inside another adds one"
     return ExpressionError(f"{what} nested too deeply: more than {MAX_DEPTH} levels ({detail})",

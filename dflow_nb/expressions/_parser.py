@@ -21,6 +21,7 @@ from dflow_nb.expressions._ast import (
     Call,
     Chain,
     Cond,
+    Fold,
     Ident,
     Let,
     Lit,
@@ -120,6 +121,7 @@ class _Parser:
         if prec == 0 and self.is_(OP, "let"):
             return self.let()
         left = self.primary()
+        steps: list[tuple[str, Node, int]] = []   # binary operations on `left`, in order
         prev_op = None
         while True:
             tok = self.cur
@@ -146,7 +148,7 @@ class _Parser:
                 if name_tok.kind != IDENT:
                     raise self.unexpected(hint=", expected a function name after '|'")
                 self.next()
-                left = self.call(name_tok, [left])
+                left = self.call(name_tok, [_fold(left, steps)])
                 prev_op = op
                 continue
             if prev_op == "??" and op != "??":
@@ -154,13 +156,15 @@ class _Parser:
                     f"operator {op!r} and coalesce expressions (??) cannot be mixed; "
                     "wrap either in parentheses", position=tok.pos)
             if info[0] == 20:
-                left = self.comparison(left, tok, op, negate)
+                left = self.comparison(_fold(left, steps), tok, op, negate)
             else:
                 right = self.expression(info[0] if info[1] else info[0] + 1)
-                left = Binary(op, left, right, tok.pos)
                 if negate:
-                    left = Unary("not", left, tok.pos)
+                    left = Unary("not", Binary(op, _fold(left, steps), right, tok.pos), tok.pos)
+                else:
+                    steps.append((op, right, tok.pos))
             prev_op = op
+        left = _fold(left, steps)
         if prec == 0:
             left = self.conditional(left)
         return left
@@ -414,6 +418,17 @@ def _number(tok: Token) -> int | float:
     if not is_float and value > INT64_MAX:
         raise ExpressionError("integer literal is too large", position=tok.pos)
     return value
+
+
+def _fold(left: Node, steps: list[tuple[str, Node, int]]) -> Node:
+    """``left`` with the pending binary operations applied (and ``steps`` emptied): each
+    operator's left operand is everything before it, as Go's expr parses a chain."""
+    if not steps:
+        return left
+    node: Node = Binary(steps[0][0], left, steps[0][1], steps[0][2]) if len(steps) == 1 else \
+        Fold(left, tuple(steps), steps[0][2])
+    steps.clear()
+    return node
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,6 +1,7 @@
 """Deeply nested expressions get a clear ExpressionError naming the problem, from every
-parser, never a bare RecursionError: 600 parentheses, a 2,000-term chain, 600 nested calls...
+parser, never a bare RecursionError: 600 parentheses, 600 nested calls...
 What the parsers accept evaluates without exhausting the stack, even from a deep caller.
+A flat chain (``a || b || ...``, ``1 + 1 + ...``) is not nesting: any length works, as in Argo.
 And one expression cannot build a list or a string that takes the engine's memory."""
 import pytest
 
@@ -15,11 +16,8 @@ SCOPE = {"loop": LOOP}   # loop.a.a.a... is loop at any length
 
 EXPR = {  # expr-lang, as in {{= }}
     "parentheses": lambda n: "(" * n + "1" + ")" * n,
-    "sum chain": lambda n: " + ".join(["1"] * n),
-    "and chain": lambda n: " && ".join(["true"] * n),
     "power chain": lambda n: " ** ".join(["1"] * n),
     "comparison chain": lambda n: " < ".join(str(i) for i in range(n)),
-    "coalesce chain": lambda n: " ?? ".join(["1"] * n),
     "negations": lambda n: "- " * n + "1",
     "nots": lambda n: "not " * n + "true",
     "arrays": lambda n: "[" * n + "]" * n,
@@ -38,12 +36,22 @@ EXPR = {  # expr-lang, as in {{= }}
 
 WHEN = {  # govaluate, as in when
     "parentheses": lambda n: "(" * n + "1 == 1" + ")" * n,
-    "sum chain": lambda n: " + ".join(["1"] * n) + f" == {n}",
-    "and chain": lambda n: " && ".join(["true"] * n),
     "nots": lambda n: "! " * n + "true",
     "negations": lambda n: "- " * n + "1 < 2",
-    "ternaries": lambda n: "true ? " * n + "true",
 }
+
+FLAT = [  # (language, chain of n terms, its value)
+    ("expr", lambda n: " + ".join(["1"] * n), lambda n: n),
+    ("expr", lambda n: " - ".join(["1"] * n), lambda n: 2 - n),
+    ("expr", lambda n: " && ".join(["true"] * n), lambda n: True),
+    ("expr", lambda n: " || ".join(["false"] * (n - 1) + ["true"]), lambda n: True),
+    ("expr", lambda n: " ?? ".join(["nil"] * (n - 1) + ["7"]), lambda n: 7),
+    ("expr", lambda n: " * ".join(["2"] * 20) + " + 1" * n, lambda n: 2 ** 20 + n),
+    ("when", lambda n: " + ".join(["1"] * n) + f" == {n}", lambda n: True),
+    ("when", lambda n: " || ".join(["1 == 2"] * (n - 1) + ["1 == 1"]), lambda n: True),
+    ("when", lambda n: " && ".join(["true"] * n), lambda n: True),
+    ("when", lambda n: "true ? " * n + "true", lambda n: True),
+]
 
 
 def test_hostile_depths_give_a_clear_error_in_expr_lang():
@@ -62,6 +70,24 @@ def test_hostile_depths_give_a_clear_error_in_when():
         for n in (600, 2000):
             with pytest.raises(ExpressionError, match=TOO_DEEP):
                 evaluate_when(make(n), {})
+
+
+@pytest.mark.parametrize("language, make, value", FLAT)
+def test_a_long_flat_chain_is_not_deep(language, make, value):
+    """Argo has no limit on a chain's length: 3,000 terms parse, compile and evaluate in a loop,
+    even 250 frames below the caller."""
+    run = (lambda text: evaluate(text, {})) if language == "expr" else \
+        (lambda text: evaluate_when(text, {}))
+    assert _from_a_deep_stack(250, lambda: run(make(3000))) == value(3000)
+
+
+def test_a_flat_chain_short_circuits_and_names_the_bad_operand():
+    chain = " || ".join(["false"] * 300 + ["true"] + ["1 / 0 > 'x'"] * 300)
+    assert evaluate(chain, {}) is True
+    with pytest.raises(ExpressionError, match=r"'\|\|' needs bools, got int '1' \(column 1798\)"):
+        evaluate(" || ".join(["false"] * 200 + ["1"] + ["false"] * 200), {})
+    assert references("{{= " + " + ".join(f"inputs.parameters.p{i}" for i in range(300)) +
+                      " }}")[299] == "inputs.parameters.p299"
 
 
 def test_long_lists_are_not_deep():
@@ -122,7 +148,7 @@ def test_a_deep_expression_is_refused_at_submit():
     with pytest.raises(ValidationError, match=TOO_DEEP):
         wf.submit()
     wf = Workflow("deep-chain")
-    wf.add(Step("s", echo(), parameters={"v": "{{= " + EXPR["sum chain"](2000) + " }}"}))
+    wf.add(Step("s", echo(), parameters={"v": "{{= " + EXPR["power chain"](2000) + " }}"}))
     with pytest.raises(ValidationError, match=TOO_DEEP):
         wf.submit()
 
