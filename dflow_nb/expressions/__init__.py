@@ -8,6 +8,7 @@ Python's eval/exec on user text.
     evaluate("asInt(inputs.parameters.n) + 1", {"inputs.parameters.n": "41"})   # 42
     evaluate_when("{{steps.flip.outputs.result}} == heads", scope)               # bool
     references("{{= steps['a'].outputs.result }}")  # ['steps.a.outputs.result']
+    go_regex("exit code [0-9]+").search(text)     # Go's regexp (RE2), wherever Argo uses it
 
 A scope is a flat mapping from dotted names to values; pass a ``Scope`` for large scopes that
 change over time (it keeps its prefix index current and layers per-item names cheaply).
@@ -20,10 +21,11 @@ a list or string it builds holds at most 10 million items. Every failure is an
 from __future__ import annotations
 
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._go_regexp import GoRegexp, go_regex
 from dflow_nb.expressions._scope import Scope
 from dflow_nb.expressions._tags import evaluate_when, references, render
 from dflow_nb.expressions._values import format_value
 from dflow_nb.expressions.exprlang import evaluate
 
 __all__ = ["ExpressionError", "UnresolvedReference", "Scope", "render", "evaluate",
-           "evaluate_when", "references", "format_value"]
+           "evaluate_when", "references", "format_value", "go_regex", "GoRegexp"]

@@ -207,8 +207,10 @@ class LocalBackend:
 
     def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
              grep: Optional[str] = None, container: str = "main") -> str:
-        """A step's log (stdout and stderr), or every step's with its name before each line."""
-        import re
+        """A step's log (stdout and stderr), or every step's with its name before each line;
+        ``grep`` is a Go regular expression, as Argo's log query takes."""
+        from dflow_nb.expressions import go_regex
+        matcher = None if grep is None else go_regex(grep)
         steps = [s for s in self.nodes(wf_id) if s.type == "Pod" and s.dir]
         if step_id is not None:
             steps = [s for s in steps if step_id in (s.id, s.name, s.displayName, s.key)]
@@ -219,7 +221,7 @@ class LocalBackend:
             path = Path(s.dir) / "log.txt"  # type: ignore[arg-type]
             text = path.read_text(errors="replace") if path.exists() else ""
             for line in text.splitlines():
-                if grep is None or re.search(grep, line):
+                if matcher is None or matcher.search(line):
                     lines.append(line if step_id is not None else f"{s.displayName}: {line}")
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import Any, Dict, Optional
 
+from dflow_nb.expressions import ExpressionError, go_regex
 from dflow_nb.local.durations import parse_duration
 
 # Messages Argo treats as transient (plus TRANSIENT_ERROR_PATTERN from the environment).
@@ -19,10 +19,19 @@ TRANSIENT_MESSAGES = (
 def is_transient(message: Optional[str]) -> bool:
     text = message or ""
     pattern = os.environ.get("TRANSIENT_ERROR_PATTERN")
-    if pattern and re.search(pattern, text):
+    if pattern and _go_match(pattern, text):
         return True
     lowered = text.lower()
     return any(m.lower() in lowered for m in TRANSIENT_MESSAGES)
+
+
+def _go_match(pattern: str, text: str) -> bool:
+    """Go's regexp.MatchString, as Argo's controller reads TRANSIENT_ERROR_PATTERN: RE2
+    syntax, and a pattern that does not compile matches nothing."""
+    try:
+        return go_regex(pattern).search(text)
+    except ExpressionError:
+        return False
 
 
 def policy_allows(policy: str, phase: str, message: Optional[str]) -> bool:

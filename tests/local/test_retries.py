@@ -69,3 +69,20 @@ def test_transient_policy_matches_the_message(monkeypatch):
     wf = run(Step("t", flaky("t", "exit $(( 7 - {{retries}} ))", limit="3",
                             retryPolicy="OnTransientError")))
     assert [s.outputs.exitCode for s in attempts(wf, "t")] == ["7", "6"]
+
+
+def test_transient_error_pattern_is_a_go_regular_expression(monkeypatch):
+    """Argo's controller reads TRANSIENT_ERROR_PATTERN with Go's regexp: Unicode classes such
+    as \\p{Nd} work (Python's re rejects them); a pattern Go cannot compile matches nothing."""
+    monkeypatch.setenv("TRANSIENT_ERROR_PATTERN", r"\(exit code \p{Nd}\)$")
+    wf = run(Step("t", flaky("t", "exit $(( 7 - {{retries}} ))", limit="2",
+                            retryPolicy="OnTransientError")))
+    assert [s.outputs.exitCode for s in attempts(wf, "t")] == ["7", "6", "5"]
+    monkeypatch.setenv("TRANSIENT_ERROR_PATTERN", r"(?<=exit) code")   # lookbehind: not Go
+    wf = run(Step("u", flaky("u", "exit 7", limit="2", retryPolicy="OnTransientError")))
+    assert [s.outputs.exitCode for s in attempts(wf, "u")] == ["7"]
+
+
+def test_log_grep_is_a_go_regular_expression():
+    wf = run(Step("talk", ShellOPTemplate(name="talk", script="echo 'n=٣'; echo 'n=x'")))
+    assert wf.logs("talk", grep=r"n=\p{Nd}") == "n=٣"
