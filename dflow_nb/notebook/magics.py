@@ -32,6 +32,13 @@ Cell magics
   %%dflow submit [--name N] [--wait] [--reuse WF:KEY1,KEY2] [--argo | --local]
       Run the cell, submit the Workflow it builds (or follow the one it submitted) and show the
       live view. --wait blocks until the run ends; --reuse reuses those keyed steps of run WF.
+  %%dflow step NAME [IN=VALUE | IN:TYPE=VALUE | IN=CELL.OUT ...] [-> OUT:TYPE | OUT:Artifact ...]
+               [--slices IN] [--group-size N] [--key K] [--when EXPR] [--continue-on-failed]
+               [--continue-on-error] [--continue-on-num-success N] [--continue-on-success-ratio R]
+               [--retries N] [--parallelism N] [--executor VAR] [--image IMG] [--run]
+      Make the cell a step of the notebook's workflow: a function OP whose source is the cell;
+      inputs are literals or wired from another cell-step's output; outputs are variables the
+      cell leaves behind (artifacts: paths). --run also runs it here with its inputs bound.
 
 Line magics (WF: a run id, or the name of a Workflow variable; "-" or nothing: the last run)
   %dflow mode [local|argo]               show or set where runs go
@@ -52,6 +59,10 @@ Line magics (WF: a run id, or the name of a Workflow variable; "-" or nothing: t
   %dflow yaml [WF]                       the Argo manifest
   %dflow report [WF] [PATH]              write the run's report notebook (DAG, steps, failures
                                          with logs, inputs/outputs; renders on GitHub/nbviewer)
+  %dflow graph                           the DAG of the cell-steps, before anything runs
+  %dflow run [--name N] [--wait] [--reuse WF[:CELL,...]] [--argo | --local]
+                                         submit the cell-steps as one workflow (--reuse: those
+                                         cells' succeeded steps of run WF; all without :CELL)
   %dflow help                            this text
 """
 
@@ -100,13 +111,15 @@ def _parser() -> _Parser:
     p.add_argument("wf", nargs="?")
     p.add_argument("path", nargs="?")
     p = sub.add_parser("op", add_help=False)
-    p = sub.add_parser("submit", add_help=False)
-    p.add_argument("--name")
-    p.add_argument("--wait", action="store_true")
-    p.add_argument("--reuse")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--argo", action="store_true")
-    where.add_argument("--local", action="store_true")
+    sub.add_parser("graph", add_help=False)
+    for name in ("submit", "run"):
+        p = sub.add_parser(name, add_help=False)
+        p.add_argument("--name")
+        p.add_argument("--wait", action="store_true")
+        p.add_argument("--reuse")
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--argo", action="store_true")
+        where.add_argument("--local", action="store_true")
     return top
 
 
@@ -181,6 +194,9 @@ class DflowMagics(Magics):
 
     @line_cell_magic
     def dflow(self, line: str = "", cell: Optional[str] = None) -> Any:
+        verb, _, rest = line.strip().partition(" ")
+        if verb == "step":
+            return self.cell_step(rest, cell)
         args = self.parser.parse_args(shlex.split(line))
         command = args.command
         if cell is not None:
@@ -188,7 +204,7 @@ class DflowMagics(Magics):
                 return self.cell_op(cell)
             if command == "submit":
                 return self.cell_submit(cell, args)
-            raise UsageError("%%dflow takes 'op' or 'submit' (see %dflow help)")
+            raise UsageError("%%dflow takes 'op', 'step' or 'submit' (see %dflow help)")
         if command in (None, "help"):
             print(HELP)
             return None
@@ -269,15 +285,29 @@ class DflowMagics(Magics):
                 raise UsageError("the cell already submitted its workflow: drop the submit "
                                  "options, or don't submit inside the cell")
         else:
-            reuse = self._reuse_steps(args.reuse) if args.reuse else None
-            with one_line_errors("submit"):
-                if args.name:
-                    from dflow_nb.model.names import check_workflow_name
-                    wf.name = check_workflow_name(args.name)
-                with _mode(args.local, args.argo):
-                    wf.submit(reuse_step=reuse, wait=False)
+            self._submit(wf, args, self._reuse_steps(args.reuse) if args.reuse else None)
         self._remember(wf)
         self._watch(wf, args.wait)
+
+    def _submit(self, wf: Workflow, args: argparse.Namespace,
+                reuse: Optional[List[StepRecord]]) -> None:
+        with one_line_errors("submit"):
+            if args.name:
+                from dflow_nb.model.names import check_workflow_name
+                wf.name = check_workflow_name(args.name)
+            with _mode(args.local, args.argo):
+                wf.submit(reuse_step=reuse, wait=False)
+
+    def cell_step(self, line: str, cell: Optional[str]) -> None:
+        from dflow_nb.notebook.cell_steps import registry
+        if cell is None:
+            raise UsageError("%dflow step is a cell magic: start the cell with %%dflow step NAME")
+        with one_line_errors():
+            step, run = registry().define(line, cell, self.ipython.user_ns)
+        print(step.summary())
+        if run:
+            outs = registry().run_in_kernel(step, self.ipython.user_ns, self._exec)
+            print(f"ran here: {', '.join(outs) or 'no outputs'} left in the kernel")
 
     def _reuse_steps(self, spec: str) -> List[StepRecord]:
         wf_ref, sep, keys = spec.partition(":")
@@ -422,6 +452,25 @@ class DflowMagics(Magics):
                 raise ValueError(f"run {wf.id} is still {phase}; report a finished run")
             path = wf.to_notebook(args.path or f"{wf.id}-report.ipynb")
         print(f"report of {wf.id} ({phase}) written to {path}")
+
+    def cmd_graph(self, args: argparse.Namespace) -> Any:
+        from dflow_nb.notebook.cell_steps import registry
+        with one_line_errors("graph"):
+            return registry().graph()
+
+    def cmd_run(self, args: argparse.Namespace) -> None:
+        from dflow_nb.notebook.cell_steps import registry
+        with one_line_errors("run"):
+            wf = registry().workflow(args.name or "cell-steps")
+        reuse = None
+        if args.reuse:
+            old_ref, _, names = args.reuse.partition(":")
+            old = self.workflow(old_ref)
+            with one_line_errors():
+                reuse = registry().reused(old, names)
+        self._submit(wf, args, reuse)
+        self._remember(wf)
+        self._watch(wf, args.wait)
 
     def _act(self, args: argparse.Namespace) -> Any:
         wf = self.workflow(args.wf)
