@@ -181,7 +181,7 @@ class CellSteps:
             if not eq:
                 raise CellStepError(cell, f"input {var!r} has no default and is not wired: write "
                                     f"{var}=VALUE or {var}=CELL.OUTPUT")
-            given = parse_type(type_text, f"cell {cell!r}, input {var!r}") if colon else None
+            given = parse_type(var, type_text, cell, "input") if colon else None
             wire = self._wire(cell, var, raw.strip(), given)
             if wire is not None:
                 wires[var] = wire
@@ -223,7 +223,7 @@ class CellSteps:
             return Port("", "Artifact(Path)", Path, True)
         text, tp = port.text, port.type
         if src.slices:
-            text, tp = f"List[{text}]", List[tp]
+            text, tp = f"List[{text}]", List[tp]  # type: ignore[valid-type]
         if sliced:
             args = getattr(tp, "__args__", None)
             text = text[5:-1] if text.startswith("List[") else "Any"
@@ -234,8 +234,7 @@ class CellSteps:
         var, colon, type_text = word.partition(":")
         if not var.isidentifier():
             raise CellStepError(cell, f"output {word!r} is not NAME or NAME:TYPE")
-        port = parse_type(type_text, f"cell {cell!r}, output {var!r}") if colon else Port("")
-        return Port(var, port.text, port.type, port.artifact)
+        return parse_type(var, type_text, cell, "output") if colon else Port(var)
 
     def _options(self, step: CellStep, args: argparse.Namespace, ns: Dict[str, Any]) -> None:
         opts: Dict[str, Any] = {
@@ -382,7 +381,12 @@ class CellSteps:
         for call in calls:
             namespace.update(call)
             run_code(step.cell)
-            results.append({p.name: self._output_value(step, p, namespace) for p in step.outputs})
+            try:
+                results.append({p.name: self._output_value(step, p, namespace)
+                                for p in step.outputs})
+            except CellStepError:
+                self.steps.pop(step.name, None)   # it cannot be a step as it stands
+                raise
         outs = results[0] if not step.slices else \
             {p.name: [r[p.name] for r in results] for p in step.outputs}
         namespace.update(outs)
@@ -400,9 +404,11 @@ class CellSteps:
             return Path(value)
         try:
             format_parameter(value, f"output {port.name!r}")
-        except TypeError as exc:
-            raise CellStepError(step.name, f"{exc}".replace(" (", ", not serialisable (", 1)) \
-                from None
+        except TypeError:
+            raise CellStepError(step.name, f"output {port.name!r} is a {type(value).__name__}, "
+                                "which cannot be serialised as a parameter (JSON values and "
+                                "objects of plain classes can): write it to a file and declare "
+                                f"{port.name}:Artifact") from None
         return value
 
     # -- the picture ---------------------------------------------------------------------------

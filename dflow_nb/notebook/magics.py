@@ -306,7 +306,11 @@ class DflowMagics(Magics):
             step, run = registry().define(line, cell, self.ipython.user_ns)
         print(step.summary())
         if run:
-            outs = registry().run_in_kernel(step, self.ipython.user_ns, self._exec)
+            from dflow_nb.python.cell_op import CellStepError
+            try:   # the cell's own exceptions surface as in any cell
+                outs = registry().run_in_kernel(step, self.ipython.user_ns, self._exec)
+            except CellStepError as exc:
+                raise UsageError(str(exc)) from None
             print(f"ran here: {', '.join(outs) or 'no outputs'} left in the kernel")
 
     def _reuse_steps(self, spec: str) -> List[StepRecord]:

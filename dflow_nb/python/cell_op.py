@@ -62,36 +62,37 @@ class Port:
     artifact: bool = False
 
 
-def parse_type(text: str, where: str) -> Port:
-    """``int``, ``List[float]``, ``Artifact`` ... read without evaluating anything."""
+def parse_type(name: str, text: str, cell: str, what: str) -> Port:
+    """Port ``name`` of type ``int``, ``List[float]``, ``Artifact`` ... read, not evaluated."""
+    where = f"{what} {name!r}: {text!r} is not a type a step can pass"
     try:
         tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise ValueError(f"{where}: {text!r} is not a type") from None
-    if isinstance(tree, ast.Name) and tree.id == "Artifact":
-        return Port("", "Artifact(Path)", Path, artifact=True)
-    value = _type_of(tree, where, text)
+        if isinstance(tree, ast.Name) and tree.id == "Artifact":
+            return Port(name, "Artifact(Path)", Path, artifact=True)
+        value = _type_of(tree)
+    except (SyntaxError, ValueError, TypeError):
+        known = ", ".join(k for k in TYPE_NAMES if k != "None")
+        raise CellStepError(cell, f"{where} (types: {known})") from None
     if isinstance(value, Artifact):
-        return Port("", ast.unparse(tree), value.type, artifact=True)
-    return Port("", ast.unparse(tree), value)
+        return Port(name, ast.unparse(tree), value.type, artifact=True)
+    return Port(name, ast.unparse(tree), value)
 
 
-def _type_of(node: ast.AST, where: str, text: str) -> Any:
+def _type_of(node: ast.AST) -> Any:
     if isinstance(node, ast.Constant) and node.value is None:
         return None
     if isinstance(node, ast.Name) and node.id in TYPE_NAMES:
         return TYPE_NAMES[node.id]
     if isinstance(node, ast.Subscript):
-        base = _type_of(node.value, where, text)
+        base = _type_of(node.value)
         args = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        params = tuple(_type_of(a, where, text) for a in args)
+        params = tuple(_type_of(a) for a in args)
         return base[params if len(params) > 1 else params[0]]
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
             node.func.id in ("Artifact", "BigParameter") and len(node.args) == 1 \
             and not node.keywords:
-        return TYPE_NAMES[node.func.id](_type_of(node.args[0], where, text))
-    known = ", ".join(k for k in TYPE_NAMES if k != "None")
-    raise ValueError(f"{where}: {text!r} is not a type a step can pass (types: {known})")
+        return TYPE_NAMES[node.func.id](_type_of(node.args[0]))
+    raise ValueError("not a type")
 
 
 def magic_line(cell: str) -> Optional[Tuple[int, str]]:
