@@ -65,6 +65,7 @@ class Run:
         self.current: Optional[asyncio.Future[Result]] = None   # entrypoint, then exit handler
         self.watcher: Optional[asyncio.Future[None]] = None
         self.book = NodeBook(wf_id, store)
+        self.book.on_state_error = self._state_failed
         self.wf_scope = WorkflowScope(wf_id)
         fail_fast: Dict[str, asyncio.Event] = {}   # Steps(fail_fast=True) node id -> tripped
         self.leaves = LeafRunner(wf_id, wf_dir, pool, processes, workflow.parallelism,
@@ -111,6 +112,7 @@ class Run:
             return phase, message
         finally:
             await self.settle()
+            self.book.flush()   # every node's last change is on record before the run's end
 
     async def _stage(self, call: Awaitable[Result]) -> Optional[Result]:
         """Run the entrypoint (or the exit handler) as the task a stop, a terminate or a
@@ -148,10 +150,16 @@ class Run:
 
     def _watch_ended(self, watcher: asyncio.Future[None]) -> None:
         """The watcher writes the heartbeat: if the state cannot be written, the run ends."""
-        if not watcher.cancelled() and watcher.exception() is not None:
-            self.fatal = watcher.exception()
-            if self.current is not None:
-                self.current.cancel()
+        error = None if watcher.cancelled() else watcher.exception()
+        if error is not None:
+            self._state_failed(error)
+
+    def _state_failed(self, exc: BaseException) -> None:
+        """The state cannot be written (a heartbeat, a node's change): the run ends."""
+        if self.fatal is None:
+            self.fatal = exc
+        if self.current is not None:
+            self.current.cancel()
 
     def halt(self, reason: str) -> None:
         """Terminate the run because its engine's process is going away (``reason``)."""

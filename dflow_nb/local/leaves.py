@@ -7,6 +7,8 @@ records the node Succeeded, so a crash never leaves a Succeeded node without its
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -28,6 +30,7 @@ from dflow_nb.local.results import (
     StepError,
     os_error_message,
 )
+from dflow_nb.local.state import process_statement
 from dflow_nb.local.step_processes import (
     ENGINE,
     STEP_DIR,
@@ -71,7 +74,7 @@ class LeafRunner:
         self.book = book
         self.wf_scope = wf_scope
         self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
-        self._op_blobs: Dict[int, bytes] = {}
+        self._op_blobs: Dict[int, Tuple[str, bytes]] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
         self.running: Dict[str, Tuple[int, int, Optional[int]]] = {}   # node -> its process
         self.echo = False   # print each step's log on this process's console when it ends
@@ -94,14 +97,17 @@ class LeafRunner:
                    arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
         await self.gate.wait()
         d = self.dirs.allocate(n["display_name"], n["key"])
-        n["dir"] = str(d)
+        n["dir"] = dir_text = str(d)
         if isinstance(tmpl, ScriptOPTemplate) and tmpl.init_progress:
             n["progress"] = tmpl.init_progress
         self.book.start(n)
+        if not isinstance(tmpl, PythonOPTemplate):   # an OP's start goes in with its worker's
+            self.book.flush()
         try:
-            (d / "inputs" / "parameters").mkdir(parents=True)
+            inputs = os.path.join(dir_text, "inputs", "parameters")
+            os.makedirs(inputs)
             for k, v in params.items():
-                (d / "inputs" / "parameters" / k).write_text(v)
+                _write_text(os.path.join(inputs, k), v)
             timeout = self.timeout_of(tmpl, scope)
             res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
         except (StepError, ExpressionError, ValueError) as exc:
@@ -112,13 +118,14 @@ class LeafRunner:
             self.running.pop(n["id"], None)
         self.wf_scope.publish(tmpl, res)
         executor_record(n)
-        progress = d / "progress"
-        if progress.exists():
-            n["progress"] = progress.read_text()
-        elif res.phase == "Succeeded":
-            n["progress"] = "1/1"
+        try:
+            with open(os.path.join(dir_text, "progress")) as f:
+                n["progress"] = f.read()
+        except FileNotFoundError:
+            if res.phase == "Succeeded":
+                n["progress"] = "1/1"
         if self.echo:
-            echo_log(d / "log.txt")
+            echo_log(os.path.join(dir_text, "log.txt"))
         return self.book.finish(n, res)
 
     async def execute(self, tmpl: OPTemplate, n: Node, d: Path, params: Dict[str, str],
@@ -147,7 +154,7 @@ class LeafRunner:
         def record(pid: int) -> None:
             started = start_time(pid)
             self.running[n["id"]] = (pid, pid, started)
-            self.book.store.record_process(self.wf_id, n["id"], pid, pid, started)
+            self.book.flush(process_statement(self.wf_id, n["id"], pid, pid, started))
         return record
 
     def end_all(self) -> None:
@@ -189,39 +196,44 @@ class LeafRunner:
                 else:
                     copy_path(src, dest, method)
 
-    def op_blob(self, tmpl: PythonOPTemplate) -> bytes:
-        blob = self._op_blobs.get(id(tmpl))
-        if blob is None:
+    def op_blob(self, tmpl: PythonOPTemplate) -> Tuple[str, bytes]:
+        """The template's OP, pickled once per run, and its digest (a worker that has it
+        loaded already is sent the digest only)."""
+        found = self._op_blobs.get(id(tmpl))
+        if found is None:
             import cloudpickle
             blob = cloudpickle.dumps(tmpl.op)
-            self._op_blobs[id(tmpl)] = blob
-        return blob
+            found = (hashlib.sha1(blob).hexdigest(), blob)
+            self._op_blobs[id(tmpl)] = found
+        return found
 
     async def run_op(self, tmpl: PythonOPTemplate, n: Node, d: Path,
                      params: Dict[str, str], arts: Dict[str, Optional[Art]],
                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
+        root = str(d)
         targets = {k: d / "inputs" / "artifacts" / k for k in arts}
         self.place(arts, targets)
         if slice_spec is not None:   # the slice exactly as run (for re-running it in a kernel)
-            import dataclasses
-            (d / "slice.json").write_text(json.dumps(dataclasses.asdict(slice_spec)))
-        staging = d / ".outputs"
+            _write_text(os.path.join(root, "slice.json"), json.dumps(slice_fields(slice_spec)))
+        staging = os.path.join(root, ".outputs")
         call = OPCall(step=n["display_name"], parameters=params,
                       artifacts={k: str(targets[k]) if a is not None else None
                                  for k, a in arts.items()},
-                      workdir=str(d / "workdir"), outputs=str(staging), slice=slice_spec,
-                      key=n["key"], workflow_name=self.wf_id, progress_file=str(d / "progress"))
-        task = {"op": self.op_blob(tmpl), "call": call, "log": str(d / "log.txt")}
+                      workdir=os.path.join(root, "workdir"), outputs=staging, slice=slice_spec,
+                      key=n["key"], workflow_name=self.wf_id,
+                      progress_file=os.path.join(root, "progress"))
+        op_key, op = self.op_blob(tmpl)
+        task = {"op_key": op_key, "op": op, "call": call, "log": os.path.join(root, "log.txt")}
         try:
             reply = await self.pool.run(task, timeout, on_start=self.recorder(n))
         except WorkerDied as exc:
             return Result("Error", str(exc))
         if not reply["ok"]:
             return Result("Failed", reply["message"], exit_code=str(reply["exit_code"]))
-        final = d / "outputs"
+        final = os.path.join(root, "outputs")
         os.replace(staging, final)
         out_params = dict(reply["parameters"])
-        out_arts: Dict[str, Optional[Art]] = {k: Art((str(final / "artifacts" / k),))
+        out_arts: Dict[str, Optional[Art]] = {k: Art((os.path.join(final, "artifacts", k),))
                                               for k in tmpl.outputs.artifacts}
         return Result("Succeeded", None, out_params, out_arts, exit_code="0")
 
@@ -301,10 +313,11 @@ class LeafRunner:
         return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
 
 
-def echo_log(log: Path) -> None:
+def echo_log(log: str) -> None:
     """A finished step's output on the console, as Dflow's debug mode shows it in a script."""
     try:
-        text = log.read_text(errors="replace")
+        with open(log, errors="replace") as f:
+            text = f.read()
     except OSError:
         return
     if text:
@@ -312,17 +325,29 @@ def echo_log(log: Path) -> None:
         sys.stdout.flush()
 
 
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+_SLICE_FIELDS = tuple(f.name for f in dataclasses.fields(SliceSpec))
+
+
+def slice_fields(spec: SliceSpec) -> Dict[str, Any]:
+    """``dataclasses.asdict(spec)`` without its deep copy (the fields are plain data)."""
+    return {name: getattr(spec, name) for name in _SLICE_FIELDS}
+
+
 def leaf_env(d: Path, slice_spec: SliceArg) -> Dict[str, str]:
     """What a script leaf may use from the engine (executors' rendered templates do): its
     slice (or, for a merged loop, every slice), a termination-log file whose text joins the
     failure message (as Kubernetes' terminationMessagePath does), and its step directory."""
-    import dataclasses
     env = {STEP_DIR: str(d), ENGINE: engine_tag(),
            "DFLOW_NB_TERMINATION_LOG": str(d / "termination-log")}
     if isinstance(slice_spec, list):
-        env["DFLOW_NB_SLICES"] = json.dumps([dataclasses.asdict(s) for s in slice_spec])
+        env["DFLOW_NB_SLICES"] = json.dumps([slice_fields(s) for s in slice_spec])
     elif slice_spec is not None:
-        env["DFLOW_NB_SLICE"] = json.dumps(dataclasses.asdict(slice_spec))
+        env["DFLOW_NB_SLICE"] = json.dumps(slice_fields(slice_spec))
     return env
 
 

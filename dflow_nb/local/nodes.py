@@ -2,14 +2,15 @@
 and the per-node step directories."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, TypedDict
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypedDict
 
 from dflow_nb.local.results import FAILED, Result, os_error_message, param_entry
-from dflow_nb.local.state import StateStore
+from dflow_nb.local.state import StateError, StateStore
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.names import node_id
 from dflow_nb.model.steps import Steps
@@ -56,7 +57,15 @@ def item_description(item: Any) -> str:
 
 
 class NodeBook:
-    """Makes a run's nodes and records each phase change before the engine moves on."""
+    """Makes a run's nodes and records each phase change.
+
+    A change is written in the transaction that starts the next process (its record and the
+    process's go in together, before the OP or script starts), or at the end of the event
+    loop's turn that made it, whichever comes first: one commit per turn instead of one per
+    change, and never a process running that the state does not show. A crash loses at most
+    the changes of that turn, which a resumed run treats as not done (it runs those steps
+    again). ``on_state_error`` learns when a deferred write fails (a full disk).
+    """
 
     def __init__(self, wf_id: str, store: StateStore) -> None:
         self.wf_id = wf_id
@@ -64,6 +73,9 @@ class NodeBook:
         self.open: Dict[str, Node] = {}                # started, not finished
         self.upstream: Dict[str, List[str]] = {}       # node name -> ids it follows (Argo's children)
         self.failures: List[Dict[str, Any]] = []       # failed pods: ``workflow.failures``
+        self.on_state_error: Optional[Callable[[StateError], None]] = None
+        self._pending: List[Tuple[str, tuple]] = []   # changes made, not written yet
+        self._flush_handle: Optional[asyncio.Handle] = None
 
     def make(self, name: str, display: str, type_: str, *, template: Optional[str] = None,
              boundary: str = "", key: Optional[str] = None, parent: str = "") -> Node:
@@ -75,7 +87,35 @@ class NodeBook:
                 "depends_on": self.upstream.get(name), "executor": None, "out_types": {}}
 
     def save(self, n: Node) -> None:
-        self.store.upsert_node(self.wf_id, n)
+        """Record the node as it is now: at the latest when this turn of the loop ends."""
+        self._pending.extend(self.store.node_statements(self.wf_id, n))
+        if self._flush_handle is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:   # not on the engine's loop: write now
+                self.flush()
+                return
+            self._flush_handle = loop.call_soon(self._flush_at_turn_end)
+
+    def flush(self, *extra: Tuple[str, tuple]) -> None:
+        """Write every change made so far (and ``extra`` statements) in one transaction."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        statements = self._pending + list(extra)
+        if not statements:
+            return
+        self.store.write(statements)
+        self._pending = []
+
+    def _flush_at_turn_end(self) -> None:
+        self._flush_handle = None
+        try:
+            self.flush()
+        except StateError as exc:
+            if self.on_state_error is None:
+                raise
+            self.on_state_error(exc)
 
     def start(self, n: Node) -> Node:
         n["phase"] = "Running"

@@ -200,8 +200,7 @@ class StateStore:
     def record_process(self, wf_id: str, node: str, pid: int, pgid: int,
                        started: Optional[int]) -> None:
         """A process that runs ``node`` now (forgotten when the node ends)."""
-        self._tx([("INSERT OR REPLACE INTO processes (wf, node, pid, pgid, started) "
-                   "VALUES (?, ?, ?, ?, ?)", (wf_id, node, pid, pgid, started))])
+        self._tx([process_statement(wf_id, node, pid, pgid, started)])
 
     def processes(self, wf_id: str) -> List[Tuple[int, int, Optional[int]]]:
         """(pid, pgid, start time) of the processes recorded for the run's open nodes."""
@@ -304,21 +303,38 @@ class StateStore:
         """
         self._tx(self._node_statements(wf_id, node))
 
+    def node_statements(self, wf_id: str, node: Mapping[str, Any]) -> List[Tuple[str, tuple]]:
+        """What ``upsert_node`` writes, numbered now, for a later ``write`` (with others, in
+        one transaction, in the order they were made)."""
+        return self._node_statements(wf_id, node)
+
+    def write(self, statements: Iterable[Tuple[str, tuple]]) -> None:
+        """Statements (from ``node_statements``, ``process_statement``) in one transaction."""
+        self._tx(statements)
+
     def _node_statements(self, wf_id: str, node: Mapping[str, Any]) -> List[Tuple[str, tuple]]:
         """The statements that write a node and log its phase; an ended node's processes are
         forgotten."""
         self._seq += 1
-        row = tuple(self._seq if c == "seq" else _encode(node.get(c)) for c in NODE_COLUMNS)
-        cols = ", ".join(NODE_COLUMNS)
-        marks = ", ".join("?" for _ in NODE_COLUMNS)
-        statements = [
-            (f"INSERT OR REPLACE INTO nodes (wf, {cols}) VALUES (?, {marks})", (wf_id, *row)),
-            ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
-             (wf_id, node["id"], node["phase"], time.time()))]
+        row = tuple([self._seq if c == "seq" else _encode(node.get(c)) for c in NODE_COLUMNS])
+        statements = [(_UPSERT_NODE, (wf_id, *row)),
+                      (_LOG_EVENT, (wf_id, node["id"], node["phase"], time.time()))]
         if node["phase"] not in OPEN:
-            statements.append(("DELETE FROM processes WHERE wf=? AND node=?",
-                               (wf_id, node["id"])))
+            statements.append((_FORGET_PROCESSES, (wf_id, node["id"])))
         return statements
+
+
+_UPSERT_NODE = (f"INSERT OR REPLACE INTO nodes (wf, {', '.join(NODE_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' for _ in NODE_COLUMNS)})")
+_LOG_EVENT = "INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)"
+_FORGET_PROCESSES = "DELETE FROM processes WHERE wf=? AND node=?"
+
+
+def process_statement(wf_id: str, node: str, pid: int, pgid: int,
+                      started: Optional[int]) -> Tuple[str, tuple]:
+    """The statement that records a process running ``node``."""
+    return ("INSERT OR REPLACE INTO processes (wf, node, pid, pgid, started) "
+            "VALUES (?, ?, ?, ?, ?)", (wf_id, node, pid, pgid, started))
 
 
 def _encode(value: Any) -> Any:

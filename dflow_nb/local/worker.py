@@ -1,12 +1,12 @@
 """A warm worker process: runs Python OPs sent by the engine, one at a time.
 
 Started as ``python -m dflow_nb.local.worker``. Frames on its stdin/stdout are length-prefixed
-pickles; the OP's own stdout/stderr (fd 1 and 2, so C code and subprocesses too) go to the step's
-log file for the duration of the call.
+pickles (a task carries its OP pickled the first time only, then its digest); the OP's own
+stdout/stderr (fd 1 and 2, so C code and subprocesses too) go to the step's log file for the
+duration of the call.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import struct
@@ -111,10 +111,10 @@ def serve() -> None:
             os.dup2(log, 1)
             os.dup2(log, 2)
             os.close(log)
-            digest = hashlib.sha1(task["op"]).hexdigest()
-            if digest not in ops:
-                ops[digest] = pickle.loads(task["op"])
-            params = run_op(ops[digest], task["call"])
+            key = task["op_key"]   # the engine sends the pickled OP until we have loaded it
+            if key not in ops:
+                ops[key] = pickle.loads(task["op"])
+            params = run_op(ops[key], task["call"])
             reply = {"ok": True, "parameters": params}
         except BaseException as exc:  # the OP's failure is data for the engine
             _quietly(traceback.print_exc)   # the log may be on a full disk

@@ -10,7 +10,7 @@ import os
 import pickle
 import signal
 import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from dflow_nb.local.step_processes import ENGINE, engine_tag
 from dflow_nb.local.worker import HEADER
@@ -23,8 +23,14 @@ class WorkerDied(RuntimeError):
 class _Worker:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
+        self.ops: Set[str] = set()   # digests of the OPs this worker has loaded
 
     async def call(self, task: Dict[str, Any]) -> Dict[str, Any]:
+        """Send ``task`` (its pickled OP only if this worker has not loaded it) and wait for
+        the reply."""
+        key = task["op_key"]
+        if key in self.ops:
+            task = dict(task, op=None)
         data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(HEADER.pack(len(data)) + data)
@@ -32,10 +38,13 @@ class _Worker:
         try:
             head = await self.proc.stdout.readexactly(HEADER.size)
             (size,) = HEADER.unpack(head)
-            return pickle.loads(await self.proc.stdout.readexactly(size))
+            reply = pickle.loads(await self.proc.stdout.readexactly(size))
         except (asyncio.IncompleteReadError, ConnectionResetError):
             code = await self.proc.wait()
             raise WorkerDied(_death(code)) from None
+        if reply["ok"]:
+            self.ops.add(key)
+        return reply
 
     def kill(self) -> None:
         try:

@@ -153,16 +153,17 @@ def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
     if not checked:
         check_signature(instance, opio, instance.get_input_sign(), True)
     out = instance.execute(opio)
+    sign = instance.get_output_sign()
     if not checked:
-        check_signature(instance, out, instance.get_output_sign(), False)
-    _save_artifacts(instance, call, out, order)
-    return {k: v for k, v in out.items()
-            if not isinstance(instance.get_output_sign()[k], Artifact)}
+        check_signature(instance, out, sign, False)
+    _save_artifacts(instance, sign, call, out, order)
+    return {k: v for k, v in out.items() if not isinstance(sign[k], Artifact)}
 
 
-def _save_artifacts(op: OP, call: OPCall, out: Dict[str, Any], order: List[int]) -> None:
+def _save_artifacts(op: OP, sign: Dict[str, Any], call: OPCall, out: Dict[str, Any],
+                    order: List[int]) -> None:
     root = Path(call.outputs) / "artifacts"
-    for key, item in op.get_output_sign().items():
+    for key, item in sign.items():
         if isinstance(item, Artifact):
             value = out.get(key)
             target = root / key
@@ -185,7 +186,7 @@ def _run_item(args: Any) -> Dict[str, Any]:
 
 def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
     """Execute the OP (once, or once per item of a grouped slice); returns written parameters."""
-    Path(call.workdir).mkdir(parents=True, exist_ok=True)
+    os.makedirs(call.workdir, exist_ok=True)
     os.chdir(call.workdir)
     sl = call.slice
     if sl is None:
@@ -214,8 +215,8 @@ def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
 
 def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[str, str]:
     name = getattr(op, "__name__", None) or type(op).__name__
-    root = Path(call.outputs) / "parameters"
-    root.mkdir(parents=True, exist_ok=True)
+    root = os.path.join(call.outputs, "parameters")
+    os.makedirs(root, exist_ok=True)
     written = {}
     sl = call.slice
     for key in (sl.output_parameter if sl is not None else []):
@@ -232,6 +233,7 @@ def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[s
             params[key] = [{"dflow_list_item": params[key], "order": sl.position}]
     for key, value in params.items():
         text = format_parameter(value, f"OP {name}, output {key!r}")
-        (root / key).write_text(text)
+        with open(os.path.join(root, key), "w") as f:
+            f.write(text)
         written[key] = text
     return written
