@@ -46,6 +46,16 @@ class Ending:
     outputs: Dict[str, Any]
 
 
+def runs_python_ops(workflow: Workflow) -> bool:
+    """Whether the workflow may need the warm workers (it reaches a Python OP template)."""
+    from dflow_nb.model.validation import templates_of
+    from dflow_nb.python.python_op_template import PythonOPTemplate
+    if workflow.entrypoint is None:
+        return False
+    return any(isinstance(t, PythonOPTemplate) for t in
+               templates_of(workflow.entrypoint, [workflow.on_exit]).values())
+
+
 class LocalRuntime:
     _instance: Optional["LocalRuntime"] = None
     _lock = threading.Lock()
@@ -110,6 +120,9 @@ class LocalRuntime:
         async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:
                 self._processes = asyncio.Semaphore(self._max_procs)
+            if not self.pool.started and runs_python_ops(workflow):
+                # the workers start while the engine records and walks the run, not after
+                asyncio.ensure_future(self.pool.start())
             run = Run(workflow, wf_id, wf_dir, store, self.pool, self._processes, reuse, prior,
                       echo)
             self.runs[wf_id] = run

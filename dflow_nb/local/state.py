@@ -343,23 +343,38 @@ def _encode(value: Any) -> Any:
     return value
 
 
+_READERS = threading.local()   # per thread: database path -> (connection, the file's inode)
+READERS_KEPT = 8               # connections a thread keeps open, to its last used databases
+
+
 @_sqlite_errors_named
 class StateReader:
     """Read-only queries on a work directory's state (any thread or process)."""
 
     def __init__(self, workdir: Path) -> None:
         self.path = workdir / DB_NAME
-        self._local = threading.local()
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            if not self.path.exists():
-                raise FileNotFoundError(self.path)
+        """This thread's connection to the file, shared by every reader of it in the thread
+        (a notebook makes a reader per workflow); a new one if the file was replaced."""
+        try:
+            inode = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            raise FileNotFoundError(self.path) from None
+        conns: Dict[Path, Tuple[sqlite3.Connection, int]] = \
+            _READERS.__dict__.setdefault("conns", {})
+        found = conns.pop(self.path, None)
+        if found is not None and found[1] != inode:
+            found[0].close()
+            found = None
+        if found is None:
             conn = connect(self.path)
             conn.row_factory = sqlite3.Row
-            self._local.conn = conn
-        return conn
+            found = (conn, inode)
+            while len(conns) >= READERS_KEPT:   # the least recently used goes
+                conns.pop(next(iter(conns)))[0].close()
+        conns[self.path] = found   # last: the most recently used
+        return found[0]
 
     def workflow(self, wf_id: str) -> Optional[Dict[str, Any]]:
         row = self._conn().execute("SELECT * FROM workflows WHERE id=?", (wf_id,)).fetchone()

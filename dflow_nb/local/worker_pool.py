@@ -83,6 +83,18 @@ class WorkerPool:
         self._all.append(worker)
         return worker
 
+    @property
+    def started(self) -> bool:
+        return self._idle is not None
+
+    async def start(self) -> None:
+        """Start the workers now (a run's first OP would start them otherwise); if they
+        cannot start, the first OP tries again and reports why."""
+        try:
+            await self._ensure()
+        except Exception:
+            self.close()
+
     async def _ensure(self) -> asyncio.Queue:
         if self._idle is None:
             self._idle = asyncio.Queue()

@@ -7,7 +7,6 @@ as placed paths; outputs are written under ``outputs/parameters`` and ``outputs/
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
@@ -199,6 +198,7 @@ def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
     else:
         jobs = [(op, call, i, [o]) for i, o in zip(sl.index, sl.positions)]
         if sl.pool_size and sl.pool_size != 1 and len(jobs) > 1:
+            from concurrent.futures import ProcessPoolExecutor  # only here: a worker starts faster
             workers = None if sl.pool_size == -1 else sl.pool_size
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 results = list(pool.map(_run_item, jobs))
