@@ -13,6 +13,7 @@ import math
 from typing import Any, Callable
 
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._expr_time import TIME_BUILTINS
 from dflow_nb.expressions._func import Func, arg_int, arg_list, arg_map, arg_str, fail
 from dflow_nb.expressions._go_stdlib import go_atoi, go_parse_float, go_split, trunc_int64, wrap_int64
 from dflow_nb.expressions._jsonpath import jsonpath
@@ -21,7 +22,7 @@ from dflow_nb.expressions._operators import less
 from dflow_nb.expressions._scope import MISSING, ScopeView
 from dflow_nb.expressions._values import from_json, go_sprint, plain, to_json, type_name, values_equal
 
-__all__ = ["BUILTINS", "UNSUPPORTED", "unique", "repeat"]
+__all__ = ["BUILTINS", "unique", "repeat"]
 
 
 def _is_num(v: Any) -> bool:
@@ -384,5 +385,4 @@ BUILTINS.update({
     "bitushr": _bits("bitushr", lambda a, n: (a & _U64) >> min(_shift_count("bitushr", n), 64)),
 })
 
-# expr-lang builtins we deliberately leave out (non-deterministic or time-typed)
-UNSUPPORTED = frozenset({"now", "date", "duration", "timezone"})
+BUILTINS.update(TIME_BUILTINS)   # now(), date(), duration(), timezone()

@@ -8,6 +8,7 @@ same dates on both backends. Times keep nanoseconds, as Go does.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Optional
@@ -15,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dflow_nb.expressions._errors import ExpressionError
 
-__all__ = ["GoTime", "load_location", "go_format", "go_parse", "parse_duration",
-           "duration_string", "UTC", "ZERO_TIME", "NS"]
+__all__ = ["GoTime", "GoDuration", "GoLocation", "load_location", "go_format", "go_parse",
+           "parse_duration", "duration_string", "now", "UTC", "ZERO_TIME", "NS"]
 
 UTC = timezone.utc
 NS = 1_000_000_000
@@ -26,11 +27,18 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GoTime:
-    """A Go ``time.Time``: nanoseconds since the Unix epoch, shown in a zone."""
+    """A Go ``time.Time``: nanoseconds since the Unix epoch, shown in a zone. Two times are
+    equal when they are the same instant (Go's Time.Equal, which expr's ``==`` uses)."""
     unix_ns: int
     zone: tzinfo = UTC
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GoTime) and other.unix_ns == self.unix_ns
+
+    def __hash__(self) -> int:
+        return hash(self.unix_ns)
 
     @property
     def local(self) -> datetime:
@@ -58,7 +66,31 @@ class GoTime:
         return go_format(self, "2006-01-02T15:04:05.999999999Z07:00")
 
 
+@dataclass(frozen=True)
+class GoDuration:
+    """A Go ``time.Duration`` (nanoseconds); prints as Go does: ``1h30m0s``."""
+    ns: int
+
+    def __str__(self) -> str:
+        return duration_string(self.ns)
+
+
+@dataclass(frozen=True)
+class GoLocation:
+    """A Go ``*time.Location`` (expr's ``timezone("Europe/Paris")``)."""
+    name: str
+    zone: tzinfo
+
+    def __str__(self) -> str:
+        return self.name
+
+
 ZERO_TIME = GoTime(int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * NS)
+
+
+def now() -> GoTime:
+    """The current time (Go's time.Now), in the "Local" zone (UTC)."""
+    return GoTime(time.time_ns(), UTC)
 
 
 def load_location(name: str) -> Optional[tzinfo]:

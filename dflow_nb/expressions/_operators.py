@@ -1,7 +1,8 @@
 """expr-lang's binary operators on evaluated values (``BINOPS``), as expr-lang v1.17 defines
 them: ints stay ints (int64, wrapping), ``/`` and ``**`` give floats, ``%`` needs ints, ``+``
 adds numbers or concatenates strings, comparisons need numbers with numbers or strings with
-strings, ``==`` never fails.
+strings, ``==`` never fails. Times and durations add, subtract and compare as in Go
+(``_expr_time``).
 
 The logical operators and ``??`` short-circuit, so the compiler builds them itself.
 """
@@ -12,6 +13,7 @@ import operator
 from typing import Any, Callable
 
 from dflow_nb.expressions._errors import ExpressionError
+from dflow_nb.expressions._expr_time import time_arith, time_compare
 from dflow_nb.expressions._go_regexp import go_regex
 from dflow_nb.expressions._go_stdlib import go_float_div, go_int_rem, wrap_int64
 from dflow_nb.expressions._limits import check_size
@@ -39,7 +41,10 @@ def _arith(op: str, fn: Callable[[Any, Any], Any], concat: bool = False) -> BinO
             return fn(float(a), float(b))
         if concat and ta is str and tb is str:
             return a + b
-        raise _mismatch(op, a, b)
+        r = time_arith(op, a, b)
+        if r is None:
+            raise _mismatch(op, a, b)
+        return r
     return arith
 
 
@@ -83,7 +88,10 @@ def _compare(op: str, fn: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bo
             return fn(a, b)
         if ta is str and tb is str:
             return fn(a, b)
-        raise _mismatch(op, a, b)
+        r = time_compare(op, a, b)
+        if r is None:
+            raise _mismatch(op, a, b)
+        return r
     return compare
 
 

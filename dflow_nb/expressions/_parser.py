@@ -33,7 +33,7 @@ from dflow_nb.expressions._ast import (
     Slice,
     Unary,
 )
-from dflow_nb.expressions._builtins import BUILTINS, UNSUPPORTED
+from dflow_nb.expressions._builtins import BUILTINS
 from dflow_nb.expressions._errors import ExpressionError
 from dflow_nb.expressions._go_stdlib import INT64_MAX
 from dflow_nb.expressions._lexer import BRACKET, EOF, IDENT, NEGATABLE, NUMBER, OP, STRING, Token, tokenize
@@ -285,11 +285,6 @@ class _Parser:
         if name in BUILTINS:
             BUILTINS[name].check_arity(name, len(args), tok.pos)
             return Builtin(name, tuple(args), tok.pos)
-        if name in UNSUPPORTED:
-            raise ExpressionError(f"function {name!r} is not supported (expr's time values are "
-                                  "not); use Sprig's: sprig.now(), sprig.toDate(layout, text), "
-                                  "sprig.date(layout, t), sprig.dateModify('1h', t)",
-                                  position=tok.pos)
         return Call(Ident(name, tok.pos), tuple(args), tok.pos)
 
     def arguments(self, args: list[Node], name: str) -> list[Node]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
+from dflow_nb.expressions._expr_time import time_member
 from dflow_nb.expressions._func import Namespace
+from dflow_nb.expressions._go_time import GoDuration, GoTime
 from dflow_nb.expressions._scope import MISSING, Resolver, ScopeView
 from dflow_nb.expressions._values import go_sprint, plain, type_name
 
@@ -71,6 +73,8 @@ def fetch(o: Any, k: Any, optional: bool, obj_path: Optional[str]) -> Any:
         raise ExpressionError(f"cannot fetch {k!r} from nil (use '?.' to allow nil)")
     if t is Namespace:
         return o.funcs.get(k) if type(k) is str else None
+    if t is GoTime or t is GoDuration:
+        return time_member(o, k)
     if isinstance(o, dict):
         return o.get(k)
     raise ExpressionError(f"cannot fetch {k!r} from {type_name(o)}")

@@ -9,7 +9,6 @@ are not: give them strings, as Sprig's own examples do.
 """
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from dflow_nb.expressions._errors import ExpressionError
@@ -24,16 +23,12 @@ from dflow_nb.expressions._go_time import (
     go_format,
     go_parse,
     load_location,
+    now,
     parse_duration,
 )
 from dflow_nb.expressions._values import type_name
 
-__all__ = ["DATES", "now"]
-
-
-def now() -> GoTime:
-    """The current time (Go's time.Now), in the "Local" zone (UTC)."""
-    return GoTime(time.time_ns(), UTC)
+__all__ = ["DATES"]
 
 
 def _as_time(v: Any) -> GoTime:

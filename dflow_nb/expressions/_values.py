@@ -16,7 +16,7 @@ import math
 from typing import Any, Optional
 
 from dflow_nb.expressions._errors import ExpressionError
-from dflow_nb.expressions._go_time import GoTime
+from dflow_nb.expressions._go_time import GoDuration, GoLocation, GoTime
 from dflow_nb.expressions._limits import MAX_DEPTH, too_deep, too_deep_node, value_too_deep
 
 __all__ = ["format_value", "go_sprint", "to_json", "from_json", "type_name", "plain",
@@ -52,6 +52,10 @@ def type_name(v: Any) -> str:
         return "func"
     if t is GoTime:
         return "time.Time"
+    if t is GoDuration:
+        return "time.Duration"
+    if t is GoLocation:
+        return "*time.Location"
     return t.__name__
 
 
@@ -232,6 +236,10 @@ def _enc(v: Any, out: list[str], indent: Optional[str], level: str) -> None:
             _enc(float(v) if isinstance(v, float) else int(v), out, indent, level)
         elif isinstance(v, GoTime):   # time.Time marshals as RFC 3339 with nanoseconds
             out.append(_json_str(v.rfc3339()))
+        elif isinstance(v, GoDuration):   # a time.Duration is an int64 of nanoseconds
+            out.append(str(v.ns))
+        elif isinstance(v, GoLocation):   # no exported fields
+            out.append("{}")
         else:
             raise ExpressionError(f"json: unsupported type: {type(v).__name__}")
 
@@ -283,7 +291,7 @@ def format_value(v: Any) -> str:
         return _go_v(v)
     if v is None:
         return "null"
-    if t is GoTime:   # as Go's text/template prints a time.Time
+    if t is GoTime or t is GoDuration or t is GoLocation:   # as Go prints them
         return str(v)
     try:
         return to_json(v)

@@ -31,7 +31,7 @@ def test_unknown_functions_are_named():
     assert "unknown function 'nosuch'" in message("nosuch(1)")
     assert "unknown function 'sprig.nosuch'" in message("sprig.nosuch(1)")
     assert "len expects 1 argument, got 2" in message("len(1, 2)")
-    assert "not supported" in message("now()")
+    assert "now: invalid number of arguments (expected 0, got 1)" in message("now(1)")
 
 
 def test_type_errors_name_the_types():
