@@ -43,7 +43,9 @@ from dflow_nb.python.cell_op import CellStepError, Port, cell_op, parse_type
 from dflow_nb.python.op_runner import format_parameter
 
 _OUT = "\x00->"     # '->' would look like an option to argparse
-_WHEN_REF = re.compile(r"\{\{\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}")
+# IPython expands ``{var}`` in a magic line and turns ``{{`` into ``{``: both forms are taken
+_WHEN_REF = re.compile(r"\{\{?\s*([A-Za-z_]\w*)\.([A-Za-z_]\w*)\s*\}\}?")
+_ITEM = re.compile(r"(?<!\{)\{(item[^{}]*)\}(?!\})")
 
 
 @dataclass
@@ -238,7 +240,8 @@ class CellSteps:
 
     def _options(self, step: CellStep, args: argparse.Namespace, ns: Dict[str, Any]) -> None:
         opts: Dict[str, Any] = {
-            "key": args.key or (f"{step.name}-{{{{item}}}}" if step.slices else step.name),
+            "key": _ITEM.sub(r"{{\1}}", args.key) if args.key else
+            f"{step.name}-{{{{item}}}}" if step.slices else step.name,
             "continue_on_failed": args.continue_on_failed,
             "continue_on_error": args.continue_on_error,
             "continue_on_num_success": args.continue_on_num_success,

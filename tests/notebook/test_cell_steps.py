@@ -125,3 +125,13 @@ def test_redefining_a_cell_replaces_its_step_and_a_cycle_is_refused(cells):
     steps.define("prepare ys=double.ys -> xs:List[int]", "xs = ys\n", ns)
     with pytest.raises(CellStepError, match="its inputs are wired in a cycle"):
         steps.workflow()
+
+
+def test_ipython_brace_expansion_in_the_magic_line_is_undone_for_argo_tags(cells):
+    """IPython turns ``{{item}}`` of a magic line into ``{item}``: both mean Argo's tag."""
+    steps, ns = cells
+    sq, _ = steps.define("square x=prepare.xs --slices x --key sq-{item} -> y:int", "y = x\n", ns)
+    rep, _ = steps.define("report ys=square.y --when '{prepare.xs} != []' -> n:int",
+                          "n = len(ys)\n", ns)
+    assert sq.options["key"] == "sq-{{item}}"
+    assert rep.options["when"] == "{{tasks.prepare.outputs.parameters.xs}} != []"

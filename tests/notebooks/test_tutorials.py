@@ -69,7 +69,7 @@ def run_tutorial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_tutorials_are_committed_clean_and_runnable_headless() -> None:
-    assert [t[:2] for t in TUTORIALS] == [f"{i:02d}" for i in range(1, 11)]
+    assert [t[:2] for t in TUTORIALS] == [f"{i:02d}" for i in range(1, 12)]
     for path in sorted(NOTEBOOKS.rglob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
         nbformat.validate(nb)
@@ -235,3 +235,23 @@ def test_10_notebook_as_a_step(run_tutorial) -> None:
     out = ran.workflow().query_step(name="fit-i-131")[0].outputs.parameters
     assert isinstance(out["remaining"].value, float) and 0 < out["remaining"].value < 0.2
 
+
+
+def test_11_cells_as_steps(run_tutorial) -> None:
+    ran = run_tutorial("11-cells-as-steps.ipynb", batches=12, points=500)
+    s = ran.summary
+    assert s["phase"] == "Succeeded" and s["slices"] == 12
+    assert s["pi"] == pytest.approx(math.pi, abs=0.15)
+    assert (ran.runs.parent / s["picture"]).read_text().startswith("<svg")
+    # the report cell was redefined: only it ran again, the other cells' steps were reused
+    assert s["again_phase"] == "Succeeded" and s["ran_again"] == ["report"]
+    assert s["reused"] == 12 + 2
+    assert s["templates"] == 5 and s["looped"] == ["sample"]
+    text = "\n".join(o.get("text", "") for c in ran.nb.cells if c.cell_type == "code"
+                     for o in c.outputs)
+    for refused in ("cell 'scaled' cannot become a step: 'factor' is used but never defined",
+                    "cell 'keep' cannot become a step: 'threshold' holds a float value",
+                    "cell 'listing' cannot become a step: line 1 ('files = !ls')",
+                    "cell 'total' cannot become a step: output 'total' is never assigned"):
+        assert refused in text
+    assert ran.bundles()[0]["workflow"]["phase"] == "Succeeded"
