@@ -3,6 +3,7 @@ workflow's global outputs (``global_name``) as they appear."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Dict, Optional
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value
@@ -12,13 +13,27 @@ from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.step import Template
 
+# the strftime letters Argo offers as workflow.creationTimestamp.<letter> (argoproj/pkg's
+# strftime: L is milliseconds, s Unix seconds, Z the zone's name)
+_STRFTIME = "aAbBdHImMpSyYz"
+
 
 class WorkflowScope:
     """``workflow.*`` values every template sees, global outputs included once set."""
 
-    def __init__(self, wf_id: str) -> None:
+    def __init__(self, wf_id: str, created: Optional[float] = None) -> None:
         self.scope: Scope = {"workflow.name": wf_id, "workflow.namespace": "local",
                              "workflow.uid": wf_id}
+        created = time.time() if created is None else created
+        stamp = time.gmtime(created)
+        prefix = "workflow.creationTimestamp"
+        self.scope[prefix] = self.scope[f"{prefix}.RFC3339"] = \
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)
+        for letter in _STRFTIME:
+            self.scope[f"{prefix}.{letter}"] = time.strftime("%" + letter, stamp)
+        self.scope[f"{prefix}.L"] = f".{int(created * 1000) % 1000:03d}"
+        self.scope[f"{prefix}.s"] = str(int(created))
+        self.scope[f"{prefix}.Z"] = "UTC"
         self.parameters: Dict[str, str] = {}   # global output parameters
         self.artifacts: Dict[str, Art] = {}    # global output artifacts
 
