@@ -1,11 +1,14 @@
 """The Jupyter server extension behind the JupyterLab sidebar: runs under ``/dflow-nb/api/``.
 
 Enabled by ``jupyter-config/server-config/dflow_nb.json`` (installed into
-``etc/jupyter/jupyter_server_config.d``). The work directory whose runs it lists is
-``c.DflowNbServer.workdir``, else ``$DFLOW_NB_WORKDIR``, else the server's root directory.
+``etc/jupyter/jupyter_server_config.d``). It lists the runs of the default work directory
+(``c.DflowNbServer.workdir``, else ``$DFLOW_NB_WORKDIR``, else the server root's), of every work
+directory under the server's root, and of the Argo server ``c.DflowNbServer.argo_host`` (else
+dflow_nb's ``config["host"]``).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List
 
 from dflow_nb.jupyter.handlers import DflowNbServer, setup_handlers
@@ -24,6 +27,8 @@ def _jupyter_labextension_paths() -> List[Dict[str, str]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Register the handlers on a running Jupyter server."""
     settings = DflowNbServer(parent=serverapp)
-    setup_handlers(serverapp.web_app, settings.resolve_workdir(serverapp.root_dir))
-    serverapp.log.info("dflow_nb server extension: runs of %s under /dflow-nb/api/",
-                       settings.resolve_workdir(serverapp.root_dir))
+    sources = settings.sources(serverapp.root_dir)
+    setup_handlers(serverapp.web_app, sources.default.workdir or Path("."), sources)
+    serverapp.log.info("dflow_nb server extension: runs of %s (and work directories under %s%s) "
+                       "under /dflow-nb/api/", sources.default.workdir, sources.root,
+                       f", Argo at {sources.argo_host}" if sources.argo_host else "")

@@ -1,26 +1,30 @@
-"""REST handlers: the workflow list, one run's bundle and one step's log (Jupyter auth)."""
+"""REST handlers: the run list, one run's view, its nodes, groups, timeline, logs, artifact
+previews and actions (Jupyter auth). The shapes are the view contract in ARCHITECTURE.md."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict
 
 from jupyter_server.auth.decorator import authorized
-from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
-from tornado.ioloop import IOLoop
-from traitlets import Unicode
+from traitlets import Int, Unicode
 from traitlets.config import Configurable
 
-from dflow_nb.errors import DflowNbError, WorkflowNotFound
-from dflow_nb.hub.records import StepRecord
-from dflow_nb.hub.workflow import Workflow, query_workflows
-from dflow_nb.jupyter.bundle import BundleError, bundle_of, summary
-
-LOG_LIMIT = 1 << 20          # bytes of a log sent at most (its tail)
-ID = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+from dflow_nb.config import config
+from dflow_nb.jupyter.actions import ActionHandler, ReusableHandler
+from dflow_nb.jupyter.base import ID, Base
+from dflow_nb.jupyter.run_api import (
+    ArtifactHandler,
+    GroupHandler,
+    LogHandler,
+    NodeHandler,
+    TimelineHandler,
+)
+from dflow_nb.jupyter.runs import ListQuery, RunCache, list_runs
+from dflow_nb.jupyter.sources import Sources
+from dflow_nb.jupyter.view import run_view
 
 
 class DflowNbServer(Configurable):
@@ -35,100 +39,86 @@ class DflowNbServer(Configurable):
         chosen = self.workdir or os.environ.get("DFLOW_NB_WORKDIR") or root_dir
         return Path(os.path.expanduser(chosen)).resolve()
 
+    argo_host = Unicode("", config=True,
+                        help="Argo server whose workflows the sidebar lists beside the local "
+                             "ones (default: dflow_nb's config['host'], e.g. $DFLOW_HOST).")
+    scan_depth = Int(4, config=True,
+                     help="How deep under the server root to look for work directories.")
 
-class _Base(APIHandler):
-    auth_resource = "dflow_nb"
-
-    def initialize(self, workdir: Path) -> None:
-        self.workdir = workdir
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        """SQLite reads and file reads off the event loop. dflow_nb's own errors (a corrupt
-        state database: which file, what to do) reach the sidebar as their one line."""
-        try:
-            return await IOLoop.current().run_in_executor(None, fn, *args)
-        except DflowNbError as exc:
-            raise web.HTTPError(500, str(exc)) from None
-
-    def _send(self, body: Dict[str, Any]) -> None:
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body, default=str))
-
-    def _workflow(self, wf_id: str) -> Workflow:
-        wf = Workflow(id=wf_id, workdir=self.workdir)
-        try:
-            wf.query()
-        except WorkflowNotFound as exc:
-            raise web.HTTPError(404, str(exc)) from None
-        return wf
+    def sources(self, root_dir: str) -> Sources:
+        """The sidebar's sources: work directories under the root, the default, Argo."""
+        return Sources(Path(os.path.expanduser(root_dir)), self.resolve_workdir(root_dir),
+                       self.argo_host or config["host"] or "", self.scan_depth)
 
 
-class WorkflowsHandler(_Base):
-    """GET /dflow-nb/api/workflows: id, name, phase and times of every run, newest first."""
+class WorkflowsHandler(Base):
+    """GET /dflow-nb/api/workflows: runs of every source, filtered, sorted, one page."""
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        records = await self._run(query_workflows, self.workdir)
-        self._send({"workflows": [summary(r) for r in records]})
+        arg = self.get_query_argument
+        labels = {}
+        for item in self.get_query_arguments("label"):
+            k, sep, v = item.partition("=")
+            if not sep:
+                raise web.HTTPError(400, f"label must be key=value, not {item!r}")
+            labels[k] = v
+        try:
+            query = ListQuery(phases=[p for p in arg("phase", "").split(",") if p],
+                              name=arg("name", ""), labels=labels, search=arg("search", ""),
+                              sort=arg("sort", "-createdAt"), offset=int(arg("offset", "0")),
+                              limit=int(arg("limit", "50")))
+            query.check()
+        except ValueError as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        sources = self.sources.all(arg("scope", "all"))
+        self.send(await self.off_loop(list_runs, sources, query, self.cache))
 
 
-class WorkflowHandler(_Base):
-    """GET /dflow-nb/api/workflows/<id>: the run bundle (the notebook's MIME bundle shape)."""
+class WorkflowHandler(Base):
+    """GET /dflow-nb/api/workflows/<id>: the run view (the notebook bundle's shape, with the
+    timeline); DELETE: forget the run and its files."""
 
     @web.authenticated
     @authorized
     async def get(self, wf_id: str) -> None:
-        def build() -> Dict[str, Any]:
-            try:
-                return bundle_of(self._workflow(wf_id))
-            except BundleError as exc:
-                raise web.HTTPError(500, str(exc)) from None
-        self._send(await self._run(build))
-
-
-class LogHandler(_Base):
-    """GET /dflow-nb/api/workflows/<id>/logs/<node>[?tail=BYTES]: a step's log (its tail)."""
+        src = self.source()
+        self.send(await self.off_loop(lambda: run_view(src, self.workflow(wf_id), self.cache)))
 
     @web.authenticated
     @authorized
-    async def get(self, wf_id: str, node_id: str) -> None:
-        try:
-            limit = min(int(self.get_query_argument("tail", str(LOG_LIMIT))), LOG_LIMIT)
-        except ValueError:
-            raise web.HTTPError(400, "tail must be a number of bytes") from None
-        self._send(await self._run(self._read, wf_id, node_id, limit))
+    async def delete(self, wf_id: str) -> None:
+        src = self.source()
 
-    def _read(self, wf_id: str, node_id: str, limit: int) -> Dict[str, Any]:
-        wf = self._workflow(wf_id)
-        steps = [s for s in wf.query_nodes() if s.id == node_id]
-        if not steps:
-            raise web.HTTPError(404, f"workflow {wf_id} has no step {node_id!r}")
-        step = steps[0]
-        text, truncated = _log_of(step, limit)
-        return {"workflow": wf_id, "node": node_id, "step": step.displayName,
-                "phase": step.phase, "log": text, "truncated": truncated}
+        def delete() -> Dict[str, Any]:
+            wf = self.workflow(wf_id)
+            try:
+                wf.delete()
+            except Exception as exc:
+                raise web.HTTPError(409, f"delete: {exc}") from None
+            self.cache.forget(src, wf_id)
+            return {"deleted": wf_id}
+        self.send(await self.off_loop(delete))
 
 
-def _log_of(step: StepRecord, limit: int) -> Tuple[str, bool]:
-    """A step's log from its record: the local engine's ``<step dir>/log.txt`` (its tail)."""
-    path: Optional[Path] = Path(step.dir) / "log.txt" if step.dir else None
-    if path is None or not path.is_file():
-        return ("", False)
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        if size > limit:
-            fh.seek(size - limit)
-        return (fh.read().decode("utf-8", errors="replace"), size > limit)
-
-
-def setup_handlers(web_app: Any, workdir: Path) -> None:
+def setup_handlers(web_app: Any, workdir: Path, sources: "Sources | None" = None) -> None:
     """Mount the handlers under ``<base_url>dflow-nb/api/``."""
     base = url_path_join(web_app.settings["base_url"], "dflow-nb", "api")
-    opts = {"workdir": workdir}
+    if sources is None:
+        sources = Sources(workdir, workdir, config["host"] or "")
+    opts = {"sources": sources, "cache": RunCache()}
+    run = url_path_join(base, "workflows", f"({ID})")
+    node = url_path_join(run, "nodes", f"({ID})")
     web_app.add_handlers(".*$", [
         (url_path_join(base, "workflows") + "/?", WorkflowsHandler, opts),
-        (url_path_join(base, "workflows", f"({ID})") + "/?", WorkflowHandler, opts),
-        (url_path_join(base, "workflows", f"({ID})", "logs", f"({ID})") + "/?", LogHandler,
-         opts),
+        (run + "/?", WorkflowHandler, opts),
+        (url_path_join(run, "timeline") + "/?", TimelineHandler, opts),
+        (url_path_join(run, "groups", "([^/]+)") + "/?", GroupHandler, opts),
+        (node + "/?", NodeHandler, opts),
+        (url_path_join(node, "artifacts", "(inputs|outputs)", "([^/]+)") + "/?",
+         ArtifactHandler, opts),
+        (url_path_join(run, "logs", f"({ID})") + "/?", LogHandler, opts),
+        (url_path_join(run, "reusable") + "/?", ReusableHandler, opts),
+        (url_path_join(run, "actions", "([a-z]+)") + "/?", ActionHandler, opts),
     ])

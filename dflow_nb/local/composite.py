@@ -332,6 +332,7 @@ class CompositeRunner:
                 return continue_on(step, self.book.finish(
                     n, Result("Error", f"{step.name}: {exc}")))
         limit = asyncio.Semaphore(step.parallelism) if step.parallelism else None
+        self.book.plan(owner, len(items))
 
         tripped = self.fail_fast.get(boundary)
 

@@ -76,6 +76,7 @@ class NodeBook:
         self.on_state_error: Optional[Callable[[StateError], None]] = None
         self._pending: List[Tuple[str, tuple]] = []   # changes made, not written yet
         self._flush_handle: Optional[asyncio.Handle] = None
+        self.planned: Dict[str, int] = {}              # loop owner id -> items planned
 
     def make(self, name: str, display: str, type_: str, *, template: Optional[str] = None,
              boundary: str = "", key: Optional[str] = None, parent: str = "") -> Node:
@@ -151,6 +152,17 @@ class NodeBook:
                                   "templateName": n["template"], "phase": res.phase,
                                   "podName": n["id"], "finishedAt": n["finished_at"]})
         return res
+
+    def plan(self, owner_id: str, items: int) -> None:
+        """Record on a loop's owner (its step or task group) how many items it will make, as
+        its ``progress`` ``0/<planned>``, so faces show progress toward the whole fan-out
+        before the items start."""
+        n = self.open.get(owner_id)
+        if n is None or n["type"] not in ("StepGroup", "TaskGroup"):
+            return
+        self.planned[owner_id] = self.planned.get(owner_id, 0) + items
+        n["progress"] = f"0/{self.planned[owner_id]}"
+        self.save(n)
 
     def close_open(self, message: str) -> None:
         """Fail every node still open (the run was stopped, or the engine hit a bug)."""

@@ -8,22 +8,28 @@ The bundle (a dict of MIME type -> data):
 
 ``application/vnd.dflow-nb.workflow+json`` (the JupyterLab renderer draws this one)::
 
-    {"version": 1,
-     "workflow": {"id", "name", "phase", "message", "startedAt", "finishedAt"},
+    {"version": 2,
+     "workflow": RunSummary (viewdata.run_summary: id, name, phase, message, labels, times,
+                 backend, progress {done, planned}, counts per phase, failed, title, openCell),
      "nodes": [{"id", "name", "displayName", "type", "phase", "parent", "children": [ids],
-                "message", "startedAt", "finishedAt", "progress", "key",
-                "group": null | {"count": n, "phases": {"Succeeded": k, ...}}}],
+                "message", "startedAt", "finishedAt", "progress", "key", "templateName",
+                "pending", "reused",
+                "group": null | {"count": n, "planned": m, "done": k,
+                                 "phases": {"Succeeded": k, ...}}}],
      "edges": [[from_id, to_id], ...],
      "svg": "<svg ...>" | null}
 
   Times are epoch seconds (float) or null. ``type`` is Argo's node type (Pod, Steps, DAG,
   StepGroup, TaskGroup, Retry, Skipped, ...) or ``Group``: a fan-out of more than ``threshold``
-  loop items under one parent collapsed into one node (its ``progress`` is ``done/count``, its
-  ``phase`` is Running while any item runs, else Failed/Error if any failed, else Succeeded).
-  ``nodes`` are the drawn nodes only (items of a group and what hangs below them are left out);
-  ``edges`` link drawn nodes; ``parent`` is the drawn node above (a group for nested loops).
-  ``svg`` is the laid-out picture (``dot`` when installed, else the pure-Python layout), the same
-  markup as the ``image/svg+xml`` entry: node ``<g class="dn-node" data-id=ID>``.
+  loop items under one parent collapsed into one node (its ``progress`` is ``done/planned``:
+  planned counts the items the loop will make, not only those started; its ``phase`` is
+  Running while any item runs or more are to come, else Failed/Error if any failed, else
+  Succeeded). ``pending`` nodes are known from the workflow model and not started (drawn
+  greyed). ``nodes`` are the drawn nodes only (items of a group and what hangs below them are
+  left out); ``edges`` link drawn nodes; ``parent`` is the drawn node above (a group for
+  nested loops). ``svg`` is the laid-out picture (``dot`` when installed, else the pure-Python
+  layout), the same markup as the ``image/svg+xml`` entry: node ``<g class="dn-node"
+  data-id=ID>``. The whole contract (with the server's endpoints) is in ARCHITECTURE.md.
 
 ``image/svg+xml``: that picture. ``text/html``: a summary (phase counts, the picture as an
 ``<img>`` data URI, the failed/running steps) with no script and no style element, so untrusted
@@ -44,10 +50,13 @@ from dflow_nb.hub.workflow import Workflow
 from dflow_nb.notebook.graph import FAILED, GraphModel, Rec
 from dflow_nb.notebook.svg import color, render_svg
 from dflow_nb.notebook.tables import short
+from dflow_nb.notebook.viewdata import run_summary
 
 MIME = "application/vnd.dflow-nb.workflow+json"
-VERSION = 1
-HTML_ROWS = 20
+ENDED = ("Succeeded", "Failed", "Error")
+VERSION = 2
+HTML_ROWS = 5          # rows shown at once; the rest behind "show more"
+HTML_MORE = 50
 
 
 def bundle_metadata() -> Dict[str, Any]:
@@ -81,15 +90,15 @@ def workflow_bundle(workflow: Workflow) -> Dict[str, Any]:
     return bundle_from(record, model)
 
 
-def bundle_from(record: WorkflowRecord, model: GraphModel) -> Dict[str, Any]:
-    """The bundle of a run from its record and an up-to-date model (the live view has both)."""
+def bundle_from(record: WorkflowRecord, model: GraphModel, **where: Any) -> Dict[str, Any]:
+    """The bundle of a run from its record and an up-to-date model (the live view has both);
+    ``where``: ``backend``, ``source``, ``workdir`` of ``run_summary``."""
+    if record.phase in ENDED and not model.ended:
+        model.close()
     payload = graph_payload(model)
     svg = render_svg(payload["nodes"], [tuple(e) for e in payload["edges"]]) \
         if payload["nodes"] else None
-    data = {"version": VERSION,
-            "workflow": {"id": record.id, "name": record.name, "phase": record.phase,
-                         "message": record.message, "startedAt": record.startedAt,
-                         "finishedAt": record.finishedAt},
+    data = {"version": VERSION, "workflow": run_summary(record, model, **where),
             **payload, "svg": svg}
     bundle: Dict[str, Any] = {MIME: data, "text/plain": plain_summary(record, model),
                               "text/html": html_summary(record, model, svg)}
@@ -99,23 +108,21 @@ def bundle_from(record: WorkflowRecord, model: GraphModel) -> Dict[str, Any]:
 
 
 def phase_counts(model: GraphModel) -> Dict[str, int]:
-    """Work steps (Pods) per phase."""
-    counts: Dict[str, int] = {}
-    for phase, ids in model.by_phase.items():
-        k = sum(1 for i in ids if model.recs[i].type == "Pod")
-        if k:
-            counts[phase] = k
-    return counts
+    """Work steps (Pods) per phase (planned ones not made yet count as Pending)."""
+    return model.counts()
 
 
-def _counts_text(counts: Dict[str, int]) -> str:
-    total = sum(counts.values())
+def counts_text(model: GraphModel) -> str:
+    """``460/1000 steps done: 455 Succeeded, 5 Failed, ...`` (header, table and text agree)."""
+    done, planned = model.progress()
+    counts = model.counts()
     inner = ", ".join(f"{v} {k}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
-    return f"{total} steps" + (f": {inner}" if inner else "")
+    return f"{done}/{planned} steps done" + (f": {inner}" if inner else "")
 
 
 def plain_summary(record: WorkflowRecord, model: GraphModel) -> str:
-    text = f"Workflow {record.name} ({record.id}): {record.phase} — {_counts_text(phase_counts(model))}"
+    """One line that states the run's phase as last seen (what an untrusted notebook shows)."""
+    text = f"Workflow {record.name} ({record.id}): {record.phase} — {counts_text(model)}"
     if record.message:
         text += f"\n  {record.message}"
     for i in model.leaves(FAILED)[:5]:
@@ -133,7 +140,7 @@ def _duration(record: WorkflowRecord) -> str:
 
 def html_summary(record: WorkflowRecord, model: GraphModel, svg: Optional[str]) -> str:
     """Static HTML: no script, no style element, inline attributes only."""
-    counts = phase_counts(model)
+    counts = model.counts()
     badges = " ".join(
         f'<span style="background:{color(k)};color:#fff;padding:1px 6px;border-radius:8px">'
         f"{v} {escape(k)}</span>" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -146,25 +153,30 @@ def html_summary(record: WorkflowRecord, model: GraphModel, svg: Optional[str]) 
              f"{escape(started)}</p>"]
     if record.message:
         parts.append(f"<p>{escape(record.message)}</p>")
-    parts.append(f"<p>{badges}</p>")
+    parts.append(f"<p>{escape(counts_text(model).split(':')[0])} {badges}</p>")
     if svg:
         uri = base64.b64encode(svg.encode()).decode()
         parts.append(f'<img alt="workflow graph" src="data:image/svg+xml;base64,{uri}"/>')
     rows = _notable(model)
     if rows:
-        parts.append("<table><thead><tr><th>step</th><th>key</th><th>phase</th><th>message</th>"
-                     "</tr></thead><tbody>")
-        for r in rows:
-            parts.append(f"<tr><td>{escape(r.displayName)}</td><td>{escape(r.key or '')}</td>"
-                         f'<td style="color:{color(r.phase)}">{escape(r.phase)}</td>'
-                         f"<td>{escape(short(r.message or '', 120))}</td></tr>")
-        parts.append("</tbody></table>")
+        parts.append(_rows_table(rows[:HTML_ROWS]))
+        if len(rows) > HTML_ROWS:
+            parts.append(f"<details><summary>show more ({len(rows) - HTML_ROWS})</summary>"
+                         f"{_rows_table(rows[HTML_ROWS:])}</details>")
     parts.append("</div>")
     return "".join(parts)
 
 
+def _rows_table(rows: List[Rec]) -> str:
+    body = "".join(f"<tr><td>{escape(r.displayName)}</td><td>{escape(r.key or '')}</td>"
+                   f'<td style="color:{color(r.phase)}">{escape(r.phase)}</td>'
+                   f"<td>{escape(short(r.message or '', 120))}</td></tr>" for r in rows)
+    return ("<table><thead><tr><th>step</th><th>key</th><th>phase</th><th>message</th>"
+            f"</tr></thead><tbody>{body}</tbody></table>")
+
+
 def _notable(model: GraphModel) -> List[Rec]:
-    ids = model.leaves(FAILED + ("Running",))[:HTML_ROWS]
+    ids = model.leaves(FAILED + ("Running",))[:HTML_MORE]
     return [model.recs[i] for i in ids]
 
 

@@ -25,6 +25,7 @@ from dflow_nb.hub.records import StepRecord
 DEFAULT_THRESHOLD = 8
 FINISHED = ("Succeeded", "Failed", "Error", "Skipped", "Omitted")
 FAILED = ("Failed", "Error")
+GROUP_TYPES = ("StepGroup", "TaskGroup")
 _ITEM = re.compile(r"^(?P<base>.*)\((?P<index>\d+)(?::.*)?\)$", re.S)
 _STEP_GROUP = re.compile(r"^\[(\d+)\]$")
 
@@ -52,13 +53,35 @@ class Rec:
     key: Optional[str] = None
     children: Optional[List[str]] = None
     dir: Optional[str] = None
+    template: Optional[str] = None
+    reused: bool = False
+    pending: bool = False      # known from the workflow model only: not started yet
 
     @classmethod
     def of(cls, r: StepRecord) -> "Rec":
         children = getattr(r, "children", None)
         return cls(r.id, r.name, r.displayName, r.type, r.phase, r.parentID or "", r.message,
                    r.startedAt, r.finishedAt, r.progress, r.key,
-                   list(children) if children is not None else None, getattr(r, "dir", None))
+                   list(children) if children is not None else None, getattr(r, "dir", None),
+                   getattr(r, "templateName", None), is_reused(r))
+
+
+def is_reused(r: Any) -> bool:
+    """A node whose outputs came from an earlier run (``reuse_step``; Argo: a memoization hit)."""
+    flag = getattr(r, "reused", None)
+    if flag is not None:
+        return bool(flag)
+    return r.phase == "Succeeded" and (r.message or "") == "reused"
+
+
+def planned_of(progress: Optional[str]) -> Optional[int]:
+    """The total of a ``done/total`` progress text (a loop's owner records its planned items)."""
+    if not progress or "/" not in progress:
+        return None
+    try:
+        return int(progress.rsplit("/", 1)[1])
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -73,13 +96,14 @@ class Bucket:
     collapsed: bool = False
     first_started: Optional[float] = None
     last_finished: Optional[float] = None
+    planned: int = 0                 # items the loop will make (>= len(items)); set by the model
 
     @property
     def phase(self) -> str:
         """Argo-like: running while any item runs, failed once something failed, else done."""
         p = self.phases
-        if p["Running"] or p["Pending"]:
-            return "Running"
+        if p["Running"] or p["Pending"] or self.planned > len(self.items):
+            return "Running" if len(self.items) or p["Running"] else "Pending"
         if any(p[x] for x in FAILED):
             return "Failed" if p["Failed"] else "Error"
         if p["Succeeded"]:
@@ -89,6 +113,15 @@ class Bucket:
     @property
     def done(self) -> int:
         return sum(self.phases[x] for x in FINISHED)
+
+    @property
+    def total(self) -> int:
+        """Planned items: those the loop will make, not only those started."""
+        return max(self.planned, len(self.items))
+
+    @property
+    def failed(self) -> int:
+        return sum(self.phases[x] for x in FAILED)
 
 
 class GraphModel:
@@ -105,6 +138,10 @@ class GraphModel:
         self.by_phase: Dict[str, Set[str]] = {}
         self.cursor: Optional[int] = None
         self.version = 0                 # bumps when the structure (nodes, edges) changes
+        self.planned_under: Dict[str, int] = {}   # loop owner id -> items it plans
+        self.plan_edges: List[Tuple[str, str]] = []   # edges to steps known from the model
+        self.ended = False
+        self.replaced: Dict[str, str] = {}   # model step id -> the group of its loop items
         self._structure: Optional[Tuple[List[str], List[Tuple[str, str]]]] = None
         self._children: Dict[str, List[str]] = {}
 
@@ -127,8 +164,14 @@ class GraphModel:
             self.by_phase.setdefault(rec.phase, set()).add(rec.id)
             if old is None:
                 structural |= self._add(rec)
-            elif old.children != rec.children or old.parent != rec.parent:
+            elif old.children != rec.children or old.parent != rec.parent or old.pending:
                 structural = True
+            planned = planned_of(rec.progress) if rec.type in GROUP_TYPES else None
+            if planned is not None and self.planned_under.get(rec.id) != planned:
+                self.planned_under[rec.id] = planned
+                for b in self._buckets_under(rec.id):
+                    self._plan(b)
+                    changed.add(b.id)
             bucket = self.item_bucket.get(rec.id)
             if bucket is not None:
                 if old is not None:
@@ -164,11 +207,102 @@ class GraphModel:
             self.bucket_by_id[bucket.id] = bucket
         self.item_bucket[rec.id] = bucket
         bucket.items[rec.id] = rec.phase
+        placeholder = self._placeholder(rec.parent, base[0])
+        if placeholder is not None:   # the model's looped step: its items now stand for it
+            self._drop(placeholder)
+            self.replaced[placeholder] = bucket.id
+        self._plan(bucket)
         if bucket.collapsed:
-            return False
+            return placeholder is not None
         if len(bucket.items) > self.threshold:
             bucket.collapsed = True
         return not self.hidden(rec.id) or bucket.collapsed
+
+    # -- what the model says is still to come --------------------------------------------------
+    def add_planned(self, records: Iterable[StepRecord], edges: Iterable[Tuple[str, str]]) -> None:
+        """Steps known from the workflow model that have not started: drawn greyed, counted
+        as planned, replaced by their records when they arrive."""
+        for r in records:
+            if r.id in self.recs:
+                continue
+            rec = Rec.of(r)
+            rec.pending = True
+            self.recs[rec.id] = rec
+            self.by_phase.setdefault(rec.phase, set()).add(rec.id)
+            self._add(rec)
+        self.plan_edges.extend(edges)
+        self.version += 1
+        self._structure = None
+
+    def _placeholder(self, parent: str, base: str) -> Optional[str]:
+        for k in self.kids.get(parent, ()):
+            rec = self.recs.get(k)
+            if rec is not None and rec.pending and rec.displayName == base:
+                return k
+        return None
+
+    def _drop(self, node_id: str) -> None:
+        rec = self.recs.pop(node_id)
+        self.by_phase.get(rec.phase, set()).discard(node_id)
+        self.kids[rec.parent].remove(node_id)
+
+    def _buckets_under(self, parent: str) -> List[Bucket]:
+        return [b for (p, _), b in self.buckets.items() if p == parent]
+
+    def _plan(self, bucket: Bucket) -> None:
+        """A loop's planned items: what its owner (a step or task group) says it will make,
+        less its other children, when they all are leaves (Argo counts pods below a node)."""
+        total = self.planned_under.get(bucket.parent)
+        if total is None or self.ended:
+            return
+        others = 0
+        for k in self.kids.get(bucket.parent, ()):
+            rec = self.recs.get(k)
+            if rec is None or (rec.type != "Pod" and not rec.pending):
+                return
+            other = self.item_bucket.get(k)
+            if other is None:
+                others += 1
+        others += sum(b.total for b in self._buckets_under(bucket.parent) if b is not bucket)
+        bucket.planned = max(0, total - others)
+
+    def close(self) -> None:
+        """The run ended: nothing more will start (planned but never made items are dropped,
+        never-started model steps read Omitted)."""
+        self.ended = True
+        for b in self.buckets.values():
+            b.planned = 0
+        for rid in list(self.by_phase.get("Pending", ())):
+            rec = self.recs[rid]
+            if rec.pending:
+                self.by_phase["Pending"].discard(rid)
+                rec.phase = "Omitted"
+                self.by_phase.setdefault("Omitted", set()).add(rid)
+
+    def progress(self) -> Tuple[int, int]:
+        """Leaf steps finished, and planned (started, known from the model, or still to come
+        in a loop whose size is known)."""
+        done = planned = 0
+        for phase, ids in self.by_phase.items():
+            k = sum(1 for i in ids if self.recs[i].type == "Pod")
+            planned += k
+            if phase in FINISHED:
+                done += sum(1 for i in ids if self.recs[i].type == "Pod" and not
+                            self.recs[i].pending)
+        planned += sum(b.total - len(b.items) for b in self.buckets.values())
+        return done, planned
+
+    def counts(self) -> Dict[str, int]:
+        """Leaf steps per phase; planned ones not yet made count as Pending."""
+        out: Dict[str, int] = {}
+        for phase, ids in self.by_phase.items():
+            k = sum(1 for i in ids if self.recs[i].type == "Pod")
+            if k:
+                out[phase] = k
+        extra = sum(b.total - len(b.items) for b in self.buckets.values())
+        if extra:
+            out["Pending"] = out.get("Pending", 0) + extra
+        return out
 
     def hidden(self, node_id: str) -> bool:
         """True below a collapsed item (the item itself is drawn as its group)."""
@@ -217,6 +351,11 @@ class GraphModel:
                     link(rec.id, child)
         else:
             self._tree_edges(link)
+        for a, b in self.plan_edges:
+            if b not in self.recs or not self.recs[b].pending:
+                continue
+            for src in self.bucket_items(self.replaced.get(a, a)):
+                link(src, b)
         start = {i: (self.recs[i].startedAt if i in self.recs else
                      self.bucket_by_id[i].first_started) for i in ids}
         ids = [i for _, i in sorted(enumerate(ids), key=lambda p: (start[p[1]] is None,
@@ -271,27 +410,36 @@ class GraphModel:
                     "type": rec.type, "phase": rec.phase, "parent": parent or None,
                     "children": children, "message": rec.message, "startedAt": rec.startedAt,
                     "finishedAt": rec.finishedAt, "progress": rec.progress, "key": rec.key,
+                    "templateName": rec.template, "pending": rec.pending, "reused": rec.reused,
                     "group": None}
         bucket = self.bucket_by_id[view_id]
         return {"id": bucket.id, "name": bucket.base, "displayName": bucket.base,
                 "type": "Group", "phase": bucket.phase, "parent": bucket.parent or None,
                 "children": children, "message": None, "startedAt": bucket.first_started,
                 "finishedAt": bucket.last_finished if bucket.phase in FINISHED else None,
-                "progress": f"{bucket.done}/{len(bucket.items)}", "key": None,
-                "group": {"count": len(bucket.items),
-                          "phases": {k: v for k, v in sorted(bucket.phases.items()) if v}}}
+                "progress": f"{bucket.done}/{bucket.total}", "key": None,
+                "templateName": None, "pending": False, "reused": False,
+                "group": self._group_state(bucket)}
+
+    @staticmethod
+    def _group_state(bucket: Bucket) -> Dict[str, Any]:
+        return {"count": len(bucket.items), "planned": bucket.total, "done": bucket.done,
+                "phases": {k: v for k, v in sorted(bucket.phases.items()) if v}}
 
     def state(self, view_id: str) -> Dict[str, Any]:
         """What changes while a run goes on, per view node: phase, progress and group counts."""
         rec = self.recs.get(view_id)
         if rec is not None:
-            return {"phase": rec.phase, "progress": rec.progress}
+            out: Dict[str, Any] = {"phase": rec.phase, "progress": rec.progress}
+            if rec.pending:
+                out["pending"] = True
+            return out
         bucket = self.bucket_by_id.get(view_id)
         if bucket is None:
             return {"phase": "Pending", "progress": None}
-        return {"phase": bucket.phase, "progress": f"{bucket.done}/{len(bucket.items)}",
-                "count": len(bucket.items),
-                "phases": {k: v for k, v in bucket.phases.items() if v}}
+        group = self._group_state(bucket)
+        return {"phase": bucket.phase, "progress": f"{bucket.done}/{bucket.total}",
+                **{k: group[k] for k in ("count", "planned", "phases")}}
 
     def bucket_items(self, view_id: str) -> List[str]:
         """The record ids a group node stands for (or the node itself)."""
@@ -304,5 +452,6 @@ class GraphModel:
         """Ids of work nodes (Pods) in these phases, for tables and the log pane."""
         out: List[str] = []
         for p in phases:
-            out.extend(i for i in self.by_phase.get(p, ()) if self.recs[i].type == "Pod")
+            out.extend(i for i in self.by_phase.get(p, ()) if self.recs[i].type == "Pod"
+                       and not self.recs[i].pending)
         return out

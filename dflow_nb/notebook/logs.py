@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 if TYPE_CHECKING:
     from dflow_nb.hub.records import StepRecord
@@ -56,3 +56,60 @@ def log_signature(step: Union["StepRecord", "Rec"]) -> Any:
     except FileNotFoundError:
         return None
     return (st.st_size, st.st_mtime_ns)
+
+
+SLICE_BYTES = 64 * 1024
+MAX_MATCHES = 500
+
+
+def log_bytes(workflow: "Workflow", step: Union["StepRecord", "Rec"]) -> bytes:
+    """The whole log of a step as bytes: the local step directory's file when there is one
+    (so offsets stay stable while it grows), else what the backend returns (Argo)."""
+    step_dir = getattr(step, "dir", None)
+    if step_dir and (Path(step_dir) / "log.txt").is_file():
+        return (Path(step_dir) / "log.txt").read_bytes()
+    fetch = getattr(workflow, "logs", None)
+    if not callable(fetch) or step_dir:
+        return b""
+    return str(fetch(step.id)).encode("utf-8")
+
+
+def _utf8_end(data: bytes) -> int:
+    """How much of ``data`` ends on a whole UTF-8 character (a follow never splits one)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return len(data)
+        if byte >= 0xC0:   # a lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(data) if back >= need else len(data) - back
+    return len(data)
+
+
+def log_slice(workflow: "Workflow", step: Union["StepRecord", "Rec"], offset: Optional[int] = None,
+              limit: int = SLICE_BYTES, search: Optional[str] = None,
+              regex: bool = False) -> Dict[str, Any]:
+    """A piece of a step's log for a view: from ``offset`` (follow: ask again from ``next``
+    until ``done``), else its tail; ``search`` lists the matching lines of the whole log."""
+    from dflow_nb.notebook.graph import FINISHED
+    data = log_bytes(workflow, step)
+    size = len(data)
+    start = max(0, size - limit) if offset is None else max(0, min(offset, size))
+    chunk = data[start:start + limit]
+    if start + len(chunk) < size or step.phase not in FINISHED:
+        chunk = chunk[:_utf8_end(chunk)]
+    nxt = start + len(chunk)
+    out: Dict[str, Any] = {"log": chunk.decode("utf-8", errors="replace"), "offset": start,
+                           "next": nxt, "size": size,
+                           "truncated": offset is None and start > 0,
+                           "done": step.phase in FINISHED and nxt >= size, "matches": None}
+    if search:
+        pattern = re.compile(search if regex else re.escape(search), re.IGNORECASE)
+        matches: List[Dict[str, Any]] = []
+        for no, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
+            if pattern.search(line):
+                matches.append({"line": no, "text": line[:1000]})
+                if len(matches) >= MAX_MATCHES:
+                    break
+        out["matches"] = matches
+    return out

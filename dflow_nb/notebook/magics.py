@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import shlex
 from typing import Any, Dict, Iterator, List, NoReturn, Optional
@@ -295,8 +296,13 @@ class DflowMagics(Magics):
             if args.name:
                 from dflow_nb.model.names import check_workflow_name
                 wf.name = check_workflow_name(args.name)
-            with _mode(args.local, args.argo):
+            said = io.StringIO()
+            with _mode(args.local, args.argo), contextlib.redirect_stdout(said):
                 wf.submit(reuse_step=reuse, wait=False)
+        # the live view shows the run: a "running locally" line would stay stale above it;
+        # Argo's submitted/link lines stay
+        print("".join(line for line in said.getvalue().splitlines(keepends=True)
+                      if not line.startswith("Workflow is running locally")), end="")
 
     def cell_step(self, line: str, cell: Optional[str]) -> None:
         from dflow_nb.notebook.cell_steps import registry

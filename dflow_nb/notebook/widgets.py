@@ -24,11 +24,13 @@ import traitlets
 from dflow_nb.errors import WorkflowNotFound
 from dflow_nb.hub.records import WorkflowRecord
 from dflow_nb.hub.workflow import Workflow
-from dflow_nb.notebook.display import bundle_from, bundle_metadata, phase_counts
+from dflow_nb.notebook.display import bundle_from, bundle_metadata, plain_summary
 from dflow_nb.notebook.graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel, Rec
 from dflow_nb.notebook.layout import layout
 from dflow_nb.notebook.logs import log_signature, read_log
+from dflow_nb.notebook.plan import planned_nodes
 from dflow_nb.notebook.svg import color, node_size, render_svg
+from dflow_nb.notebook.viewdata import group_listing, node_details, run_summary, timeline
 
 STATIC = Path(__file__).parent / "static"
 ENDED = ("Succeeded", "Failed", "Error")
@@ -43,9 +45,14 @@ class DagWidget(anywidget.AnyWidget):
     states = traitlets.Dict({}).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     status = traitlets.Unicode("connecting").tag(sync=True)
+    summary = traitlets.Dict({}).tag(sync=True)        # viewdata.run_summary
+    details = traitlets.Dict({}).tag(sync=True)        # the selected node (or group list)
+    group_query = traitlets.Dict({}).tag(sync=True)    # front end: phase/search/offset of it
+    timeline = traitlets.Dict({}).tag(sync=True)       # sent while want_timeline is set
+    want_timeline = traitlets.Bool(False).tag(sync=True)
 
 
-def _table_html(rows: List[Rec], total: int) -> str:
+def _table_html(rows: List[Rec], total: int, more: int = 0) -> str:
     """A compact step table (hand-built: 60 rows cost well under a millisecond)."""
     head = "".join(f"<th>{h}</th>" for h in ("step", "key", "phase", "time", "progress",
                                             "message"))
@@ -57,8 +64,8 @@ def _table_html(rows: List[Rec], total: int) -> str:
                     f'<td style="color:{color(r.phase)};font-weight:bold">{escape(r.phase)}</td>'
                     f"<td>{took}</td><td>{escape(r.progress or '')}</td>"
                     f"<td>{escape((r.message or '')[:160])}</td></tr>")
-    note = f"<caption>{len(rows)} of {total} steps: failed, running, latest</caption>" \
-        if total > len(rows) else ""
+    note = f"<caption>{len(rows)} of {total} steps: failed, running, latest" \
+        f"{f' ({more} more)' if more else ''}</caption>" if total > len(rows) else ""
     return (f'<table class="dflow-nb-steps">{note}<thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
@@ -67,7 +74,8 @@ class LiveView:
     """A run followed live; display it in a cell (or call ``refresh()`` yourself)."""
 
     def __init__(self, workflow: Workflow, threshold: int = DEFAULT_THRESHOLD,
-                 interval: float = 0.5, table_rows: int = 60, log_lines: int = 200) -> None:
+                 interval: float = 0.5, table_rows: int = 60, log_lines: int = 200,
+                 short_rows: int = 8) -> None:
         if not workflow.id:
             raise WorkflowNotFound(f"workflow {workflow.name!r} has not been submitted: "
                                    "submit() it, then watch it")
@@ -75,6 +83,10 @@ class LiveView:
         self.model = GraphModel(workflow.id, threshold)
         self.interval = interval
         self.table_rows = table_rows
+        self.short_rows = short_rows
+        self.expanded = False
+        self._planned = False
+        self._timeline_at = 0.0
         self.log_lines = log_lines
         self.record: Optional[WorkflowRecord] = None
         self.connected = True
@@ -100,11 +112,17 @@ class LiveView:
                                                   ("resubmit", "refresh", ""))}
         for name, button in self.buttons.items():
             button.on_click(lambda _b, n=name: self.act(n))
+        self.more = widgets.Button(description="show more", icon="chevron-down",
+                                   layout=widgets.Layout(width="auto"))
+        self.more.on_click(lambda _b: self.toggle_table())
+        self.more.layout.display = "none"
         self.out = widgets.Output()
-        self.dag.observe(lambda _c: self._update_log(force=True), names="selected")
+        self.dag.observe(lambda _c: self._on_select(), names="selected")
+        self.dag.observe(lambda _c: self._update_details(), names="group_query")
+        self.dag.observe(lambda _c: self._update_timeline(force=True), names="want_timeline")
         self.widget = widgets.VBox([
             self.header, self.dag, widgets.HBox(list(self.buttons.values())), self.note,
-            widgets.HBox([self.table, self.log]), self.out])
+            widgets.HBox([widgets.VBox([self.table, self.more]), self.log]), self.out])
         for part, name in ((self.widget, "liveview"), (self.table, "livetable"),
                            (self.log, "livelog"), (self.header, "liveheader")):
             part.add_class(f"dflow-nb-{name}")   # stable hooks for styling and browser tests
@@ -125,6 +143,8 @@ class LiveView:
                 self.dag.status = "connected"
             self.record = record
             changed = self.model.apply(recs)
+            if not self._planned:
+                self._add_planned(record)
             for r in recs:
                 if r.type == "Pod":
                     self._recent.appendleft(r.id)
@@ -135,6 +155,19 @@ class LiveView:
             self.finished = ended   # only once the lasting record is in the cell
             self.last_refresh_ms = (time.perf_counter() - t0) * 1000
             return self.finished
+
+    def _add_planned(self, record: WorkflowRecord) -> None:
+        """Draw the steps the workflow model still has to start (greyed), once."""
+        self._planned = True
+        if record.phase in ENDED:
+            return
+        try:
+            model = self.workflow if getattr(self.workflow, "entrypoint", None) is not None \
+                else self.workflow.model()
+            nodes, edges = planned_nodes(model, self.model.workflow_id)
+        except Exception:   # no model to read (a stand-in, an unreadable spec): records only
+            return
+        self.model.add_planned(nodes, edges)
 
     def _push(self, record: WorkflowRecord, changed: Any, any_news: bool) -> None:
         ids, edges = self.model.structure()
@@ -153,6 +186,9 @@ class LiveView:
         self._update_header(record)
         if any_news:
             self._update_table()
+            if self.dag.selected in changed:
+                self._update_details()
+            self._update_timeline()
         self._update_log()
 
     def _set_disconnected(self, exc: Exception) -> None:
@@ -163,12 +199,17 @@ class LiveView:
         self.dag.status = f"disconnected ({text}); retrying"
 
     def _update_header(self, r: WorkflowRecord) -> None:
-        counts = phase_counts(self.model)
+        counts = self.model.counts()
+        done, planned = self.model.progress()
         badges = " ".join(f'<span style="color:{color(k)}">{v} {escape(k)}</span>'
                           for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
         took = "" if r.startedAt is None else f"{(r.finishedAt or time.time()) - r.startedAt:.1f}s"
         value = (f"<b>{escape(r.name)}</b> <code>{escape(r.id)}</code> "
-                 f'<b style="color:{color(r.phase)}">{escape(r.phase)}</b> {took} · {badges}')
+                 f'<b style="color:{color(r.phase)}">{escape(r.phase)}</b> {took} · '
+                 f"{done}/{planned} steps done · {badges}")
+        summary = run_summary(r, self.model, self.backend_kind())
+        if summary != self.dag.summary:
+            self.dag.summary = summary
         if r.message:
             value += f"<br/>{escape(r.message)}"
         if value != self.header.value:
@@ -184,15 +225,66 @@ class LiveView:
                 picked.append(i)
             if len(picked) >= self.table_rows:
                 break
-        total = sum(len(v) for v in m.by_phase.values())
-        self.table.value = _table_html([m.recs[i] for i in picked], total)
+        total = m.progress()[1]
+        shown = picked if self.expanded else picked[:self.short_rows]
+        self.more.layout.display = "" if len(picked) > self.short_rows else "none"
+        self.more.description = "show less" if self.expanded else "show more"
+        self.table.value = _table_html([m.recs[i] for i in shown], total,
+                                       0 if self.expanded else len(picked) - len(shown))
+
+    def toggle_table(self) -> None:
+        """Show the long table (failed, running, latest; up to ``table_rows``) or the short."""
+        self.expanded = not self.expanded
+        with self._lock:
+            self._update_table()
+
+    def backend_kind(self) -> str:
+        backend = getattr(self.workflow, "_backend", None)
+        return getattr(backend, "kind", "local") or "local"
+
+    # -- the selected node: details, a group's list, the timeline ----------------------------
+    def _on_select(self) -> None:
+        self._update_log(force=True)
+        self._update_details()
+
+    def _update_details(self) -> None:
+        sel = self.dag.selected
+        if not sel:
+            return
+        try:
+            if sel in self.model.bucket_by_id:
+                q = self.dag.group_query or {}
+                phases = [p for p in str(q.get("phase") or "").split(",") if p]
+                self.dag.details = {"group": group_listing(
+                    self.model, sel, phases, str(q.get("search") or ""),
+                    int(q.get("offset") or 0), int(q.get("limit") or 50))}
+                return
+            found = self.workflow.query_step(id=sel)
+            if not found:
+                self.dag.details = {}
+                return
+            nodes = self.workflow.query_nodes() if found[0].type == "Retry" else []
+            self.dag.details = node_details(self.model.workflow_id, found[0], nodes,
+                                            self.model, self.backend_kind())
+        except Exception as exc:   # shown in the panel; the view goes on
+            self.dag.details = {"error": f"{type(exc).__name__}: {exc}"}
+
+    def _update_timeline(self, force: bool = False) -> None:
+        if not self.dag.want_timeline:
+            return
+        now = time.monotonic()
+        if force or now - self._timeline_at > 2.0 or self.finished:
+            self._timeline_at = now
+            self.dag.timeline = timeline(self.model)
 
     def selected_step(self) -> Optional[Rec]:
-        """The record the log pane follows: the clicked node, or for a group its first failed,
-        else running, else latest item."""
+        """The record the log pane follows: the clicked node (or a slice picked from a group's
+        list), or for a group its first failed, else running, else latest item."""
         sel = self.dag.selected
         if not sel:
             return None
+        if sel in self.model.recs and sel not in self.model.bucket_by_id:
+            return self.model.recs[sel]
         items = self.model.bucket_items(sel)
         if len(items) > 1:
             recs = [self.model.recs[i] for i in items]
@@ -225,9 +317,29 @@ class LiveView:
         self.dag.status = f"finished: {record.phase}"
         for name in ("terminate",):
             self.buttons[name].disabled = True
+        if not self.model.ended:
+            waiting = any(r.pending for r in self.model.recs.values())
+            self.model.close()
+            if waiting:                       # never-started model steps now read Omitted
+                self._drawn_version = -1
+                self._push(record, set(), True)
+        self._update_timeline(force=True)
         if self._handle is not None:
-            self._handle.update(bundle_from(record, self.model),
-                                metadata=bundle_metadata(), raw=True)
+            self._handle.update(self.display_data(), metadata=bundle_metadata(), raw=True)
+
+    def display_data(self) -> Dict[str, Any]:
+        """What the cell holds: the live widget for a front end that has its state, and the
+        record as last seen for every other (the sidebar's renderer, HTML, text stating the
+        phase), in ONE output that is updated in place when the run ends."""
+        view = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+        if self.record is None:
+            return {"application/vnd.jupyter.widget-view+json": view,
+                    "text/plain": f"Workflow {self.model.workflow_id}: {self.dag.status}"}
+        data = bundle_from(self.record, self.model, backend=self.backend_kind())
+        if self.record.phase not in ENDED:
+            data["text/plain"] = plain_summary(self.record, self.model) + \
+                "\n  (as last seen by the live view; run Workflow(id=...) to read it again)"
+        return {"application/vnd.jupyter.widget-view+json": view, **data}
 
     def bundle(self) -> Dict[str, Any]:
         """The static bundle of the run as this view last saw it."""
@@ -267,14 +379,13 @@ class LiveView:
         self._stop.set()
 
     def show(self, live: bool = True) -> None:
-        """Display the view and a placeholder that becomes the lasting record when the run ends."""
+        """Display the view: one output, the widget plus its record, which becomes the lasting
+        record in place when the run ends."""
         from IPython.display import display
         if self.record is None:
             self.refresh()
-        display(self.widget)
-        placeholder = {"text/plain": f"Workflow {self.model.workflow_id}: "
-                                     f"{self.record.phase if self.record else 'connecting'}…"}
-        self._handle = display(placeholder, raw=True, display_id=True)
+        self._handle = display(self.display_data(), metadata=bundle_metadata(), raw=True,
+                               display_id=True)
         if self.finished and self.record is not None:
             self._finish(self.record)
         elif live:

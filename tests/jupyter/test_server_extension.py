@@ -40,7 +40,7 @@ def test_lists_runs_newest_first(server: Any, runs: Dict[str, Any]) -> None:
 def test_bundle_has_the_notebook_shape(server: Any, runs: Dict[str, Any]) -> None:
     wf = runs["ok"]
     body = get(server, f"/workflows/{wf.id}").json()
-    assert body["version"] == 1
+    assert body["version"] == 2
     assert body["workflow"]["id"] == wf.id and body["workflow"]["phase"] == "Succeeded"
     names = {n["displayName"]: n for n in body["nodes"]}
     assert {"hello", "after"} <= set(names)

@@ -159,7 +159,7 @@ def test_sigterm_to_a_detached_engine_stops_its_run(tmp_path, victim, procs):
 
 
 def test_every_face_agrees_that_a_run_without_engine_is_not_running(tmp_path, victim, procs):
-    from dflow_nb.jupyter.bundle import summary
+    from dflow_nb.notebook.viewdata import run_summary
     proc, wf_id, _ = victim()
     proc.kill()
     proc.wait(timeout=30)
@@ -169,7 +169,7 @@ def test_every_face_agrees_that_a_run_without_engine_is_not_running(tmp_path, vi
     assert record.phase != "Running"
     assert (listed.phase, listed.message) == (record.phase, record.message)
     assert wf.query_status() == record.phase
-    assert summary(listed)["phase"] == record.phase           # the sidebar's row
+    assert run_summary(listed, None)["phase"] == record.phase   # the sidebar's row
     cli = subprocess.run([sys.executable, "-m", "dflow_nb.cli", "--workdir", str(tmp_path),
                           "list"], capture_output=True, text=True, timeout=60)
     (line,) = [x for x in cli.stdout.splitlines() if x.startswith(wf_id)]

@@ -1,0 +1,172 @@
+"""The JSON the views consume (``/work/notes``' view contract, documented in ARCHITECTURE.md):
+a run's summary, one node's details, a collapsed group as a list, the timeline.
+
+Built from ``Workflow`` records and the live view's ``GraphModel`` only, so the widget (in the
+kernel) and the server extension (the sidebar) send the same shapes for local and Argo runs.
+Every string is plain text; secret-looking keys of an executor's record are masked.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from dflow_nb.config import masked
+from dflow_nb.hub.records import ArtifactRecord, IORecord, StepRecord, WorkflowRecord
+from dflow_nb.model.serialization import unwrap_sliced
+from dflow_nb.notebook.graph import FAILED, GraphModel, Rec, is_reused, loop_base
+from dflow_nb.notebook.previews import artifact_info
+
+VALUE_CAP = 4096
+GROUP_ORDER = ("Failed", "Error", "Running", "Pending")
+TIMELINE_LIMIT = 2000
+
+
+def open_cell(wf_id: str, workdir: Optional[str]) -> str:
+    """The cell that reattaches to a run (``Workflow(id=...)``)."""
+    where = f", workdir={workdir!r}" if workdir not in (None, "") else ""
+    return f"from dflow_nb import Workflow\nwf = Workflow(id={wf_id!r}{where})\nwf"
+
+
+def run_summary(record: WorkflowRecord, model: Optional[GraphModel], backend: str = "local",
+                source: str = "", workdir: Optional[str] = None,
+                path: Optional[str] = None) -> Dict[str, Any]:
+    """A run's summary: the list row and the header of every view (``workdir`` as shown,
+    ``path`` the work directory's absolute path for the "open in a notebook" cell)."""
+    counts = model.counts() if model is not None else {}
+    done, planned = model.progress() if model is not None else (0, 0)
+    end = record.finishedAt
+    return {"id": record.id, "name": record.name, "phase": record.phase,
+            "message": record.message, "labels": dict(record.labels or {}),
+            "createdAt": record.createdAt, "startedAt": record.startedAt, "finishedAt": end,
+            "duration": None if record.startedAt is None or end is None
+            else round(end - record.startedAt, 3),
+            "backend": backend, "source": source, "workdir": workdir if backend == "local" else "",
+            "progress": {"done": done, "planned": planned}, "counts": counts,
+            "failed": sum(counts.get(p, 0) for p in FAILED),
+            "reused": sum(1 for r in model.recs.values() if r.reused and r.type == "Pod")
+            if model is not None else 0,
+            "title": f"{record.name} · {record.id}",
+            "openCell": open_cell(record.id, (path or workdir) if backend == "local" else None)}
+
+
+def value_text(value: Any) -> Dict[str, Any]:
+    """A parameter value as display text (decoded: ``0.5``, never an internal encoding)."""
+    value = unwrap_sliced(value) if isinstance(value, list) else value
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, default=repr)
+        except (TypeError, ValueError):
+            text = repr(value)
+    return {"value": text[:VALUE_CAP], "truncated": len(text) > VALUE_CAP}
+
+
+def io_json(io: IORecord, base: str, artifacts_local: bool) -> Dict[str, Any]:
+    """Parameters (with types) and artifacts (with size and a preview endpoint) of one side."""
+    params = [{"name": k, "type": p.type, **value_text(p.value)}
+              for k, p in io.parameters.items()]
+    arts = [{"name": k, **artifact_summary(a, artifacts_local), "preview": f"{base}/{k}"}
+            for k, a in io.artifacts.items()]
+    return {"parameters": params, "artifacts": arts}
+
+
+def artifact_summary(art: ArtifactRecord, local: bool) -> Dict[str, Any]:
+    if not local:
+        return {"size": None, "files": None, "kind": "remote"}
+    return artifact_info(art.paths)
+
+
+def _attempts(step: StepRecord, nodes: Sequence[StepRecord]) -> List[Dict[str, Any]]:
+    if step.type != "Retry":
+        return []
+    kids = [n for n in nodes if n.parentID == step.id]
+    kids.sort(key=lambda n: (n.startedAt or 0, n.seq))
+    return [{"id": n.id, "displayName": n.displayName, "phase": n.phase,
+             "startedAt": n.startedAt, "finishedAt": n.finishedAt, "message": n.message}
+            for n in kids]
+
+
+def node_details(wf_id: str, step: StepRecord, nodes: Sequence[StepRecord],
+                 model: Optional[GraphModel] = None, backend: str = "local") -> Dict[str, Any]:
+    """One node at Argo UI's node-info level, plus the executor's record and attempts."""
+    base = f"workflows/{wf_id}/nodes/{step.id}/artifacts"
+    group = None
+    if model is not None and step.id in model.item_bucket:
+        bucket = model.item_bucket[step.id]
+        found = loop_base(step.displayName)
+        group = {"id": bucket.id, "name": bucket.base, "planned": bucket.total,
+                 "index": found[1] if found else None}
+    local = backend == "local"
+    outputs = io_json(step.outputs, f"{base}/outputs", local)
+    outputs.update({"result": step.outputs.result, "exitCode": step.outputs.exitCode})
+    argo = None
+    if backend == "argo":
+        argo = {"nodeId": step.id, "podName": step.id if step.type == "Pod" else None,
+                "hostNodeName": getattr(step, "hostNodeName", None)}
+    return {"id": step.id, "name": step.name, "displayName": step.displayName, "key": step.key,
+            "type": step.type, "phase": step.phase, "templateName": step.templateName,
+            "parent": step.parentID, "boundaryID": step.boundaryID, "group": group,
+            "startedAt": step.startedAt, "finishedAt": step.finishedAt,
+            "duration": step.duration, "message": step.message, "progress": step.progress,
+            "attempts": _attempts(step, nodes),
+            "executor": masked(step.executor) if step.executor else None,
+            "argo": argo, "reused": is_reused(step),
+            "inputs": io_json(step.inputs, f"{base}/inputs", local), "outputs": outputs,
+            "log": f"workflows/{wf_id}/logs/{step.id}"}
+
+
+def _item_row(rec: Rec) -> Dict[str, Any]:
+    found = loop_base(rec.displayName)
+    return {"id": rec.id, "displayName": rec.displayName, "key": rec.key, "phase": rec.phase,
+            "startedAt": rec.startedAt, "finishedAt": rec.finishedAt, "message": rec.message,
+            "index": found[1] if found else None}
+
+
+def _phase_rank(phase: str) -> int:
+    return GROUP_ORDER.index(phase) if phase in GROUP_ORDER else len(GROUP_ORDER)
+
+
+def group_listing(model: GraphModel, group_id: str, phases: Optional[Iterable[str]] = None,
+                  search: str = "", offset: int = 0, limit: int = 50) -> Dict[str, Any]:
+    """A collapsed fan-out as a list of its slices: Failed first, filtered, one page."""
+    bucket = model.bucket_by_id.get(group_id)
+    if bucket is None:
+        raise KeyError(group_id)
+    wanted = set(phases or ())
+    needle = search.lower()
+    recs = [model.recs[i] for i in bucket.items if i in model.recs]
+    hits = [r for r in recs if (not wanted or r.phase in wanted) and (
+        not needle or needle in r.displayName.lower() or needle in (r.key or "").lower()
+        or needle in (r.message or "").lower())]
+    index = {r.id: (loop_base(r.displayName) or ("", 0))[1] for r in hits}
+    hits.sort(key=lambda r: (_phase_rank(r.phase), index[r.id]))
+    page = hits[max(0, offset): max(0, offset) + max(1, min(limit, 500))]
+    return {"group": {"id": bucket.id, "name": bucket.base, "planned": bucket.total,
+                      "count": len(bucket.items),
+                      "phases": {k: v for k, v in sorted(bucket.phases.items()) if v}},
+            "items": [_item_row(r) for r in page], "total": len(hits), "offset": offset,
+            "limit": limit}
+
+
+def timeline(model: GraphModel, limit: int = TIMELINE_LIMIT) -> Dict[str, Any]:
+    """Leaf steps on a time axis (a Gantt chart), the groups summarised beside them."""
+    leaves = [r for r in model.recs.values() if r.type == "Pod" and not r.pending]
+    leaves.sort(key=lambda r: (r.startedAt is None, r.startedAt or 0, r.displayName))
+    starts = [r.startedAt for r in leaves if r.startedAt is not None]
+    ends = [r.finishedAt for r in leaves if r.finishedAt is not None]
+    running = any(r.finishedAt is None and r.startedAt is not None for r in leaves)
+    rows = []
+    for r in leaves[:limit]:
+        bucket = model.item_bucket.get(r.id)
+        rows.append({"id": r.id, "displayName": r.displayName, "key": r.key, "phase": r.phase,
+                     "startedAt": r.startedAt, "finishedAt": r.finishedAt,
+                     "group": bucket.id if bucket is not None and bucket.collapsed else None})
+    groups = [{"id": b.id, "name": b.base, "startedAt": b.first_started,
+               "finishedAt": b.last_finished, "planned": b.total,
+               "phases": {k: v for k, v in sorted(b.phases.items()) if v}}
+              for b in model.buckets.values() if b.collapsed]
+    return {"start": min(starts) if starts else None,
+            "end": None if running or not ends else max(ends),
+            "rows": rows, "groups": groups, "total": len(leaves),
+            "truncated": len(leaves) > limit}
