@@ -11,15 +11,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 from typing import Any, Dict, List
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from dflow_nb.hub.backend import backend_for
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.jupyter.base import Base
 from dflow_nb.jupyter.sources import Source
+from dflow_nb.model.validation import validate
 from dflow_nb.notebook.graph import FAILED
 from dflow_nb.notebook.viewdata import io_json
 
@@ -38,11 +41,18 @@ def _model(src: Source, wf: Workflow) -> Workflow:
 
 
 def _submit(src: Source, model: Workflow, reuse: List[StepRecord]) -> str:
+    """Start the new run on the source's own engine. ``Workflow.submit`` picks the engine from
+    the configuration, which may name an Argo server while the run at hand is local, so a local
+    run is handed to the local backend of its work directory directly."""
     with contextlib.redirect_stdout(io.StringIO()):   # Dflow's "running locally" line
-        if src.kind == "local" and not reuse:
-            model.submit(detach=True)
-        else:
+        if src.kind != "local":
             model.submit(reuse_step=reuse or None, wait=False)
+            return str(model.id)
+        validate(model)
+        backend = backend_for(True, Path(src.workdir or "."))
+        keyed = {s.key: s for s in reuse if s.key}
+        model.id = backend.submit(model, keyed, detach=not keyed)
+        model._backend = backend
     return str(model.id)
 
 

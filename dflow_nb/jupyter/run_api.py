@@ -2,6 +2,7 @@
 timeline, a step's log (follow, search, download) and artifact previews."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Optional
 
 from jupyter_server.auth.decorator import authorized
@@ -92,17 +93,16 @@ class LogHandler(Base):
                 return step, log_bytes(wf, step)
             try:
                 body = log_slice(wf, step, offset, limit, search, regex)
-            except ValueError as exc:   # a bad regular expression
+            except re.error as exc:   # a bad regular expression
                 raise web.HTTPError(400, f"search: {exc}") from None
             return step, {"workflow": wf_id, "node": node_id, "step": step.displayName,
                           "phase": step.phase, **body}
         step, body = await self.off_loop(build)
         if download:
             name = "".join(c if c.isalnum() or c in "-_." else "_" for c in step.displayName)
-            self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.set_header("Content-Disposition", f'attachment; filename="{name}.log"')
             self.set_header("X-Content-Type-Options", "nosniff")
-            self.finish(body)
+            self.finish(body, set_content_type="text/plain; charset=utf-8")
             return
         self.send(body)
 
@@ -142,7 +142,6 @@ class ArtifactHandler(Base):
             self.send(out)
             return
         path, ctype, inline = out
-        self.set_header("Content-Type", ctype)
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
         if not inline:
@@ -154,4 +153,4 @@ class ArtifactHandler(Base):
                 if not chunk:
                     break
                 self.write(chunk)
-        self.finish()
+        self.finish(set_content_type=ctype)

@@ -36,6 +36,11 @@ class _Unset:
     def __bool__(self) -> bool:
         return False
 
+    def __reduce__(self) -> str:
+        """Unpickled (a stored model, a resumed run) it is the same ``UNSET``, so ``is UNSET``
+        still holds."""
+        return "UNSET"
+
 
 UNSET: Any = _Unset()
 
