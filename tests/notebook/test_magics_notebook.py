@@ -127,16 +127,24 @@ def test_every_magic(run_notebook):
     bundles = ran.data("submit", MIME)
     assert bundles, ran.text("submit")
     b = bundles[-1]
-    assert b["version"] == 1 and b["workflow"]["phase"] == "Succeeded"
+    assert b["version"] == 2 and b["workflow"]["phase"] == "Succeeded"
     assert b["workflow"]["name"] == "squares"
     groups = [n for n in b["nodes"] if n["group"]]
-    assert len(groups) == 1 and groups[0]["group"] == {"count": 12, "phases": {"Succeeded": 12}}
+    assert len(groups) == 1 and groups[0]["group"] == {
+        "count": 12, "planned": 12, "done": 12, "phases": {"Succeeded": 12}}
     assert groups[0]["progress"] == "12/12"
     assert b["svg"].startswith("<svg") and "<script" not in b["svg"]
     assert any(o.get("metadata", {}).get(MIME, {}).get("safe") for o in ran.outputs("submit"))
     html = ran.data("submit", "text/html")[-1]
     assert "<script" not in html and "data:image/svg+xml;base64," in html
     assert ran.data("submit", "image/svg+xml")
+    # ONE output per run: the live widget, turned into the record in place; its text (what an
+    # untrusted notebook without widget state shows) states the final phase, no stale line
+    (shown,) = [o for o in ran.outputs("submit") if "data" in o]
+    assert "application/vnd.jupyter.widget-view+json" in shown.data and MIME in shown.data
+    assert shown.data["text/plain"].startswith(f"Workflow squares ({b['workflow']['id']}): "
+                                               "Succeeded — 14/14 steps done")
+    assert "VBox" not in ran.text("submit") and "running locally" not in ran.text("submit")
     assert "Succeeded" in ran.text("status")
 
     lst = ran.data("list", "text/html")[0]
