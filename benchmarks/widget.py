@@ -1,7 +1,9 @@
 """Live view cost on a 10,000-slice run: Python time per refresh and bytes sent to the browser.
 
 Run: ``.venv/bin/python benchmarks/widget.py [slices] [changes-per-refresh]``. The target
-(issue 5): <= 100 ms per refresh on the Python side, picture < 500 KB.
+(issue 5): <= 100 ms per refresh on the Python side, picture < 500 KB. Issue 15 adds the view
+data the panels read: the run view (bundle + timeline), one page of a group's slices, the run
+summary, and how long each takes to build.
 """
 from __future__ import annotations
 
@@ -10,9 +12,16 @@ import statistics
 import sys
 import time
 
-from dflow_nb.notebook.display import bundle_from
+from dflow_nb.notebook.display import MIME, bundle_from
 from dflow_nb.notebook.synthetic import SyntheticRun
+from dflow_nb.notebook.viewdata import group_listing, run_summary, timeline
 from dflow_nb.notebook.widgets import LiveView
+
+
+def _timed(fn, *args, **kw):
+    t = time.perf_counter()
+    out = fn(*args, **kw)
+    return out, round((time.perf_counter() - t) * 1000, 1), len(json.dumps(out, default=str))
 
 
 def main(slices: int = 10_000, per_refresh: int = 500) -> dict:
@@ -32,6 +41,12 @@ def main(slices: int = 10_000, per_refresh: int = 500) -> dict:
         if done:
             break
     bundle = bundle_from(view.record, view.model)
+    view_body, view_ms, view_bytes = _timed(
+        lambda: {**bundle_from(view.record, view.model)[MIME], "timeline": timeline(view.model)})
+    group_id = next(iter(view.model.bucket_by_id))
+    _, group_ms, group_bytes = _timed(group_listing, view.model, group_id)
+    _, tl_ms, tl_bytes = _timed(timeline, view.model)
+    _, sum_ms, sum_bytes = _timed(run_summary, view.record, view.model)
     result = {
         "slices": slices, "changes_per_refresh": per_refresh, "refreshes": len(times),
         "first_refresh_ms": round(first_ms, 1),
@@ -41,6 +56,10 @@ def main(slices: int = 10_000, per_refresh: int = 500) -> dict:
         "states_bytes_max": max(states_bytes),
         "table_bytes": len(view.table.value),
         "bundle_bytes": len(json.dumps(bundle)),
+        "run_view_bytes": view_bytes, "run_view_ms": view_ms,
+        "timeline_bytes": tl_bytes, "timeline_ms": tl_ms,
+        "group_page_bytes": group_bytes, "group_page_ms": group_ms,
+        "summary_bytes": sum_bytes, "summary_ms": sum_ms,
     }
     return result
 

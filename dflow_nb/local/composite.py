@@ -23,7 +23,7 @@ from dflow_nb.expressions import ExpressionError, evaluate, evaluate_when, rende
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.local.arguments import argument, item_scope, resolve_artifact
-from dflow_nb.local.dag_rules import assess_dag, depends_met, upstream
+from dflow_nb.local.dag_rules import assess_dag, depends_met
 from dflow_nb.local.loops import (
     SlicedInputs,
     loop_items,
@@ -47,6 +47,7 @@ from dflow_nb.local.results import (
 from dflow_nb.local.state import StateError
 from dflow_nb.model.composite import CompositeTemplate
 from dflow_nb.model.dag import DAG
+from dflow_nb.model.depends import upstream
 from dflow_nb.model.executor import executor_for
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.step import Step, Task, Template

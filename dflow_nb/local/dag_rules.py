@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 from dflow_nb.expressions import evaluate
 from dflow_nb.local.results import FAILED, Result
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of
+from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of, upstream
 from dflow_nb.model.step import Task
 
 
@@ -72,14 +72,4 @@ def depends_met(task: Task, results: Dict[str, Result]) -> bool:
     return True
 
 
-def upstream(task: Task) -> List[str]:
-    """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
-    if task.depends is not None:
-        return parse_depends(task.depends, task.name)[0]
-    names: List[str] = []
-    for d in task.dependencies:
-        for name in ([task_name_of(d)] if is_bare_dependency(d) else parse_depends(d, task.name)[0]):
-            if name not in names:
-                names.append(name)
-    return names
 

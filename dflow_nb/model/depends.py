@@ -3,7 +3,7 @@ the compiler and the local engine."""
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import Any, List
 
 from dflow_nb.errors import ValidationError
 
@@ -49,3 +49,15 @@ def parse_depends(text: str, task: str = "?") -> "tuple[list[str], str]":
         out.append(f"{ref}.{prop}" if prop else
                    f"({ref}.Succeeded || {ref}.Skipped || {ref}.Daemoned)")
     return names, " ".join(out)
+
+
+def upstream(task: Any) -> List[str]:
+    """Names of the tasks ``task`` depends on, from ``depends`` or ``dependencies``."""
+    if task.depends is not None:
+        return parse_depends(task.depends, task.name)[0]
+    names: List[str] = []
+    for d in task.dependencies:
+        for name in ([task_name_of(d)] if is_bare_dependency(d) else parse_depends(d, task.name)[0]):
+            if name not in names:
+                names.append(name)
+    return names

@@ -142,6 +142,12 @@ class GraphModel:
         self.plan_edges: List[Tuple[str, str]] = []   # edges to steps known from the model
         self.ended = False
         self.replaced: Dict[str, str] = {}   # model step id -> the group of its loop items
+        self.parent_buckets: Dict[str, List[Bucket]] = {}
+        self.plain_kids: Counter = Counter()   # parent -> children that are not loop items
+        self.mixed: Set[str] = set()           # parents with a child that is not a leaf
+        self.pods: Counter = Counter()         # leaf steps (Pods) per phase, kept as they change
+        self.pending_pods: Counter = Counter()   # the same for steps known from the model only
+        self.reused_pods = 0
         self._structure: Optional[Tuple[List[str], List[Tuple[str, str]]]] = None
         self._children: Dict[str, List[str]] = {}
 
@@ -160,12 +166,17 @@ class GraphModel:
                 rec.children = old.children   # incremental reads do not carry children
             self.recs[rec.id] = rec
             if old is not None:
+                self._count(old, -1)
+            self._count(rec, 1)
+            if old is not None:
                 self.by_phase.get(old.phase, set()).discard(rec.id)
             self.by_phase.setdefault(rec.phase, set()).add(rec.id)
             if old is None:
                 structural |= self._add(rec)
             elif old.children != rec.children or old.parent != rec.parent or old.pending:
                 structural = True
+                if old.pending and rec.type != "Pod":
+                    self.mixed.add(rec.parent)
             planned = planned_of(rec.progress) if rec.type in GROUP_TYPES else None
             if planned is not None and self.planned_under.get(rec.id) != planned:
                 self.planned_under[rec.id] = planned
@@ -194,23 +205,34 @@ class GraphModel:
             self._structure = None
         return changed
 
+    def _count(self, rec: Rec, k: int) -> None:
+        if rec.type != "Pod":
+            return
+        (self.pending_pods if rec.pending else self.pods)[rec.phase] += k
+        self.reused_pods += k if rec.reused else 0
+
     def _add(self, rec: Rec) -> bool:
         """Index a new record; True when the drawn structure changes."""
         self.kids.setdefault(rec.parent, []).append(rec.id)
+        if rec.type != "Pod" and not rec.pending:
+            self.mixed.add(rec.parent)
         base = loop_base(rec.displayName) if rec.type not in ("StepGroup",) else None
         if base is None:
+            self.plain_kids[rec.parent] += 1
             return not self.hidden(rec.id)
         key = (rec.parent, base[0])
         bucket = self.buckets.get(key)
+        placeholder = None
         if bucket is None:
             bucket = self.buckets[key] = Bucket(f"{rec.parent}#{base[0]}", rec.parent, base[0])
             self.bucket_by_id[bucket.id] = bucket
+            self.parent_buckets.setdefault(rec.parent, []).append(bucket)
+            placeholder = self._placeholder(rec.parent, base[0])
+            if placeholder is not None:   # the model's looped step: its items stand for it now
+                self._drop(placeholder)
+                self.replaced[placeholder] = bucket.id
         self.item_bucket[rec.id] = bucket
         bucket.items[rec.id] = rec.phase
-        placeholder = self._placeholder(rec.parent, base[0])
-        if placeholder is not None:   # the model's looped step: its items now stand for it
-            self._drop(placeholder)
-            self.replaced[placeholder] = bucket.id
         self._plan(bucket)
         if bucket.collapsed:
             return placeholder is not None
@@ -223,11 +245,12 @@ class GraphModel:
         """Steps known from the workflow model that have not started: drawn greyed, counted
         as planned, replaced by their records when they arrive."""
         for r in records:
-            if r.id in self.recs:
-                continue
+            if r.id in self.recs or (r.parentID or "", r.displayName) in self.buckets:
+                continue   # started already (a loop: its items are there)
             rec = Rec.of(r)
             rec.pending = True
             self.recs[rec.id] = rec
+            self._count(rec, 1)
             self.by_phase.setdefault(rec.phase, set()).add(rec.id)
             self._add(rec)
         self.plan_edges.extend(edges)
@@ -243,27 +266,22 @@ class GraphModel:
 
     def _drop(self, node_id: str) -> None:
         rec = self.recs.pop(node_id)
+        self._count(rec, -1)
         self.by_phase.get(rec.phase, set()).discard(node_id)
         self.kids[rec.parent].remove(node_id)
+        self.plain_kids[rec.parent] -= 1
 
     def _buckets_under(self, parent: str) -> List[Bucket]:
-        return [b for (p, _), b in self.buckets.items() if p == parent]
+        return self.parent_buckets.get(parent, [])
 
     def _plan(self, bucket: Bucket) -> None:
         """A loop's planned items: what its owner (a step or task group) says it will make,
         less its other children, when they all are leaves (Argo counts pods below a node)."""
         total = self.planned_under.get(bucket.parent)
-        if total is None or self.ended:
+        if total is None or self.ended or bucket.parent in self.mixed:
             return
-        others = 0
-        for k in self.kids.get(bucket.parent, ()):
-            rec = self.recs.get(k)
-            if rec is None or (rec.type != "Pod" and not rec.pending):
-                return
-            other = self.item_bucket.get(k)
-            if other is None:
-                others += 1
-        others += sum(b.total for b in self._buckets_under(bucket.parent) if b is not bucket)
+        others = self.plain_kids[bucket.parent] + sum(
+            b.total for b in self._buckets_under(bucket.parent) if b is not bucket)
         bucket.planned = max(0, total - others)
 
     def close(self) -> None:
@@ -275,34 +293,28 @@ class GraphModel:
         for rid in list(self.by_phase.get("Pending", ())):
             rec = self.recs[rid]
             if rec.pending:
+                self._count(rec, -1)
                 self.by_phase["Pending"].discard(rid)
                 rec.phase = "Omitted"
                 self.by_phase.setdefault("Omitted", set()).add(rid)
+                self._count(rec, 1)
 
     def progress(self) -> Tuple[int, int]:
         """Leaf steps finished, and planned (started, known from the model, or still to come
         in a loop whose size is known)."""
-        done = planned = 0
-        for phase, ids in self.by_phase.items():
-            k = sum(1 for i in ids if self.recs[i].type == "Pod")
-            planned += k
-            if phase in FINISHED:
-                done += sum(1 for i in ids if self.recs[i].type == "Pod" and not
-                            self.recs[i].pending)
-        planned += sum(b.total - len(b.items) for b in self.buckets.values())
+        done = sum(self.pods[p] for p in FINISHED)
+        planned = sum(self.pods.values()) + sum(self.pending_pods.values()) + self._to_come()
         return done, planned
+
+    def _to_come(self) -> int:
+        return sum(b.total - len(b.items) for b in self.buckets.values())
 
     def counts(self) -> Dict[str, int]:
         """Leaf steps per phase; planned ones not yet made count as Pending."""
-        out: Dict[str, int] = {}
-        for phase, ids in self.by_phase.items():
-            k = sum(1 for i in ids if self.recs[i].type == "Pod")
-            if k:
-                out[phase] = k
-        extra = sum(b.total - len(b.items) for b in self.buckets.values())
-        if extra:
-            out["Pending"] = out.get("Pending", 0) + extra
-        return out
+        out = Counter(self.pods)
+        out.update(self.pending_pods)
+        out["Pending"] += self._to_come()
+        return {k: v for k, v in out.items() if v}
 
     def hidden(self, node_id: str) -> bool:
         """True below a collapsed item (the item itself is drawn as its group)."""

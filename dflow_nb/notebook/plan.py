@@ -11,7 +11,7 @@ from typing import Any, List, Optional, Tuple
 
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of
+from dflow_nb.model.depends import upstream
 from dflow_nb.model.names import node_id
 from dflow_nb.model.steps import Steps
 
@@ -70,7 +70,7 @@ class _Plan:
         ids = {t.name: node_id(self.wf_id, f"{name}.{t.name}") for t in tmpl.tasks}
         fed = set()
         for t in tmpl.ordered():
-            ups = [u for u in _upstream(t) if u in ids]
+            ups = [u for u in upstream(t) if u in ids]
             for u in ups:
                 self.edges.extend((e, ids[t.name]) for e in ends.get(u, [ids[u]]))
                 fed.add(u)
@@ -78,17 +78,6 @@ class _Plan:
                 self.edges.append((nid, ids[t.name]))
             ends[t.name] = self._call(t, f"{name}.{t.name}", nid, depth)
         return [e for t, out in ends.items() if t not in fed for e in out] or [nid]
-
-
-def _upstream(task: Any) -> List[str]:
-    if task.depends is not None:
-        return list(parse_depends(task.depends, task.name)[0])
-    names: List[str] = []
-    for d in task.dependencies:
-        for n in ([task_name_of(d)] if is_bare_dependency(d) else parse_depends(d, task.name)[0]):
-            if n not in names:
-                names.append(n)
-    return names
 
 
 def planned_nodes(model: Any, wf_id: str) -> Tuple[List[StepRecord], List[Edge]]:

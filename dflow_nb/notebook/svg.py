@@ -50,6 +50,10 @@ def sub_text(node: Dict[str, Any]) -> str:
     group = node.get("group")
     if group:
         return f"×{group['count']}  {node.get('progress') or ''}  {node['phase']}"
+    if node.get("pending"):
+        return "not started"
+    if node.get("reused"):
+        return f"{node['phase']} · reused"
     prog = node.get("progress")
     if node["type"] == "Pod" and prog and prog not in ("1/1", "0/1"):
         return f"{node['phase']} {prog}"
@@ -110,8 +114,12 @@ def _node_svg(n: Dict[str, Any], lay: Layout) -> str:
     tip = f"{n.get('displayName') or n['id']}: {n['phase']}"
     if n.get("message"):
         tip += f"\n{n['message']}"
-    head = (f'<g class="dn-node" data-id="{escape(n["id"])}" data-type="{escape(n["type"])}" '
-            f'cursor="pointer"><title>{escape(tip)}</title>')
+    classes = "dn-node" + (" dn-pending" if n.get("pending") else "") + \
+        (" dn-reused" if n.get("reused") else "")
+    faded = ' opacity="0.45" stroke-dasharray="4 3"' if n.get("pending") else ""
+    head = (f'<g class="{classes}" data-id="{escape(n["id"])}" data-type="{escape(n["type"])}" '
+            f'data-phase="{escape(n["phase"])}" cursor="pointer"{faded}>'
+            f"<title>{escape(tip)}</title>")
     if n["type"] in DOT_TYPES:
         return (head + f'<circle class="dn-box" cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{fill}" '
                 f'stroke="#ffffff" stroke-width="1.5"/></g>')

@@ -1,12 +1,19 @@
 """The live view's model without a browser: collapse, incremental states, size, reconnects."""
 import json
 import threading
+import time
 
 import pytest
 
 from dflow_nb import Step, Workflow
 from dflow_nb.notebook import layout as layout_mod
-from dflow_nb.notebook.display import MIME, bundle_from, step_bundle, workflow_bundle
+from dflow_nb.notebook.display import (
+    MIME,
+    bundle_from,
+    graph_payload,
+    step_bundle,
+    workflow_bundle,
+)
 from dflow_nb.notebook.graph import GraphModel
 from dflow_nb.notebook.synthetic import SyntheticRun
 from dflow_nb.notebook.widgets import LiveView
@@ -24,6 +31,61 @@ class Square(OP):
 
     @OP.exec_sign_check
     def execute(self, op_in):
+        return OPIO({"y": op_in["x"] ** 2})
+
+
+class Gate(OP):
+    """Waits until a file exists: the test decides when the run may go on."""
+
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({"path": str})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({})
+
+    @OP.exec_sign_check
+    def execute(self, op_in):
+        import os
+        import time
+        while not os.path.exists(op_in["path"]):
+            time.sleep(0.05)
+        return OPIO({})
+
+
+class Slow(OP):
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({})
+
+    @OP.exec_sign_check
+    def execute(self, op_in):
+        import time
+        time.sleep(0.1)
+        return OPIO({})
+
+
+class Picky(OP):
+    """Squares x, except 3 and 7."""
+
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({"x": int})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({"y": int})
+
+    @OP.exec_sign_check
+    def execute(self, op_in):
+        print(f"picking {op_in['x']}")
+        if op_in["x"] in (3, 7):
+            raise ValueError(f"{op_in['x']} is not wanted")
         return OPIO({"y": op_in["x"] ** 2})
 
 
@@ -165,6 +227,70 @@ def test_real_run_of_300_slices_followed_live(local_workdir):
     assert same[MIME]["nodes"] == bundle[MIME]["nodes"]
     card = step_bundle(wf.step("sq-3"))
     assert "output y" in card["text/plain"] and "<script" not in card["text/html"]
+
+
+def test_steps_not_started_are_drawn_and_progress_counts_the_whole_fan_out(local_workdir,
+                                                                          tmp_path):
+    gate = tmp_path / "open"
+    wf = Workflow("planned")
+    wf.add(Step("gate", PythonOPTemplate(Gate), parameters={"path": str(gate)}))
+    wf.add(Step("slow", PythonOPTemplate(Slow), parameters={"x": "{{item}}"},
+                with_items=list(range(30)), parallelism=2, key="slow-{{item}}"))
+    wf.submit(wait=False)
+    view = LiveView(wf, interval=0.05)
+    view.refresh()
+    # the looped step is drawn greyed before the gate lets the run reach it
+    pending = [n for n in graph_payload(view.model)["nodes"] if n["pending"]]
+    assert [n["displayName"] for n in pending if n["type"] == "Pod"] == ["slow"]
+    assert 'class="dn-node dn-pending"' in view.dag.svg and "not started" in view.dag.svg
+    gate.touch()
+    group = None
+    for _ in range(400):
+        view.refresh()
+        group = next((s for s in view.dag.states.values() if s.get("planned") == 30), None)
+        if group and 0 < sum(group["phases"].values()) < 30:
+            break
+        time.sleep(0.02)
+    assert group is not None, view.dag.states
+    # progress toward all 30 slices while only some have started; header and table agree
+    done = int(group["progress"].split("/")[0])
+    assert group["progress"] == f"{done}/30" and group["count"] < 30
+    assert "/31 steps done" in view.header.value and "of 31 steps" in view.table.value
+    assert view.follow(timeout=60) and view.record.phase == "Succeeded"
+    assert view.model.progress() == (31, 31)
+    assert not any(r.pending for r in view.model.recs.values())
+
+
+def test_a_failed_slice_in_a_collapsed_group_is_one_click_away(local_workdir, monkeypatch):
+    from dflow_nb import config
+    monkeypatch.setitem(config, "token", "tok3n-not-for-views")
+    wf = Workflow("picky")
+    wf.add(Step("pick", PythonOPTemplate(Picky), parameters={"x": "{{item}}"},
+                with_items=list(range(12)), key="pick-{{item}}", continue_on_success_ratio=0.5))
+    wf.submit(wait=True)
+    view = LiveView(wf)
+    assert view.follow(timeout=60)
+    summary = view.dag.summary
+    assert summary["phase"] == "Succeeded" and summary["failed"] == 2   # green, 2 failed inside
+    (group_id,) = view.model.bucket_by_id
+    view.select(group_id)
+    listing = view.dag.details["group"]
+    assert [(i["phase"], i["key"]) for i in listing["items"][:3]] == [
+        ("Failed", "pick-3"), ("Failed", "pick-7"), ("Succeeded", "pick-0")]
+    assert "pick(3:3)" in view.log.value and "3 is not wanted" in view.log.value
+    view.dag.group_query = {"phase": "Succeeded", "search": "pick-1"}
+    assert [i["key"] for i in view.dag.details["group"]["items"]] == ["pick-1", "pick-10",
+                                                                      "pick-11"]
+    view.select(listing["items"][1]["id"])          # one slice of the list: its own details
+    details = view.dag.details
+    assert details["key"] == "pick-7" and details["group"]["id"] == group_id
+    assert details["inputs"]["parameters"][0]["value"] == "7"
+    assert "7 is not wanted" in details["message"] and "picking 7" in view.log.value
+    view.dag.want_timeline = True
+    assert len(view.dag.timeline["rows"]) == 13      # 12 slices and the ratio check
+    sent = json.dumps([view.dag.summary, view.dag.details, view.dag.timeline, view.dag.states,
+                       view.display_data()], default=str)
+    assert "tok3n-not-for-views" not in sent and "VBox" not in sent
 
 
 def test_bundle_of_unsubmitted_and_unreadable_workflows(local_workdir):
