@@ -34,59 +34,30 @@ class Square(OP):
         return OPIO({"y": op_in["x"] ** 2})
 
 
-class Gate(OP):
+@OP.function
+def gate(path: str) -> {}:
     """Waits until a file exists: the test decides when the run may go on."""
-
-    @classmethod
-    def get_input_sign(cls):
-        return OPIOSign({"path": str})
-
-    @classmethod
-    def get_output_sign(cls):
-        return OPIOSign({})
-
-    @OP.exec_sign_check
-    def execute(self, op_in):
-        import os
-        import time
-        while not os.path.exists(op_in["path"]):
-            time.sleep(0.05)
-        return OPIO({})
+    import os
+    import time
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return {}
 
 
-class Slow(OP):
-    @classmethod
-    def get_input_sign(cls):
-        return OPIOSign({"x": int})
-
-    @classmethod
-    def get_output_sign(cls):
-        return OPIOSign({})
-
-    @OP.exec_sign_check
-    def execute(self, op_in):
-        import time
-        time.sleep(0.1)
-        return OPIO({})
+@OP.function
+def slow(x: int) -> {}:
+    import time
+    time.sleep(0.1)
+    return {}
 
 
-class Picky(OP):
+@OP.function
+def picky(x: int) -> {"y": int}:
     """Squares x, except 3 and 7."""
-
-    @classmethod
-    def get_input_sign(cls):
-        return OPIOSign({"x": int})
-
-    @classmethod
-    def get_output_sign(cls):
-        return OPIOSign({"y": int})
-
-    @OP.exec_sign_check
-    def execute(self, op_in):
-        print(f"picking {op_in['x']}")
-        if op_in["x"] in (3, 7):
-            raise ValueError(f"{op_in['x']} is not wanted")
-        return OPIO({"y": op_in["x"] ** 2})
+    print(f"picking {x}")
+    if x in (3, 7):
+        raise ValueError(f"{x} is not wanted")
+    return {"y": x * x}
 
 
 def test_ten_thousand_slices_collapse_and_only_changes_travel():
@@ -231,10 +202,10 @@ def test_real_run_of_300_slices_followed_live(local_workdir):
 
 def test_steps_not_started_are_drawn_and_progress_counts_the_whole_fan_out(local_workdir,
                                                                           tmp_path):
-    gate = tmp_path / "open"
+    door = tmp_path / "open"
     wf = Workflow("planned")
-    wf.add(Step("gate", PythonOPTemplate(Gate), parameters={"path": str(gate)}))
-    wf.add(Step("slow", PythonOPTemplate(Slow), parameters={"x": "{{item}}"},
+    wf.add(Step("gate", PythonOPTemplate(gate), parameters={"path": str(door)}))
+    wf.add(Step("slow", PythonOPTemplate(slow), parameters={"x": "{{item}}"},
                 with_items=list(range(30)), parallelism=2, key="slow-{{item}}"))
     wf.submit(wait=False)
     view = LiveView(wf, interval=0.05)
@@ -243,7 +214,7 @@ def test_steps_not_started_are_drawn_and_progress_counts_the_whole_fan_out(local
     pending = [n for n in graph_payload(view.model)["nodes"] if n["pending"]]
     assert [n["displayName"] for n in pending if n["type"] == "Pod"] == ["slow"]
     assert 'class="dn-node dn-pending"' in view.dag.svg and "not started" in view.dag.svg
-    gate.touch()
+    door.touch()
     group = None
     for _ in range(400):
         view.refresh()
@@ -265,7 +236,7 @@ def test_a_failed_slice_in_a_collapsed_group_is_one_click_away(local_workdir, mo
     from dflow_nb import config
     monkeypatch.setitem(config, "token", "tok3n-not-for-views")
     wf = Workflow("picky")
-    wf.add(Step("pick", PythonOPTemplate(Picky), parameters={"x": "{{item}}"},
+    wf.add(Step("pick", PythonOPTemplate(picky), parameters={"x": "{{item}}"},
                 with_items=list(range(12)), key="pick-{{item}}", continue_on_success_ratio=0.5))
     wf.submit(wait=True)
     view = LiveView(wf)
