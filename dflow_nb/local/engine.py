@@ -82,6 +82,10 @@ class Run:
             text = format_value(encode_parameter(v)) if not isinstance(v, str) else v
             scope[f"workflow.parameters.{k}"] = text
             params[k] = text
+        # all of them as Argo lists them: [{"name": ..., "value": ...}, ...]
+        listed = format_value([{"name": k, "value": v} for k, v in params.items()])
+        scope.setdefault("workflow.parameters.json", listed)
+        scope["workflow.parameters"] = listed
         entry = self.wf.entrypoint
         if entry is None:
             raise StepError("the workflow has no steps")
