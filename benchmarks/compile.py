@@ -1,16 +1,22 @@
-"""Compile time and manifest size of a sliced Python OP step for 10, 1,000 and 10,000 slices.
+"""Compile time and manifest size of a sliced Python OP step for 10, 1,000 and 10,000 slices;
+then workflows past Argo v4's caps (200 templates, 200 tasks per DAG): a chain of 1,000 steps
+of one OP and a 1,000-task DAG whose tasks read across the groups it is split into.
 
     .venv/bin/python benchmarks/compile.py
 
 The manifest must not grow with the number of slices beyond the literal input list itself
-(one parameter), and must stay far below Argo's ~1 MB object limit.
+(one parameter), and must stay far below Argo's ~1 MB object limit. The big workflows must
+compile to manifests that pass Argo's schema and caps, and run on the local engine.
 """
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 
-from dflow_nb import Step, Workflow
+from dflow_nb import DAG, Step, Task, Workflow, config
+from dflow_nb.argo import schema
 from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices
 
@@ -55,5 +61,63 @@ def main() -> None:
         print(f"{n:>8} {ms:>11.1f} {size:>15,} {size - list_size:>17,}")
 
 
+def chain(n: int) -> Workflow:
+    """n steps one after another, each with its own PythonOPTemplate of one OP, keyed
+    (squares of 0, so the values stay small)."""
+    wf = Workflow("chain")
+    prev = None
+    for i in range(n):
+        x = 0 if prev is None else prev.outputs.parameters["y"]
+        prev = Step(f"s-{i}", PythonOPTemplate(Square), parameters={"x": x}, key=f"s-{i}")
+        wf.add(prev)
+    return wf
+
+
+def wide_dag(n: int) -> Workflow:
+    """n tasks: each reads the one before, every third one reads a task 450 back (across
+    the groups Argo's 200-task cap makes)."""
+    dag = DAG("big")
+    tasks: list = []
+    for i in range(n):
+        x = 0 if i == 0 else tasks[i - 1 if i % 3 else max(0, i - 450)].outputs.parameters["y"]
+        tasks.append(Task(f"t-{i}", PythonOPTemplate(Square), parameters={"x": x},
+                          key=f"t-{i}"))
+        dag.add(tasks[-1])
+    wf = Workflow("wide")
+    wf.add(Step("main", dag))
+    return wf
+
+
+def scale() -> None:
+    print(f"\n{'workflow':>20} {'compile s':>10} {'manifest bytes':>15} {'templates':>10} "
+          f"{'max tasks':>10} {'valid':>6} {'local run s':>12}")
+    old = (config["mode"], config.get("debug_workdir"), os.getcwd())
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        config["mode"], config["debug_workdir"] = "debug", tmp
+        try:
+            for name, build in (("1,000-step chain", chain), ("1,000-task DAG", wide_dag)):
+                wf = build(1000)
+                t0 = time.perf_counter()
+                manifest = compile_workflow(wf)
+                secs = time.perf_counter() - t0
+                templates = manifest["spec"]["templates"]
+                widest = max(len((t.get("dag") or {}).get("tasks") or []) for t in templates)
+                valid = "yes" if not schema.manifest_errors(manifest) else "NO"
+                t0 = time.perf_counter()
+                wf.submit()
+                wf.wait(interval=0.05)
+                run = time.perf_counter() - t0
+                assert wf.query_status() == "Succeeded"
+                assert len(wf.query_step(key="t-999" if "DAG" in name else "s-999")) == 1
+                size = len(json.dumps(manifest, separators=(",", ":")))
+                print(f"{name:>20} {secs:>10.2f} {size:>15,} {len(templates):>10} "
+                      f"{widest:>10} {valid:>6} {run:>12.1f}")
+        finally:
+            config["mode"], config["debug_workdir"] = old[0], old[1]
+            os.chdir(old[2])
+
+
 if __name__ == "__main__":
     main()
+    scale()

@@ -1,47 +1,73 @@
-"""A DAG task's dependencies as Argo's ``depends`` or legacy ``dependencies``.
+"""DAG task conditions by Dflow's rule, in a form Argo v4 accepts.
 
-Explicit ``depends`` stays as given, explicit ``dependencies`` lists stay legacy; inferred ones
-become ``depends: "a && b"`` unless the task or one of its dependencies has continueOn, where the
-legacy list keeps Argo's continueOn semantics. A dependency on a success-counted task waits for
-its check task instead.
+Dflow compiles a task's dependencies (inferred from what it reads, or ``dependencies=[...]`` of
+Tasks) to ``depends: "(a.Succeeded) && ..."``; a dependency given by name keeps the meaning of
+Argo's ``dependencies: [a]`` (Succeeded, Skipped, Daemoned, or a failure ``a`` continues on), an
+explicit ``depends`` stays as given, and a success-counted task is waited for through its check
+task. ``Task.depends_text`` says it once for the compiler and the local engine.
+
+Argo refuses ``continueOn`` in a DAG where any task uses ``depends``, and ``depends`` with
+``dependencies`` (validate.go, DAG-wide). So in a DAG that uses ``depends``:
+
+- no task carries ``continueOn``; a success-counted loop needs none (its check task's
+  ``depends`` takes its Failed/Errored states);
+- if a task has ``continue_on_failed``/``continue_on_error`` (its failure must not fail the
+  DAG, and by Dflow's rule its dependents do not start), the DAG gets one more task,
+  ``DAG_OK_TASK``, calling the pod-less ``suspend`` template ``DAG_OK_TEMPLATE``. It waits for
+  every task and runs when each ended Succeeded, Skipped, Daemoned or Omitted, or Failed/Errored
+  where that failure is let through (continue_on_*, a success-counted loop, or a state another
+  task's ``depends`` takes). Being the DAG's only leaf, it decides the DAG's phase (Argo's
+  assessDAGPhase): Succeeded when it ran, else the Failed branch above it. This is the local
+  engine's outcome (``local/dag_rules.assess_dag``); its node is hidden from records
+  (``argo/status.py``).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Set
+import re
+from typing import Any, Dict, List, Set
 
 from dflow_nb.argo._check import check_name
-from dflow_nb.argo._prescan import needs_check
-from dflow_nb.model.depends import is_bare_dependency
 from dflow_nb.model.step import Task
 
-
-def _continues(task: Task) -> bool:
-    return bool(task.continue_on_failed or task.continue_on_error or needs_check(task))
+DAG_OK_TASK = "dflow-dag-ok"
+DAG_OK_TEMPLATE = "dflow-nb-dag-ok"
+_HANDLED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9]*)\.(Failed|Errored|AllFailed|AnySucceeded)")
 
 
 def task_dependencies(task: Task, by_name: Dict[str, Task], checked: Set[str]) -> Dict[str, Any]:
-    """``depends`` or ``dependencies`` of ``task``; ``checked`` names the success-counted tasks."""
-    def target(name: str) -> str:
-        return check_name(by_name[name]) if name in checked else name
-
+    """``depends`` of ``task`` (empty if it waits for nothing); ``checked`` names the
+    success-counted tasks, whose dependents wait for their check task."""
     if task.depends is not None:
         return {"depends": task.depends}
-    deps = task.dependencies
-    if not deps:
-        return {}
-    names = [d.strip("() ") for d in deps if is_bare_dependency(d) and "." not in d]
-    if task.explicit_dependencies is not None and len(names) == len(deps):
-        return {"dependencies": [target(n) for n in names]}
-    if len(names) == len(deps) and (_continues(task) or any(
-            _continues(by_name[n]) for n in names if n in by_name and n not in checked)):
-        return {"dependencies": [target(n) for n in names]}
-    parts = []
-    for d in deps:
-        d = d.strip()
-        if is_bare_dependency(d):
-            inner = d.strip("() ")
-            name, _, prop = inner.partition(".")
-            parts.append(f"{target(name)}.{prop}" if prop else target(name))
-        else:
-            parts.append(f"({d})")
-    return {"depends": " && ".join(parts)}
+    text = task.depends_text(by_name, lambda name: check_name(by_name[name]) if name in checked
+                             else name)
+    return {"depends": text} if text else {}
+
+
+def settle_continue_on(tasks: List[Dict[str, Any]], templates: Dict[str, Any]) -> None:
+    """Make ``tasks`` (the emitted DAG tasks) valid for Argo when any uses ``depends``: drop
+    every ``continueOn``, and add the ``DAG_OK_TASK`` when a failure was let through."""
+    if not any("depends" in t for t in tasks):
+        return
+    tolerated: Dict[str, Set[str]] = {}
+    for t in tasks:
+        cont = t.pop("continueOn", None) or {}
+        tolerated[t["name"]] = {s for s, key in (("Failed", "failed"), ("Errored", "error"))
+                                if cont.get(key)}
+    handled: Dict[str, Set[str]] = {}
+    for t in tasks:
+        for name, state in _HANDLED.findall(t.get("depends", "")):
+            handled.setdefault(name, set()).update(
+                ("Failed", "Errored") if state in ("AllFailed", "AnySucceeded") else (state,))
+    if not any(states - handled.get(name, set()) for name, states in tolerated.items()):
+        return
+    let_through = {name: tolerated.get(name, set()) | handled.get(name, set())
+                   for name in set(tolerated) | set(handled)}
+    atoms = []
+    for t in tasks:
+        states = ["Succeeded", "Skipped", "Daemoned", "Omitted"]
+        states += [s for s in ("Failed", "Errored") if s in let_through.get(t["name"], [])]
+        atoms.append("(" + " || ".join(f"{t['name']}.{s}" for s in states) + ")")
+    tasks.append({"name": DAG_OK_TASK, "template": DAG_OK_TEMPLATE, "depends": " && ".join(atoms)})
+    templates.setdefault(DAG_OK_TEMPLATE, {"name": DAG_OK_TEMPLATE,
+                                           "suspend": {"duration": "0"}})

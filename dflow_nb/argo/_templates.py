@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 
 from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._check import check_step
-from dflow_nb.argo._depends import task_dependencies
+from dflow_nb.argo._depends import settle_continue_on, task_dependencies
 from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, kept
 from dflow_nb.argo._init import after_init, init_step
 from dflow_nb.argo._io import bigpar_tag, template_inputs, template_outputs
@@ -136,6 +136,7 @@ def _dag_template(st: State, tmpl: DAG) -> Dict[str, Any]:
         tasks.append(d)
         if task.name in checked:
             tasks.append(check_step(st, task, "tasks"))
+    settle_continue_on(tasks, st.templates)
     dag: Dict[str, Any] = {"tasks": tasks}
     if not tmpl.fail_fast:
         dag["failFast"] = False

@@ -44,15 +44,20 @@ once; Steps/DAG with their steps), ``_leaves``, ``_io`` (inputs/outputs), ``_art
 """
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.argo import schema
+from dflow_nb.argo._dedup import deduplicate
+from dflow_nb.argo._depends import DAG_OK_TEMPLATE
 from dflow_nb.argo._extra import EXTRA, SPEC, TEMPLATES, kept
 from dflow_nb.argo._prescan import infer_big, scan
+from dflow_nb.argo._split import split_dags
 from dflow_nb.argo._state import State
 from dflow_nb.argo._templates import emit
 from dflow_nb.argo._text import param_text
+from dflow_nb.argo.status import HIDDEN_ANNOTATION
 from dflow_nb.errors import ValidationError
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
@@ -77,8 +82,13 @@ def compile_workflow(workflow: Workflow, reuse_step: Optional[List[StepRecord]] 
         emit(st, workflow.on_exit)
     for name, extra in kept(workflow, TEMPLATES).items():
         st.templates.setdefault(name, extra)
+    templates, hidden = split_dags(st.templates)
+    if DAG_OK_TEMPLATE in templates:
+        hidden.append(DAG_OK_TEMPLATE)
+    spec = _spec(st, entrypoint.name)
+    spec["templates"] = list(deduplicate(templates, spec).values())
     manifest = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-                "metadata": _metadata(st), "spec": _spec(st, entrypoint.name)}
+                "metadata": _metadata(st, hidden), "spec": spec}
     errs = schema.rule_errors(manifest)
     if errs:
         raise schema.ManifestError(errs)
@@ -101,7 +111,7 @@ def check_manifest(workflow_or_manifest: Union[Workflow, Dict[str, Any]]) -> Dic
     return manifest
 
 
-def _metadata(st: State) -> Dict[str, Any]:
+def _metadata(st: State, hidden: List[str]) -> Dict[str, Any]:
     wf = st.workflow
     extra = kept(wf, EXTRA)
     meta: Dict[str, Any] = {}
@@ -114,6 +124,8 @@ def _metadata(st: State) -> Dict[str, Any]:
     annotations = dict(wf.annotations or {})
     if st.uploads:
         annotations[UPLOADS_ANNOTATION] = json.dumps(st.uploads, sort_keys=True)
+    if hidden:
+        annotations[HIDDEN_ANNOTATION] = json.dumps(hidden)
     if annotations:
         meta["annotations"] = annotations
     if wf.labels:
@@ -140,8 +152,7 @@ def _spec(st: State, entrypoint: str) -> Dict[str, Any]:
                                     for s in secrets]
     if wf.artifact_repo_key:
         spec["artifactRepositoryRef"] = {"key": wf.artifact_repo_key}
-    spec.update(kept(wf, SPEC))
-    spec["templates"] = list(st.templates.values())
+    spec.update(copy.deepcopy(kept(wf, SPEC)))
     return spec
 
 

@@ -125,6 +125,8 @@ def rule_errors(manifest: Dict[str, Any]) -> List[str]:
             if len(tasks) > MAX_TASKS:
                 errs.append(f"{where}: {len(tasks)} DAG tasks, Argo allows {MAX_TASKS}")
             seen = set()
+            # validate.go: one task using depends makes it the whole DAG's rule
+            using_depends = any(task.get("depends") for task in tasks)
             for task in tasks:
                 tname = task.get("name", "")
                 twhere = f"{where}, task {tname!r}"
@@ -132,13 +134,13 @@ def rule_errors(manifest: Dict[str, Any]) -> List[str]:
                 if tname in seen:
                     errs.append(f"{twhere}: two tasks share this name")
                 seen.add(tname)
-                if ("depends" in task or "dependencies" in task) and tname[:1].isdigit():
-                    errs.append(f"{twhere}: a task with depends/dependencies cannot start with a "
-                                "digit")
-                if "depends" in task and "dependencies" in task:
-                    errs.append(f"{twhere}: depends and dependencies together")
-                if "depends" in task and "continueOn" in task:
-                    errs.append(f"{twhere}: continueOn is not allowed with depends")
+                if (using_depends or task.get("dependencies")) and tname[:1].isdigit():
+                    errs.append(f"{twhere}: a task of a DAG using depends/dependencies cannot "
+                                "start with a digit")
+                if using_depends and task.get("dependencies"):
+                    errs.append(f"{twhere}: dependencies in a DAG that uses depends")
+                if using_depends and "continueOn" in task:
+                    errs.append(f"{twhere}: continueOn in a DAG that uses depends")
                 _step_rules(task, twhere, names_ok=True, errs=errs)
     referenced = _referenced_templates(spec)
     for ref in sorted(referenced - names):

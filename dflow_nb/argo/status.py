@@ -12,18 +12,23 @@ settled here:
   values are decoded by it, as ``ArgoStep`` does. The step key is input parameter ``dflow_key``.
 - A retry attempt carries the key in its inputs too, but the key belongs to its Retry node
   (as locally), so ``query_step(key=...)`` finds one step per key.
+- Nodes of templates the compiler adds (listed in the ``HIDDEN_ANNOTATION`` annotation) are
+  left out: the groups of a DAG split for Argo's 200-task cap (``argo/_split.py``), whose tasks
+  run as ``<dag>.group-<i>.<task>`` and are named and parented as in the unsplit DAG, and the
+  ``DAG_OK_TASK`` of ``argo/_depends.py``.
 """
 from __future__ import annotations
 
 import copy
 import json
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
 from dflow_nb.model.names import fnv32a
 
 KEY_PARAMETER = "dflow_key"
+HIDDEN_ANNOTATION = "dflow-nb.deepmodeling.com/hidden-templates"
 OWNER_TYPES = ("StepGroup", "TaskGroup", "Retry")
 
 
@@ -110,8 +115,12 @@ def parents(nodes: Dict[str, Dict[str, Any]]) -> Dict[str, Optional[str]]:
 
 def step_records(workflow: Dict[str, Any]) -> List[StepRecord]:
     """Every node of an Argo Workflow object as a StepRecord, in start order (``seq`` 1, 2...)."""
-    wf_name = (workflow.get("metadata") or {}).get("name", "")
+    meta = workflow.get("metadata") or {}
+    wf_name = meta.get("name", "")
     nodes: Dict[str, Dict[str, Any]] = (workflow.get("status") or {}).get("nodes") or {}
+    hidden = (meta.get("annotations") or {}).get(HIDDEN_ANNOTATION)
+    if hidden:
+        nodes = unsplit(nodes, set(json.loads(hidden)))
     parent_of = parents(nodes)
     records = []
     for nid, n in nodes.items():
@@ -135,6 +144,47 @@ def step_records(workflow: Dict[str, Any]) -> List[StepRecord]:
     for i, r in enumerate(records, 1):
         r.seq = i
     return records
+
+
+def unsplit(nodes: Dict[str, Dict[str, Any]], templates: Set[str]
+            ) -> Dict[str, Dict[str, Any]]:
+    """``nodes`` without those of ``templates``: what a split-DAG group held is renamed
+    (``<dag>.group-0.<task>`` -> ``<dag>.<task>``) and its boundary is the group's own."""
+    hidden = {nid: n for nid, n in nodes.items() if n.get("templateName") in templates}
+    if not hidden:
+        return nodes
+
+    def outer(nid: Optional[str]) -> Optional[str]:
+        while nid in hidden:
+            nid = hidden[nid].get("boundaryID") or None
+        return nid
+
+    prefixes = sorted(((n.get("name", ""), n.get("name", "").rsplit(".", 1)[0])
+                       for n in hidden.values()), key=lambda p: -len(p[0]))
+    out = {}
+    for nid, n in nodes.items():
+        if nid in hidden:
+            continue
+        n = dict(n)
+        name = n.get("name", "")
+        for group, parent in prefixes:
+            if name.startswith(group + "."):
+                name = parent + name[len(group):]
+        n["name"] = name
+        n["boundaryID"] = outer(n.get("boundaryID") or None)
+        kids = []
+        for c in n.get("children") or []:
+            kids.extend(_lifted(c, hidden))
+        n["children"] = kids
+        out[nid] = n
+    return out
+
+
+def _lifted(nid: str, hidden: Dict[str, Dict[str, Any]]) -> List[str]:
+    """A child id, or for a hidden group node, the children it stands for."""
+    if nid not in hidden:
+        return [nid]
+    return [k for c in hidden[nid].get("children") or [] for k in _lifted(c, hidden)]
 
 
 def _depth(nid: str, parent_of: Dict[str, Optional[str]]) -> int:

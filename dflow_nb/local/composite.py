@@ -121,6 +121,7 @@ class CompositeRunner:
     # -- DAG -----------------------------------------------------------------------------------
     async def run_dag(self, tmpl: DAG, n: Node, scope: Scope) -> Result:
         tasks = tmpl.ordered()
+        peers = {t.name: t for t in tasks}
         sem = asyncio.Semaphore(tmpl.parallelism) if tmpl.parallelism else None
         done: Dict[str, asyncio.Future[Result]] = {
             t.name: asyncio.get_running_loop().create_future() for t in tasks}
@@ -137,7 +138,7 @@ class CompositeRunner:
             if stop["failed"] is not None and tmpl.fail_fast:
                 done[t.name].set_result(Result("Omitted", "omitted: the DAG failed fast"))
                 return
-            if not depends_met(t, dep_results):
+            if not depends_met(t, dep_results, peers):
                 tn = self.book.make(f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                                     parent=n["id"], template=t.template.name)
                 r = self.book.finish(tn, Result("Omitted", "omitted: depends condition not met"))

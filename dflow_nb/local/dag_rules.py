@@ -40,9 +40,10 @@ def assess_dag(tmpl: DAG, tasks: List[Task], results: Dict[str, Result]) -> Opti
     return None
 
 
-def depends_met(task: Task, results: Dict[str, Result]) -> bool:
-    """Argo's rules: ``depends`` is an expression over task states; legacy
-    ``dependencies`` need each task Succeeded or Skipped (or failed with continueOn)."""
+def depends_met(task: Task, results: Dict[str, Result], peers: Dict[str, Task]) -> bool:
+    """Argo's ``depends`` over task states; without one, Dflow's rule (``Task.depends_text``):
+    a task it waits for must have Succeeded (so a failure let through by continue_on_failed
+    does not start its dependents)."""
     scope: Dict[str, Any] = {}
     for name, r in results.items():
         base = f"tasks.{name}."
@@ -54,22 +55,8 @@ def depends_met(task: Task, results: Dict[str, Result]) -> bool:
         children = r.children_phases if r.children_phases is not None else [r.phase]
         scope[base + "AnySucceeded"] = "Succeeded" in children
         scope[base + "AllFailed"] = bool(children) and all(c in FAILED for c in children)
-    if task.depends is not None:
-        return bool(evaluate(parse_depends(task.depends, task.name)[1], scope))
-    for d in task.dependencies:
-        if is_bare_dependency(d):
-            dep = results.get(task_name_of(d))
-            want = d.strip("() ").partition(".")[2]
-            if dep is None:
-                continue
-            if want:
-                if not scope[f"tasks.{task_name_of(d)}.{want}"]:
-                    return False
-            elif not (dep.phase in ("Succeeded", "Skipped") or dep.continue_ok):
-                return False
-        elif not evaluate(parse_depends(d, task.name)[1], scope):
-            return False
-    return True
+    text = task.depends_text(peers)
+    return text is None or bool(evaluate(parse_depends(text, task.name)[1], scope))
 
 
 

@@ -5,12 +5,22 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Dict, Generic, List, Optional, TypeVar, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    List,
+    Optional,
+    TypeVar,
+    Union,
+)
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.model import context
 from dflow_nb.model.composite import CompositeTemplate
-from dflow_nb.model.depends import parse_depends
+from dflow_nb.model.depends import is_bare_dependency, parse_depends
 from dflow_nb.model.io import (
     InputArtifact,
     InputParameter,
@@ -319,3 +329,36 @@ class Task(Step):
     @dependencies.setter
     def dependencies(self, value: List[Union["Task", str]]) -> None:
         self.explicit_dependencies = value
+
+    def depends_text(self, peers: Optional[Dict[str, "Task"]] = None,
+                     rename: Optional[Callable[[str], str]] = None) -> Optional[str]:
+        """The task's condition as an Argo ``depends`` expression. Dflow's rule: a task it waits
+        for (given as a Task, or inferred from what it reads) must have Succeeded
+        (``(a.Succeeded) && ...``). A dependency given by name keeps the meaning of Argo's
+        ``dependencies: [a]``: Succeeded, Skipped or Daemoned, or Failed/Errored when ``a``
+        (found in ``peers``, the DAG's tasks) continues on that. ``rename`` maps a task to the
+        node to wait for (a success-counted loop's check task)."""
+        if self.depends is not None:
+            return self.depends
+        ren = rename or (lambda name: name)
+        if self.explicit_dependencies is None:
+            atoms = [f"({ren(name)}.Succeeded)" for name in self.dependencies]
+        else:
+            atoms = [f"({ren(d.name)}.Succeeded)" if isinstance(d, Task) else
+                     _legacy(str(d).strip(), ren, peers or {}) for d in self.explicit_dependencies]
+        return " && ".join(atoms) or None
+
+
+def _legacy(dep: str, rename: Callable[[str], str], peers: Dict[str, "Task"]) -> str:
+    """A dependency given by name, as Argo expands ``dependencies`` entries."""
+    if not is_bare_dependency(dep):
+        return f"({dep})"
+    name, _, prop = dep.strip("() ").partition(".")
+    node = rename(name)
+    if prop:
+        return f"({node}.{prop})"
+    peer = peers.get(name)
+    states = ["Succeeded", "Skipped", "Daemoned"]
+    states += ["Failed"] if peer is not None and peer.continue_on_failed else []
+    states += ["Errored"] if peer is not None and peer.continue_on_error else []
+    return "(" + " || ".join(f"{node}.{s}" for s in states) + ")"

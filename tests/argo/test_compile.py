@@ -81,18 +81,27 @@ def test_with_param_literal_list_is_one_json_string():
     assert isinstance(step["withParam"], str) and json.loads(step["withParam"])[-1] == 999
 
 
-def test_inferred_depends_and_legacy_dependencies_with_continue_on():
+def test_dependencies_compile_to_dflows_depends_and_argo_v4_accepts_the_dag(validate_manifest):
+    """Dflow's rule: a task waited for (a Task, or inferred) must have Succeeded; text stays as
+    written. Argo v4 refuses continueOn in a DAG using depends, so continue_on_failed is kept by
+    the pod-less dflow-dag-ok task, which lets b's failure through and nothing else."""
     tmpl = ShellOPTemplate(name="t", script="echo")
     a, b = Task("a", tmpl), Task("b", tmpl, continue_on_failed=True)
     c = Task("c", tmpl, dependencies=["a"])
     dag = DAG("d", tasks=[a, b, c, Task("e", tmpl, dependencies=[a, b]),
                           Task("f", tmpl, depends="a.Failed")])
-    tasks = {t["name"]: t for t in compile_workflow(Workflow("dd", dag=dag))["spec"]
-             ["templates"][0]["dag"]["tasks"]}
-    assert tasks["c"]["dependencies"] == ["a"]
-    assert tasks["e"]["dependencies"] == ["a", "b"]
+    manifest = validate_manifest(compile_workflow(Workflow("dd", dag=dag)))
+    tasks = {t["name"]: t for t in manifest["spec"]["templates"][0]["dag"]["tasks"]}
+    assert tasks["c"]["depends"] == "(a)"
+    assert tasks["e"]["depends"] == "(a.Succeeded) && (b.Succeeded)"
     assert tasks["f"]["depends"] == "a.Failed"
-    assert tasks["b"]["continueOn"] == {"failed": True}
+    assert not any("continueOn" in t or "dependencies" in t for t in tasks.values())
+    ok = tasks["dflow-dag-ok"]["depends"]
+    assert "(b.Succeeded || b.Skipped || b.Daemoned || b.Omitted || b.Failed)" in ok
+    assert "(a.Succeeded || a.Skipped || a.Daemoned || a.Omitted || a.Failed)" in ok  # f takes it
+    assert "(e.Succeeded || e.Skipped || e.Daemoned || e.Omitted)" in ok
+    assert json.loads(manifest["metadata"]["annotations"]
+                      ["dflow-nb.deepmodeling.com/hidden-templates"]) == ["dflow-nb-dag-ok"]
 
 
 def test_credentials_in_envs_are_refused_and_secret_refs_pass():
