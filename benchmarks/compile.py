@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 
-from dflow_nb import DAG, Step, Task, Workflow, config
+from dflow_nb import Step, Workflow, config
 from dflow_nb.argo import schema
 from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate, Slices
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.argo.test_scale import chain, wide_dag  # noqa: E402  (the workflows the tests check)
 
 
 class Square(OP):
@@ -61,33 +66,6 @@ def main() -> None:
         print(f"{n:>8} {ms:>11.1f} {size:>15,} {size - list_size:>17,}")
 
 
-def chain(n: int) -> Workflow:
-    """n steps one after another, each with its own PythonOPTemplate of one OP, keyed
-    (squares of 0, so the values stay small)."""
-    wf = Workflow("chain")
-    prev = None
-    for i in range(n):
-        x = 0 if prev is None else prev.outputs.parameters["y"]
-        prev = Step(f"s-{i}", PythonOPTemplate(Square), parameters={"x": x}, key=f"s-{i}")
-        wf.add(prev)
-    return wf
-
-
-def wide_dag(n: int) -> Workflow:
-    """n tasks: each reads the one before, every third one reads a task 450 back (across
-    the groups Argo's 200-task cap makes)."""
-    dag = DAG("big")
-    tasks: list = []
-    for i in range(n):
-        x = 0 if i == 0 else tasks[i - 1 if i % 3 else max(0, i - 450)].outputs.parameters["y"]
-        tasks.append(Task(f"t-{i}", PythonOPTemplate(Square), parameters={"x": x},
-                          key=f"t-{i}"))
-        dag.add(tasks[-1])
-    wf = Workflow("wide")
-    wf.add(Step("main", dag))
-    return wf
-
-
 def scale() -> None:
     print(f"\n{'workflow':>20} {'compile s':>10} {'manifest bytes':>15} {'templates':>10} "
           f"{'max tasks':>10} {'valid':>6} {'local run s':>12}")
@@ -109,7 +87,7 @@ def scale() -> None:
                 wf.wait(interval=0.05)
                 run = time.perf_counter() - t0
                 assert wf.query_status() == "Succeeded"
-                assert len(wf.query_step(key="t-999" if "DAG" in name else "s-999")) == 1
+                assert len(wf.query_step(key="t-999" if "DAG" in name else "inc-999")) == 1
                 size = len(json.dumps(manifest, separators=(",", ":")))
                 print(f"{name:>20} {secs:>10.2f} {size:>15,} {len(templates):>10} "
                       f"{widest:>10} {valid:>6} {run:>12.1f}")

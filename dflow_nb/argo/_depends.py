@@ -6,8 +6,11 @@ Argo's ``dependencies: [a]`` (Succeeded, Skipped, Daemoned, or a failure ``a`` c
 explicit ``depends`` stays as given, and a success-counted task is waited for through its check
 task. ``Task.depends_text`` says it once for the compiler and the local engine.
 
-Argo refuses ``continueOn`` in a DAG where any task uses ``depends``, and ``depends`` with
-``dependencies`` (validate.go, DAG-wide). So in a DAG that uses ``depends``:
+A DAG whose dependencies are all given by task name (a loaded Argo manifest's legacy
+``dependencies: [a]``) keeps that form and its ``continueOn``: Argo's meaning is the one the local
+engine gives those names. Otherwise every task waits through ``depends``; Argo refuses
+``continueOn`` in a DAG where any task uses ``depends``, and ``depends`` with ``dependencies``
+(validate.go, DAG-wide). So in a DAG that uses ``depends``:
 
 - no task carries ``continueOn``; a success-counted loop needs none (its check task's
   ``depends`` takes its Failed/Errored states);
@@ -31,12 +34,26 @@ from dflow_nb.model.step import Task
 
 DAG_OK_TASK = "dflow-dag-ok"
 DAG_OK_TEMPLATE = "dflow-nb-dag-ok"
+_NAME = r"[A-Za-z0-9][-A-Za-z0-9]*"
 _HANDLED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9]*)\.(Failed|Errored|AllFailed|AnySucceeded)")
 
 
-def task_dependencies(task: Task, by_name: Dict[str, Task], checked: Set[str]) -> Dict[str, Any]:
-    """``depends`` of ``task`` (empty if it waits for nothing); ``checked`` names the
-    success-counted tasks, whose dependents wait for their check task."""
+def legacy_dag(tasks: List[Task], checked: Set[str]) -> bool:
+    """Whether every dependency in the DAG is given by task name only (as in a loaded Argo
+    manifest's ``dependencies: [a]``): the DAG then stays in that form, continueOn included."""
+    return not checked and all(
+        t.depends is None and all(isinstance(d, str) and re.fullmatch(_NAME, d.strip())
+                                  for d in t.explicit_dependencies or []) and
+        (t.explicit_dependencies is not None or not t.dependencies) for t in tasks)
+
+
+def task_dependencies(task: Task, by_name: Dict[str, Task], checked: Set[str], legacy: bool
+                      ) -> Dict[str, Any]:
+    """``depends`` (``dependencies`` in a ``legacy_dag``) of ``task``, empty if it waits for
+    nothing; ``checked`` names the success-counted tasks, waited for through their check."""
+    if legacy:
+        names = [str(d).strip() for d in task.explicit_dependencies or []]
+        return {"dependencies": names} if names else {}
     if task.depends is not None:
         return {"depends": task.depends}
     text = task.depends_text(by_name, lambda name: check_name(by_name[name]) if name in checked

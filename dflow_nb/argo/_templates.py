@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 
 from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._check import check_step
-from dflow_nb.argo._depends import settle_continue_on, task_dependencies
+from dflow_nb.argo._depends import legacy_dag, settle_continue_on, task_dependencies
 from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, kept
 from dflow_nb.argo._init import after_init, init_step
 from dflow_nb.argo._io import bigpar_tag, template_inputs, template_outputs
@@ -123,10 +123,11 @@ def _dag_template(st: State, tmpl: DAG) -> Dict[str, Any]:
     t = _common(st, tmpl)
     by_name = {x.name: x for x in tmpl.tasks}
     checked = {x.name for x in tmpl.tasks if needs_check(x)}
+    legacy = legacy_dag(tmpl.tasks, checked)
     tasks = []
     for task in tmpl.tasks:
         d = emit_step(st, task, tmpl)
-        deps = task_dependencies(task, by_name, checked)
+        deps = task_dependencies(task, by_name, checked, legacy)
         init = init_step(st, task, tmpl)
         if init is not None:
             init.update(json.loads(json.dumps(deps)))

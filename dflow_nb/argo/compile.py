@@ -3,7 +3,8 @@
 The walk is split by job: ``_prescan`` (facts gathered first), ``_templates`` (each template
 once; Steps/DAG with their steps), ``_leaves``, ``_io`` (inputs/outputs), ``_artifacts``,
 ``_loops`` (loops and slices), ``_init`` and ``_check`` (generated steps), ``_parallel``,
-``_depends`` and ``memoize``. Design decisions (the README of this backend):
+``_depends`` and ``memoize``; then ``_split`` and ``_dedup`` fit the result to Argo's caps.
+Design decisions (the README of this backend):
 
 - Images: every leaf gets ``image`` (the schema requires it): the template's, else
   ``DEFAULT_PYTHON_IMAGE`` for Python templates and ``DEFAULT_SHELL_IMAGE`` for shell/others.
@@ -36,10 +37,13 @@ once; Steps/DAG with their steps), ``_leaves``, ``_io`` (inputs/outputs), ``_art
   ``MEMO_CONFIGMAP``). ``reuse_step`` adds ``memoize`` keyed by ``dflow_key`` to the templates
   of keyed steps; ``reuse_cache_configmap`` builds the cache ConfigMap the backend must apply
   (with the Kubernetes API) so the controller finds the reused outputs as memoization hits.
-- DAG dependencies: explicit ``depends`` as given; explicit ``dependencies`` lists stay legacy
-  ``dependencies``; inferred ones become ``depends: "a && b"`` (a bare name is
-  Succeeded||Skipped||Daemoned, as the local engine treats it) unless the task or one of its
-  dependencies has continueOn, where the legacy list keeps Argo's continueOn semantics.
+- DAG dependencies follow Dflow's rule (``(a.Succeeded) && ...``; a name given as text keeps
+  Argo's ``dependencies`` meaning), always as ``depends``; a DAG using ``depends`` carries no
+  ``continueOn`` (Argo v4 refuses it): a pod-less ``dflow-dag-ok`` task keeps
+  ``continue_on_failed``/``continue_on_error`` (``_depends``).
+- Argo v4's caps: structurally identical templates are emitted once (``_dedup`` says what
+  "identical" means) and a DAG over 200 tasks becomes nested groups (``_split``); the nodes of
+  added templates are hidden from records (annotation ``HIDDEN_ANNOTATION``, ``status.py``).
 - Fields the model does not know (kept by the loader: ``_extra``) are emitted unchanged.
 """
 from __future__ import annotations

@@ -358,7 +358,9 @@ def _legacy(dep: str, rename: Callable[[str], str], peers: Dict[str, "Task"]) ->
     if prop:
         return f"({node}.{prop})"
     peer = peers.get(name)
-    states = ["Succeeded", "Skipped", "Daemoned"]
-    states += ["Failed"] if peer is not None and peer.continue_on_failed else []
-    states += ["Errored"] if peer is not None and peer.continue_on_error else []
+    extra = (["Failed"] if peer is not None and peer.continue_on_failed else []) + \
+        (["Errored"] if peer is not None and peer.continue_on_error else [])
+    if not extra:
+        return f"({node})"   # Argo: Succeeded, Skipped or Daemoned
+    states = ["Succeeded", "Skipped", "Daemoned", *extra]
     return "(" + " || ".join(f"{node}.{s}" for s in states) + ")"

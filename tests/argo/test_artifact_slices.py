@@ -204,8 +204,8 @@ def test_dag_init_task_runs_between_producer_and_slices(group_size, validate_man
     m = validate_manifest(compile_workflow(_dag_workflow(group_size)))
     dag = next(x for x in m["spec"]["templates"] if x["name"] == m["spec"]["entrypoint"])["dag"]
     tasks = {x["name"]: x for x in dag["tasks"]}
-    assert tasks["read-init"]["depends"] == "prepare"
-    assert tasks["read"]["depends"] == "(prepare) && read-init"
+    assert tasks["read-init"]["depends"] == "(prepare.Succeeded)"
+    assert tasks["read"]["depends"] == "((prepare.Succeeded)) && read-init"
     assert "tasks['read-init']" in tasks["read"]["withParam"]
     wf = Workflow.from_dict(m)
     assert wf.submit(wait=True).phase == "Succeeded"

@@ -19,21 +19,8 @@ from dflow_nb import (
 from dflow_nb.argo.compile import compile_workflow
 from dflow_nb.argo.schema import MAX_TASKS, MAX_TEMPLATES
 from dflow_nb.argo.status import step_records
-from dflow_nb.python import OP, OPIO, OPIOSign, PythonOPTemplate
-
-
-class Inc(OP):
-    @classmethod
-    def get_input_sign(cls):
-        return OPIOSign({"x": int})
-
-    @classmethod
-    def get_output_sign(cls):
-        return OPIOSign({"y": int})
-
-    @OP.exec_sign_check
-    def execute(self, op_in):
-        return OPIO({"y": op_in["x"] + 1})
+from dflow_nb.python import PythonOPTemplate
+from tests.compat.test_failures import Ok as Inc  # y = x + 1
 
 
 def chain(n):
@@ -184,3 +171,11 @@ def test_the_status_of_a_split_dag_reads_as_the_dag_the_user_built():
     assert records["t-1"].key == "t-1"
     assert records["t-0"].boundaryID == records["t-1"].boundaryID == main["id"]
     assert records["t-0"].parentID == records["t-1"].parentID == main["id"]
+
+
+def test_a_dag_too_big_for_one_group_cannot_keep_continue_on_failed_across_groups():
+    wf = wide_dag(201, far=1)
+    wf.entrypoint.steps[0][0].template.tasks[0].continue_on_failed = True
+    with pytest.raises(ValidationError, match="continue_on_failed/continue_on_error tasks "
+                       "cannot be kept across the groups"):
+        compile_workflow(wf)
