@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 from dflow_nb.expressions import evaluate
 from dflow_nb.local.results import FAILED, Result
 from dflow_nb.model.dag import DAG
-from dflow_nb.model.depends import is_bare_dependency, parse_depends, task_name_of, upstream
+from dflow_nb.model.depends import parse_depends, upstream
 from dflow_nb.model.step import Task
 
 
@@ -57,6 +57,3 @@ def depends_met(task: Task, results: Dict[str, Result], peers: Dict[str, Task]) 
         scope[base + "AllFailed"] = bool(children) and all(c in FAILED for c in children)
     text = task.depends_text(peers)
     return text is None or bool(evaluate(parse_depends(text, task.name)[1], scope))
-
-
-
