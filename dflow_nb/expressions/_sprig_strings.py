@@ -150,6 +150,25 @@ def _each_word(s: str, op: Callable[[str], str]) -> str:
     return re.sub(r"\S+", lambda m: op(m.group()), s)
 
 
+def _go_separator(c: str) -> bool:
+    """Go's strings.Title word boundary: ASCII other than letters, digits and '_'; beyond
+    ASCII, white space only."""
+    if c < "\x80":
+        return not (c.isalnum() or c == "_")
+    return not (c.isalpha() or c.isdigit()) and c.isspace()
+
+
+def _go_title(s: str) -> str:
+    """Go's strings.Title: the first letter of every word upper-cased ("o'neil" -> "O'Neil")."""
+    out = []
+    prev = " "
+    for c in s:
+        up = c.upper()
+        out.append(up if _go_separator(prev) and len(up) == 1 else c)
+        prev = c
+    return "".join(out)
+
+
 def _swapcase(s: str) -> str:
     return "".join(c.lower() if c.isupper() or c.istitle() else c.upper() if c.islower() else c
                    for c in s)
@@ -231,8 +250,7 @@ STRINGS: dict[str, Func] = {
     "trimSuffix": _sub_last("sprig.trimSuffix", lambda p, s: s.removesuffix(p)),
     "upper": _s1("sprig.upper", str.upper),
     "lower": _s1("sprig.lower", str.lower),
-    "title": _s1("sprig.title", lambda s: re.sub(r"(^|\s)(\S)", lambda m: m.group(1) +
-                                                 m.group(2).upper(), s)),
+    "title": _s1("sprig.title", lambda s: _go_title(s)),
     "untitle": _s1("sprig.untitle", lambda s: _each_word(s, lambda w: w[0].lower() + w[1:])),
     "swapcase": _s1("sprig.swapcase", _swapcase),
     "initials": _s1("sprig.initials", lambda s: "".join(w[0] for w in s.split())),

@@ -20,6 +20,7 @@ DOCUMENTED = [
     ("upper", 'sprig.upper("hello")', "HELLO"),
     ("lower", 'sprig.lower("HELLO")', "hello"),
     ("title", 'sprig.title("hello world")', "Hello World"),
+    ("title", "sprig.title(\"o'neil of hello-world_x 2nd\")", "O'Neil Of Hello-World_x 2nd"),
     ("untitle", 'sprig.untitle("Hello World")', "hello world"),
     ("repeat", 'sprig.repeat(3, "hello")', "hellohellohello"),
     ("substr", 'sprig.substr(0, 5, "hello world")', "hello"),
