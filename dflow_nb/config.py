@@ -10,12 +10,19 @@ the token); the values themselves stay as given.
 from __future__ import annotations
 
 import os
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional, Union
 
 #: A key (or an HTTP header) whose name holds one of these words holds a secret.
 SECRET_WORDS = ("token", "secret", "password", "passphrase", "authorization", "cookie",
                 "api_key", "apikey")
 MASK = "***"
+
+#: The local engine's default work directory: hidden in the current (notebook) folder, so the
+#: state database and the step folders stay out of the user's file browser.
+DEFAULT_WORKDIR = ".dflow_nb"
+#: The state database's file name (its -wal and -shm files sit beside it).
+STATE_DB = "dflow_nb.db"
 
 
 class Settings(dict[str, Any]):
@@ -51,7 +58,7 @@ config: dict[str, Any] = Settings({
     "util_image_pull_policy": None,
     "save_keys_in_global_outputs": True,
     "detach": False,
-    "debug_workdir": ".",            # where local runs keep their state db and step dirs
+    "debug_workdir": DEFAULT_WORKDIR,  # where local runs keep their state db and step dirs
     "debug_copy_method": "copy",     # how local artifacts reach a consumer: copy|link|symlink
     "debug_pool_workers": 0,         # warm Python workers; 0 = number of CPUs
     "debug_max_processes": 0,        # concurrent shell/script subprocesses; 0 = 2 x CPUs
@@ -127,6 +134,26 @@ def _update(target: dict[str, Any], values: dict[str, Any], label: str) -> None:
 def local_mode() -> bool:
     """The local engine runs when asked for (debug mode) or when no Argo host is configured."""
     return config["mode"] == "debug" or not config["host"]
+
+
+def runs_dir(folder: Union[str, Path]) -> Path:
+    """Where the local runs of the notebooks in ``folder`` live: its hidden ``.dflow_nb``
+    folder, or ``folder`` itself when it holds a state database from before that default
+    (its runs stay readable where they are; nothing is moved)."""
+    folder = Path(folder)
+    hidden = folder / DEFAULT_WORKDIR
+    if not (hidden / STATE_DB).exists() and (folder / STATE_DB).exists():
+        return folder
+    return hidden
+
+
+def work_directory(workdir: Optional[Union[str, Path]] = None) -> Path:
+    """The local engine's work directory: ``workdir`` if given, else ``debug_workdir`` (Dflow's
+    setting, used as given); left at its default, ``runs_dir`` of the current folder."""
+    chosen = workdir if workdir is not None else config["debug_workdir"]
+    if workdir is None and str(chosen) == DEFAULT_WORKDIR:
+        return runs_dir(".")
+    return Path(chosen)
 
 
 _load_env(config, "DFLOW_")

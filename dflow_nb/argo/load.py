@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Set
 
 from dflow_nb.argo._extra import ARTIFACT_ARGS, BODY, EXTRA, SPEC, TEMPLATES, VALUE_FROM, keep, kept
 from dflow_nb.argo.memoize import MEMO_CONFIGMAP, memoize_field
-from dflow_nb.config import config
+from dflow_nb.config import work_directory
 from dflow_nb.errors import ValidationError
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.model import context
@@ -65,7 +65,7 @@ class RawData:
     @property
     def local_path(self) -> str:
         """The text as a file in the local artifact store (written once, by content)."""
-        root = Path(config["debug_workdir"]).resolve() / "upload" / "raw"
+        root = work_directory().resolve() / "upload" / "raw"
         path = root / hashlib.sha1(self.data.encode()).hexdigest()[:16]
         if not path.exists():
             root.mkdir(parents=True, exist_ok=True)

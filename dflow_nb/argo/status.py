@@ -138,7 +138,7 @@ def step_records(workflow: Dict[str, Any]) -> List[StepRecord]:
             message=n.get("message") or None, startedAt=epoch(n.get("startedAt")),
             finishedAt=epoch(n.get("finishedAt")), key=key, progress=n.get("progress"),
             inputs=io_record(n.get("inputs")), outputs=io_record(outputs),
-            raw_outputs=outputs, dir=None))
+            raw_outputs=outputs, dir=None, memoizationStatus=n.get("memoizationStatus")))
     records.sort(key=lambda r: (r.startedAt if r.startedAt is not None else float("inf"),
                                 _depth(r.id, parent_of), r.name))
     for i, r in enumerate(records, 1):

@@ -12,7 +12,7 @@ from dflow_nb.cli._files import quiet_stdout, set_parameters
 from dflow_nb.cli._options import Subparsers, add_follow, add_output, add_parameters, add_verb
 from dflow_nb.cli._output import emit
 from dflow_nb.cli._watch import follow
-from dflow_nb.cli.exit_codes import OK, CLIError
+from dflow_nb.cli.exit_codes import OK
 from dflow_nb.config import local_mode
 from dflow_nb.hub.workflow import Workflow
 
@@ -22,14 +22,8 @@ PAST = {"stop": "stopped", "terminate": "terminated", "suspend": "suspended",
 
 def cmd_retry(args: argparse.Namespace) -> int:
     wf = open_run(args.run)
-    phase = wf.query_status()
-    if phase in ("Pending", "Running"):
-        raise CLIError(f"run {wf.id} is still {phase}: retry is for ended runs (stop or "
-                       "terminate it first)")
-    if phase == "Succeeded":
-        raise CLIError(f"run {wf.id} Succeeded: nothing to retry (resubmit runs it again)")
     with quiet_stdout():
-        wf.retry(detach=local_mode())
+        wf.retry(detach=local_mode())   # an unfinished or Succeeded run: a clear error
     return follow(wf, args.follow, args.output, args.collapse)
 
 

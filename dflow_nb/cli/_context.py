@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import time
 from typing import Dict, List, Optional
 
 from dflow_nb.cli.exit_codes import CLIError
-from dflow_nb.config import config, local_mode
+from dflow_nb.config import config, local_mode, work_directory
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
-from dflow_nb.hub.workflow import Workflow, query_workflows
+from dflow_nb.hub.workflow import Workflow, find_run, query_workflows
 from dflow_nb.notebook.graph import loop_base
 
 LATEST = "@latest"
@@ -41,21 +42,24 @@ def configure(args: argparse.Namespace) -> None:
 
 
 def open_run(ref: str) -> Workflow:
-    """The run with this id (``@latest``: the newest); a clear error if there is none."""
+    """The run with this id (``@latest``: the newest; a workflow's name: its newest run); a
+    clear error if there is none."""
     if ref == LATEST:
         runs = query_workflows()
         if not runs:
             raise CLIError(f"{LATEST}: there is no run {where()}")
         ref = runs[0].id
-    wf = Workflow(id=ref)
-    wf.query()   # WorkflowNotFound says which run and where
+    wf, named = find_run(ref)   # WorkflowNotFound says which run and where
+    if len(named) > 1:
+        print(f"{ref}: {len(named)} runs of that name; using the newest, {wf.id}",
+              file=sys.stderr)
     return wf
 
 
 def where() -> str:
     """Where runs are looked up, for messages."""
     if local_mode():
-        return f"in {config['debug_workdir']}"
+        return f"in {work_directory()}"
     return f"on {config['host']} (namespace {config['namespace']})"
 
 

@@ -35,7 +35,8 @@ examples:
   dflow-nb retry double-x7k2p --wait
   dflow-nb submit pipeline.py --argo --wait -o json > run.json   # CI: exit code = outcome
 
-where runs live: the local engine's work directory (--workdir, $DFLOW_DEBUG_WORKDIR, else .)
+where runs live: the local engine's work directory (--workdir, $DFLOW_DEBUG_WORKDIR,
+else ./.dflow_nb, or . if it holds a dflow_nb.db from before)
 unless an Argo Server is configured (--host or $DFLOW_HOST, token in $DFLOW_TOKEN or
 $ARGO_TOKEN); --local/--argo choose explicitly. `dflow-nb VERB --help` shows each verb.
 """

@@ -89,9 +89,7 @@ def io_dict(io: IORecord, raw: Optional[Dict[str, Any]] = None) -> Dict[str, Any
         if keys.get(name):
             entry["key"] = keys[name]
         arts[name] = entry
-    return {"parameters": {k: p.raw if p.raw is not None else
-                           (p.value if isinstance(p.value, str) or p.value is None
-                            else json.dumps(p.value, default=str))
+    return {"parameters": {k: None if p.value is None else p.text
                            for k, p in io.parameters.items()},
             "artifacts": arts}
 

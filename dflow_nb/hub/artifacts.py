@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
-from dflow_nb.config import config, s3_config
+from dflow_nb.config import config, s3_config, work_directory
 from dflow_nb.python.catalog import (
     CATALOG_DIR,
     copy_path,
@@ -130,7 +130,7 @@ class S3Artifact:
 
 
 def _store_root() -> Path:
-    return Path(config["debug_workdir"]).resolve() / "upload"
+    return work_directory().resolve() / "upload"
 
 
 def upload_artifact(path: Union[PathLike, Iterable[PathLike]], archive: str = "default",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Dict
 from urllib.parse import urlsplit
 
-from dflow_nb.config import config
+from dflow_nb.config import config, work_directory
 from dflow_nb.errors import DflowNbError
 from dflow_nb.storage import extract_as_artifact
 
@@ -29,7 +29,7 @@ def _file_name(name: str, default: str) -> str:
 
 def _cache_dir(kind: str, ident: str) -> Path:
     digest = hashlib.sha1(ident.encode()).hexdigest()[:16]
-    return Path(config["debug_workdir"]).resolve() / "upload" / kind / digest
+    return work_directory().resolve() / "upload" / kind / digest
 
 
 class HTTPArtifact:

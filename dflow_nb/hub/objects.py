@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Optional, Union
 
-from dflow_nb.config import config, s3_config
+from dflow_nb.config import s3_config, work_directory
 from dflow_nb.hub.artifacts import storage_for
 from dflow_nb.python.catalog import CATALOG_DIR, copy_path
 from dflow_nb.storage import check_key, download_tree, join_key, s3_mode, upload_tree
@@ -35,7 +35,7 @@ def upload_s3(path: PathLike, key: Optional[str] = None, prefix: Optional[str] =
         key = join_key(prefix, src.name) if prefix is not None else \
             f"upload/{uuid.uuid4()}/{src.name}"
     if _local(kwargs):
-        target = Path(config["debug_workdir"]).resolve() / "upload" / check_key(key)
+        target = work_directory().resolve() / "upload" / check_key(key)
         copy_path(src, target)
         return str(target)
     store_prefix = str(s3_config.get("prefix") or "")

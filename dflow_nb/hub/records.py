@@ -23,7 +23,7 @@ from typing import (
 )
 
 from dflow_nb.hub._registry import implementation
-from dflow_nb.model.serialization import decode, dumps
+from dflow_nb.model.serialization import decode, dumps, slice_items, slice_value
 
 if TYPE_CHECKING:
     from dflow_nb.hub.artifacts import LocalArtifact
@@ -55,11 +55,45 @@ class _Fields(Mapping[str, Any]):
 
 @dataclass
 class ParameterRecord(_Fields):
+    """A parameter: ``value`` decoded (by its type; a slice's output is the value its OP
+    returned, a stacked output the list of them), ``raw`` the text as recorded."""
+
+    _hidden = frozenset({"slice_order"})
+
     name: str
     value: Any
     type: Optional[str] = None
     raw: Optional[str] = None
     globalName: Optional[str] = None
+    slice_order: Union[int, List[int], None] = None   # a slice's output: its slice number(s)
+
+    @classmethod
+    def from_raw(cls, p: Dict[str, Any]) -> "ParameterRecord":
+        text, tp = p.get("value"), p.get("type")
+        item = slice_value(text)
+        if item is not None:
+            return cls(p["name"], item[0], tp, text, p.get("globalName"), item[1])
+        return cls(p["name"], decode(text, tp), tp, text, p.get("globalName"))
+
+    @property
+    def text(self) -> str:
+        """The value as a user reads and types it: text as is, anything else as JSON."""
+        return self.value if isinstance(self.value, str) else dumps(self.value)
+
+    def set_text(self, text: str) -> str:
+        """Take a new value typed as ``text``; returns the text to record (a slice's output
+        tagged with its slice number again, so it stacks as before)."""
+        given = slice_value(text)
+        if given is not None:   # tagged as Dflow writes a slice's output: taken as it is
+            self.value, self.slice_order, self.raw = given[0], given[1], text
+            return text
+        plain = self.type == "str" or (self.type is None and self.slice_order is None)
+        value = text if plain else decode(text, self.type or "json")
+        self.value = value
+        if self.slice_order is not None:
+            text = dumps(slice_items(value, self.slice_order))
+        self.raw = text
+        return text
 
 
 @dataclass
@@ -86,9 +120,7 @@ class IORecord(_Fields):
     @classmethod
     def from_raw(cls, raw: Optional[Dict[str, Any]]) -> "IORecord":
         raw = raw or {}
-        params = {p["name"]: ParameterRecord(p["name"], decode(p.get("value"), p.get("type")),
-                                             p.get("type"), p.get("value"), p.get("globalName"))
-                  for p in raw.get("parameters", [])}
+        params = {p["name"]: ParameterRecord.from_raw(p) for p in raw.get("parameters", [])}
         arts = {}
         for a in raw.get("artifacts", []):
             path = a.get("path")
@@ -145,6 +177,9 @@ class StepRecord(_Fields):
     dependsOn: List[str] = field(default_factory=list)   # ids this node follows (DAG, groups)
     executor: Optional[Dict[str, Any]] = None   # where an executor ran it (e.g. Slurm job ids)
     children: Optional[List[str]] = None   # Argo's NodeStatus.children (on full reads)
+    #: Argo's memoizationStatus (``hit``, ``key``, ``cacheName``): a reused step's outputs
+    #: came from an earlier run (``cacheName``: its id, locally), nothing ran
+    memoizationStatus: Optional[Dict[str, Any]] = None
 
     @classmethod
     def from_node(cls, wf: str, n: Dict[str, Any]) -> "StepRecord":
@@ -157,10 +192,15 @@ class StepRecord(_Fields):
                    outputs=LazyIORecord(n.get("outputs")),
                    raw_outputs=dict(n.get("outputs") or {}), dir=n.get("dir"),
                    seq=n.get("seq") or 0, dependsOn=list(n.get("depends_on") or []),
-                   executor=n.get("executor"))
+                   executor=n.get("executor"), memoizationStatus=n.get("memoization"))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         return implementation("display.step")(self)
+
+    @property
+    def reused(self) -> bool:
+        """The step's outputs were reused (``reuse_step``, Argo's memoization), not made."""
+        return bool((self.memoizationStatus or {}).get("hit"))
 
     @property
     def duration(self) -> Optional[float]:
@@ -173,9 +213,10 @@ class StepRecord(_Fields):
         if name not in self.outputs.parameters:
             raise KeyError(f"step {self.displayName!r} has no output parameter {name!r} "
                            f"(it has: {', '.join(self.outputs.parameters) or 'none'})")
-        text = value if isinstance(value, str) else dumps(value)
         rec = self.outputs.parameters[name]
-        rec.value, rec.raw = decode(text, rec.type) if rec.type not in (None, "str") else value, text
+        text = rec.set_text(value if isinstance(value, str) else dumps(value))
+        if rec.type is None and rec.slice_order is None:
+            rec.value = value   # untyped: kept as given
         for p in self.raw_outputs.setdefault("parameters", []):
             if p["name"] == name:
                 p["value"] = text

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
-from dflow_nb.config import config, local_mode
+from dflow_nb.config import config, local_mode, work_directory
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.backend import Backend, backend_for
@@ -67,7 +67,7 @@ class Workflow:
         self.artifact_repo_key = artifact_repo_key
         self.parameters = dict(parameters or {})
         self.on_exit = on_exit
-        self.workdir = Path(workdir if workdir is not None else config["debug_workdir"])
+        self.workdir = work_directory(workdir)
         self._backend: Optional[Backend] = None
 
     def __repr__(self) -> str:
@@ -167,9 +167,15 @@ class Workflow:
         wf_id = self._require_id()
         phase = self.query_status()
         if phase in ("Pending", "Running"):
-            raise DflowNbError(f"workflow {wf_id} is still {phase}: retry() is for ended runs")
-        if phase == "Succeeded":
-            return
+            raise DflowNbError(f"workflow {wf_id} is still {phase}: retry() is for ended runs "
+                               "(stop or terminate it first)")
+        if phase == "Succeeded":   # Argo retries Failed and Error workflows only
+            failed = [s for s in self.query_step(phase=["Failed", "Error"]) if s.type == "Pod"]
+            hint = (f"; {len(failed)} of its steps failed (allowed by continue_on_*): resubmit "
+                    "it reusing the steps that succeeded (%dflow reuse, or submit(reuse_step="
+                    "...)) to run those again") if failed else ": resubmit runs it again"
+            raise DflowNbError(f"workflow {wf_id} Succeeded, nothing to retry (retry re-runs "
+                               f"Failed or Error runs){hint}")
         self.backend.resume(wf_id, self if self.entrypoint is not None else None, detach)
 
     def resubmit(self, wait: Optional[bool] = None) -> WorkflowRecord:
@@ -315,7 +321,7 @@ def query_workflows(workdir: Optional[Union[str, Path]] = None,
                     labels: Optional[Dict[str, str]] = None, **_: Any) -> List[WorkflowRecord]:
     """Workflows the configured backend knows (locally: in the work directory), newest first;
     with ``labels`` (as Dflow's), only those carrying every one of them."""
-    root = Path(workdir if workdir is not None else config["debug_workdir"])
+    root = work_directory(workdir)
     records = backend_for(local_mode(), root, host=config["host"], token=config["token"],
                           namespace=config["namespace"]).list()
     if labels:
@@ -323,11 +329,27 @@ def query_workflows(workdir: Optional[Union[str, Path]] = None,
     return records
 
 
+def find_run(ref: str) -> Tuple[Workflow, List[WorkflowRecord]]:
+    """The run ``ref`` names: the run with that id, else the newest run of the workflow named
+    ``ref`` (``Workflow(name=...)``, what ``%%dflow submit --name`` sets). Also returns every
+    run of that name, newest first (empty for an id), so a face can say which one it took."""
+    wf = Workflow(id=ref)
+    try:
+        wf.query()
+        return wf, []
+    except WorkflowNotFound:
+        named = sorted((r for r in query_workflows() if r.name == ref),
+                       key=lambda r: r.createdAt or 0, reverse=True)
+        if not named:
+            raise
+    return Workflow(id=named[0].id), named
+
+
 def query_archived_workflows(labels: Optional[Dict[str, str]] = None, id: Optional[str] = None,
                              workdir: Optional[Union[str, Path]] = None) -> List[WorkflowRecord]:
     """Ended workflows from the archive (Dflow's): Argo's workflow archive, or locally every
     ended run of the work directory; ``labels``/``id`` narrow them."""
-    root = Path(workdir if workdir is not None else config["debug_workdir"])
+    root = work_directory(workdir)
     backend = backend_for(local_mode(), root, host=config["host"], token=config["token"],
                           namespace=config["namespace"])
     selector = ",".join(f"{k}={v}" for k, v in (labels or {}).items()) or None

@@ -12,7 +12,7 @@ from tornado import web
 from traitlets import Int, Unicode
 from traitlets.config import Configurable
 
-from dflow_nb.config import config
+from dflow_nb.config import config, runs_dir
 from dflow_nb.jupyter.actions import ActionHandler, ReusableHandler
 from dflow_nb.jupyter.base import ID, Base
 from dflow_nb.jupyter.run_api import (
@@ -32,11 +32,14 @@ class DflowNbServer(Configurable):
 
     workdir = Unicode("", config=True,
                       help="Work directory whose local runs the sidebar shows (default: "
-                           "$DFLOW_NB_WORKDIR, else the server's root directory).")
+                           "$DFLOW_NB_WORKDIR, else the server root's .dflow_nb folder).")
 
     def resolve_workdir(self, root_dir: str) -> Path:
-        """The configured work directory, the environment's, or the server root."""
-        chosen = self.workdir or os.environ.get("DFLOW_NB_WORKDIR") or root_dir
+        """The configured work directory, the environment's, or where the notebooks of the
+        server root keep their runs (``config.runs_dir``)."""
+        chosen = self.workdir or os.environ.get("DFLOW_NB_WORKDIR")
+        if not chosen:
+            return runs_dir(os.path.expanduser(root_dir)).resolve()
         return Path(os.path.expanduser(chosen)).resolve()
 
     argo_host = Unicode("", config=True,

@@ -112,7 +112,7 @@ class CompositeRunner:
                 if not r.ok and failed is None:
                     failed = r
             if failed is not None:
-                msg = f"child '{failed.node_id}' failed"
+                msg = failed.child_failed()
                 self.book.finish(g, Result(failed.phase, msg))
                 return Result(failed.phase, msg)
             self.book.finish(g, Result("Succeeded"))
@@ -154,7 +154,7 @@ class CompositeRunner:
         await _together(run_task(t) for t in tasks)
         failed = assess_dag(tmpl, tasks, {name: f.result() for name, f in done.items()})
         if failed is not None:
-            return Result(failed.phase, f"child '{failed.node_id}' failed")
+            return Result(failed.phase, failed.child_failed())
         return Result("Succeeded")
 
     # -- one step: condition, loop, arguments --------------------------------------------------
@@ -292,6 +292,8 @@ class CompositeRunner:
                            "Pod", template=step.template.name, boundary=boundary, key=key,
                            parent=parent)
         n["out_types"] = output_types(step.template)   # a modified output keeps its type
+        # marked as Argo marks a memoized node: the outputs of run ``cacheName``, not a run
+        n["memoization"] = {"hit": True, "key": key, "cacheName": rec.workflow}
         return self.book.finish(n, result_from_outputs(rec.raw_outputs, "Succeeded", "reused"))
 
     # -- a loop: one child per item (or per slice, or per group of slices) ---------------------

@@ -55,6 +55,7 @@ from dflow_nb.model.templates import (
 from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
 from dflow_nb.python.op_runner import OPCall, SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
+from dflow_nb.python.tracebacks import CodeSources, op_sources
 
 
 class LeafRunner:
@@ -74,7 +75,7 @@ class LeafRunner:
         self.book = book
         self.wf_scope = wf_scope
         self.fail_fast = fail_fast        # Steps(fail_fast=True) node id -> tripped
-        self._op_blobs: Dict[int, Tuple[str, bytes]] = {}
+        self._op_blobs: Dict[int, Tuple[str, bytes, CodeSources]] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
         self.running: Dict[str, Tuple[int, int, Optional[int]]] = {}   # node -> its process
         self.echo = False   # print each step's log on this process's console when it ends
@@ -196,14 +197,15 @@ class LeafRunner:
                 else:
                     copy_path(src, dest, method)
 
-    def op_blob(self, tmpl: PythonOPTemplate) -> Tuple[str, bytes]:
-        """The template's OP, pickled once per run, and its digest (a worker that has it
-        loaded already is sent the digest only)."""
+    def op_blob(self, tmpl: PythonOPTemplate) -> Tuple[str, bytes, CodeSources]:
+        """The template's OP, pickled once per run, its digest (a worker that has it loaded
+        already is sent the digest only), and the lines of its notebook-cell code (for the
+        traceback of a failure)."""
         found = self._op_blobs.get(id(tmpl))
         if found is None:
             import cloudpickle
             blob = cloudpickle.dumps(tmpl.op)
-            found = (hashlib.sha1(blob).hexdigest(), blob)
+            found = (hashlib.sha1(blob).hexdigest(), blob, op_sources(tmpl.op))
             self._op_blobs[id(tmpl)] = found
         return found
 
@@ -222,8 +224,9 @@ class LeafRunner:
                       workdir=os.path.join(root, "workdir"), outputs=staging, slice=slice_spec,
                       key=n["key"], workflow_name=self.wf_id,
                       progress_file=os.path.join(root, "progress"))
-        op_key, op = self.op_blob(tmpl)
-        task = {"op_key": op_key, "op": op, "call": call, "log": os.path.join(root, "log.txt")}
+        op_key, op, sources = self.op_blob(tmpl)
+        task = {"op_key": op_key, "op": op, "sources": sources, "call": call,
+                "log": os.path.join(root, "log.txt")}
         try:
             reply = await self.pool.run(task, timeout, on_start=self.recorder(n))
         except WorkerDied as exc:

@@ -162,12 +162,13 @@ def loop_result(step: Step, results: List[Result]) -> Result:
     ok = [r for r in results if r.phase == "Succeeded"]
     failed = [r for r in results if r.phase in FAILED and not r.continue_ok]
     phase, message = "Succeeded", None
+    first_failed = next((r.node_id for r in results if r.phase in FAILED), "")
     verdict = success_verdict(step, [r.phase for r in results])
     if verdict is not None:
         if not verdict.passed:
             phase, message = "Failed", verdict.message
     elif failed:
-        phase, message = failed[0].phase, f"child '{failed[0].node_id}' failed"
+        phase, message = failed[0].phase, failed[0].child_failed()
     params: Dict[str, str] = {}
     for p in step.template.outputs.parameters:
         params[p] = aggregate([r.parameters.get(p) for r in ok])
@@ -183,4 +184,4 @@ def loop_result(step: Step, results: List[Result]) -> Result:
         result = json.dumps([json_or_str(r.result) for r in ok])
     return Result(phase, message, params, arts, result,
                   children_phases=[r.phase for r in results],
-                  outbound=[o for r in results for o in r.outbound])
+                  outbound=[o for r in results for o in r.outbound], failed_child=first_failed)

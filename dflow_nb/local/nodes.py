@@ -38,6 +38,7 @@ class Node(TypedDict):
     dir: Optional[str]
     depends_on: Optional[List[str]]
     executor: Any   # what the step's executor reported (its executor.json), as it wrote it
+    memoization: Optional[Dict[str, Any]]   # a reused step: Argo's memoizationStatus
     out_types: Dict[str, str]
 
 
@@ -85,7 +86,8 @@ class NodeBook:
                 "type": type_, "template": template, "phase": "Pending", "boundary_id": boundary,
                 "parent_id": parent, "message": None, "started_at": None, "finished_at": None,
                 "key": key, "inputs": None, "outputs": None, "progress": None, "dir": None,
-                "depends_on": self.upstream.get(name), "executor": None, "out_types": {}}
+                "depends_on": self.upstream.get(name), "executor": None, "memoization": None,
+                "out_types": {}}
 
     def save(self, n: Node) -> None:
         """Record the node as it is now: at the latest when this turn of the loop ends."""

@@ -55,10 +55,15 @@ class Result:
     continue_ok: bool = False   # failed, but the step had continueOn for this phase
     children_phases: Optional[List[str]] = None   # loops: each item's phase
     outbound: List[str] = field(default_factory=list)   # node ids a next step hangs under
+    failed_child: str = ""   # a loop (it has no node of its own): its first failed item's node
 
     @property
     def ok(self) -> bool:
         return self.phase not in FAILED or self.continue_ok
+
+    def child_failed(self) -> str:
+        """Argo's message for the parent of this failed child: ``child '<node id>' failed``."""
+        return f"child '{self.node_id or self.failed_child}' failed"
 
 
 def json_or_str(text: Optional[str]) -> Any:

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar
 
+from dflow_nb.config import DEFAULT_WORKDIR, STATE_DB
 from dflow_nb.errors import DflowNbError
 
 SCHEMA = """
@@ -35,7 +36,7 @@ CREATE TABLE IF NOT EXISTS nodes (
     type TEXT NOT NULL, template TEXT, phase TEXT NOT NULL, boundary_id TEXT, parent_id TEXT,
     message TEXT, started_at REAL, finished_at REAL, key TEXT, inputs TEXT, outputs TEXT,
     progress TEXT, dir TEXT, seq INTEGER NOT NULL, depends_on TEXT, executor TEXT,
-    PRIMARY KEY (wf, id)
+    memoization TEXT, PRIMARY KEY (wf, id)
 );
 CREATE INDEX IF NOT EXISTS nodes_by_key ON nodes (wf, key);
 CREATE INDEX IF NOT EXISTS nodes_by_display ON nodes (wf, display_name);
@@ -59,9 +60,9 @@ ACTIONS = ("terminate", "stop", "suspend", "resume")
 
 NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boundary_id",
                 "parent_id", "message", "started_at", "finished_at", "key", "inputs", "outputs",
-                "progress", "dir", "seq", "depends_on", "executor")
+                "progress", "dir", "seq", "depends_on", "executor", "memoization")
 
-DB_NAME = "dflow_nb.db"
+DB_NAME = STATE_DB
 OPEN = ("Pending", "Running")
 SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 11, 13, 26   # SQLite's primary result codes
 
@@ -142,6 +143,11 @@ class StateStore:
 
     def __init__(self, workdir: Path) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
+        ignore = workdir / ".gitignore"
+        if workdir.name == DEFAULT_WORKDIR and not ignore.exists():
+            # the default, hidden work directory sits in a notebook folder: keep the stored
+            # models and outputs out of a commit of that folder
+            ignore.write_text("# dflow_nb's runs: state database and step folders\n*\n")
         self.path = workdir / DB_NAME
         private_file(self.path)
         self._conn = connect(self.path)
@@ -149,6 +155,7 @@ class StateStore:
         # columns a database made by an earlier version lacks
         _add_column(self._conn, "workflows", "labels TEXT")
         _add_column(self._conn, "workflows", "engine_started INTEGER")
+        _add_column(self._conn, "nodes", "memoization TEXT")
         self._lock = threading.Lock()
         row = self._conn.execute("SELECT MAX(seq) FROM nodes").fetchone()
         self._seq = row[0] or 0
@@ -437,7 +444,7 @@ def _columns(conn: sqlite3.Connection, table: str) -> List[str]:
 
 def _row(row: sqlite3.Row) -> Dict[str, Any]:
     out = dict(row)
-    for k in ("inputs", "outputs", "depends_on", "executor", "labels"):
+    for k in ("inputs", "outputs", "depends_on", "executor", "memoization", "labels"):
         if isinstance(out.get(k), str):
             out[k] = json.loads(out[k])
     out.pop("spec", None)

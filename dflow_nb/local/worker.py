@@ -11,7 +11,6 @@ import os
 import pickle
 import struct
 import sys
-import traceback
 from typing import Any, BinaryIO, Dict, List, Optional
 
 from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, tagged
@@ -90,6 +89,7 @@ def serve() -> None:
 
     from dflow_nb.local.results import os_error_message
     from dflow_nb.python.op_runner import run_op
+    from dflow_nb.python.tracebacks import add_sources, print_failure
 
     proto_in = os.fdopen(os.dup(0), "rb")
     proto_out = os.fdopen(os.dup(1), "wb")
@@ -114,10 +114,11 @@ def serve() -> None:
             key = task["op_key"]   # the engine sends the pickled OP until we have loaded it
             if key not in ops:
                 ops[key] = pickle.loads(task["op"])
+                add_sources(ops[key], task.get("sources"))   # notebook code's lines
             params = run_op(ops[key], task["call"])
             reply = {"ok": True, "parameters": params}
         except BaseException as exc:  # the OP's failure is data for the engine
-            _quietly(traceback.print_exc)   # the log may be on a full disk
+            _quietly(print_failure, exc)   # the log may be on a full disk
             message = os_error_message(exc, step_dir) if isinstance(exc, OSError) else \
                 f"{type(exc).__name__}: {exc}"
             reply = {"ok": False, "exit_code": _classify(exc), "message": message}
@@ -145,9 +146,9 @@ def _flush() -> Optional[OSError]:
     return lost
 
 
-def _quietly(write: Any) -> None:
+def _quietly(write: Any, *args: Any) -> None:
     try:
-        write()
+        write(*args)
     except OSError:
         pass
 

@@ -30,7 +30,7 @@ class _Worker:
         the reply."""
         key = task["op_key"]
         if key in self.ops:
-            task = dict(task, op=None)
+            task = dict(task, op=None, sources=None)
         data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(HEADER.pack(len(data)) + data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import typing
-from typing import Any, Dict, Iterable, List, Optional, Set, TypeVar
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple, TypeVar, Union
 
 from dflow_nb.model._data_tags import Reader, class_name, write
 
@@ -92,14 +92,43 @@ def _walk(tp: Any, found: List[type], seen: Set[int], depth: int) -> None:
 
 def decode(text: Any, type_name: Optional[str]) -> Any:
     """A parameter's Argo text as the Python value its type says; untyped stays text, and so
-    does text that is not JSON (or nested too deeply to read)."""
-    if not isinstance(text, str) or type_name in (None, "str"):
+    does text that is not JSON (or nested too deeply to read). Slices' stacked outputs become
+    the list of their values, whatever the type."""
+    if not isinstance(text, str) or (type_name in (None, "str") and
+                                     "dflow_list_item" not in text):
         return text
     try:
         value = loads(text)
     except ValueError:
         return text
-    return unwrap_sliced(value)
+    stacked = unwrap_sliced(value)
+    return text if stacked is value and type_name in (None, "str") else stacked
+
+
+def slice_items(value: Any, order: Union[int, List[int]]) -> List[Dict[str, Any]]:
+    """A slice's output as Dflow tags it, so the stacked output keeps slice order:
+    ``[{"dflow_list_item": v, "order": i}]`` (one per item of a group: ``value`` and ``order``
+    are then lists)."""
+    if isinstance(order, list):
+        return [{"dflow_list_item": v, "order": i} for v, i in zip(value, order)]
+    return [{"dflow_list_item": value, "order": order}]
+
+
+def slice_value(text: Any) -> Optional[Tuple[Any, Union[int, List[int]]]]:
+    """A slice's own output text (``slice_items``) as ``(value, order)``, the lists of both
+    for a group; None for any other text."""
+    if not isinstance(text, str) or "dflow_list_item" not in text:
+        return None
+    try:
+        items = loads(text)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not items or not all(
+            isinstance(i, dict) and set(i) == {"dflow_list_item", "order"} for i in items):
+        return None
+    if len(items) == 1:
+        return items[0]["dflow_list_item"], items[0]["order"]
+    return [i["dflow_list_item"] for i in items], [i["order"] for i in items]
 
 
 def unwrap_sliced(value: Any, classes: Iterable[type] = ()) -> Any:

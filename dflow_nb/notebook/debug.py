@@ -48,14 +48,14 @@ def stored_model(workflow: Workflow) -> Workflow:
         raise DebugError(str(exc)) from None
 
 
-def _walk(container: Optional[Template], seen: Set[int]) -> Iterator[Step]:
+def walk_steps(container: Optional[Template], seen: Set[int]) -> Iterator[Step]:
     """Every Step/Task of a model, nested templates included."""
     if not isinstance(container, CompositeTemplate) or id(container) in seen:
         return
     seen.add(id(container))
     for step in container.children():
         yield step
-        yield from _walk(step.template, seen)
+        yield from walk_steps(step.template, seen)
 
 
 def find_step(model: Workflow, step: StepRecord) -> Tuple[Step, Template]:
@@ -68,7 +68,7 @@ def find_step(model: Workflow, step: StepRecord) -> Tuple[Step, Template]:
     by_template: Optional[Tuple[Step, Template]] = None
     by_name: Optional[Tuple[Step, Template]] = None
     for root in roots:
-        for s in _walk(root, seen):
+        for s in walk_steps(root, seen):
             if getattr(s.template, "name", None) == step.templateName:
                 if s.name in names:
                     return s, s.template

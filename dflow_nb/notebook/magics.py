@@ -18,10 +18,10 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from dflow_nb.config import config, set_config
+from dflow_nb.config import config, local_mode, set_config
 from dflow_nb.errors import DflowNbError, StepNotFound
 from dflow_nb.hub.records import StepRecord
-from dflow_nb.hub.workflow import Workflow, query_workflows
+from dflow_nb.hub.workflow import Workflow, find_run, query_workflows
 
 HELP = """Dflow from notebook cells (load with ``%load_ext dflow_nb``).
 
@@ -41,8 +41,10 @@ Cell magics
       inputs are literals or wired from another cell-step's output; outputs are variables the
       cell leaves behind (artifacts: paths). --run also runs it here with its inputs bound.
 
-Line magics (WF: a run id, or the name of a Workflow variable; "-" or nothing: the last run)
+Line magics (WF: a run id, the name of a Workflow variable, or a workflow's name (its newest
+run); "-" or nothing: the last run)
   %dflow mode [local|argo]               show or set where runs go
+  %dflow where                           where local runs keep their state and step folders
   %dflow config [KEY=VALUE ...] [--token-env VAR]
                                          show or set config (host, namespace, ...); the Argo
                                          token is read from environment variable VAR, never typed
@@ -82,6 +84,7 @@ def _parser() -> _Parser:
     top = _Parser(prog="%dflow", add_help=False)
     sub = top.add_subparsers(dest="command", parser_class=_Parser)
     sub.add_parser("help", add_help=False)
+    sub.add_parser("where", add_help=False)
     p = sub.add_parser("mode", add_help=False)
     p.add_argument("mode", nargs="?", choices=("local", "argo"))
     p = sub.add_parser("config", add_help=False)
@@ -227,9 +230,15 @@ class DflowMagics(Magics):
             if submitted and not value.id:
                 raise UsageError(f"workflow {ref!r} has not been submitted")
             return value
-        wf = self.runs.get(ref) or Workflow(id=ref)
+        wf = self.runs.get(ref)
+        if wf is not None:
+            return wf
         with one_line_errors():
-            wf.query()
+            wf, named = find_run(ref)
+        if len(named) > 1:
+            others = ", ".join(r.id for r in named[1:4]) + (" …" if len(named) > 4 else "")
+            print(f"{ref}: {len(named)} runs of that name; using the newest, {wf.id} "
+                  f"({named[0].phase}); the others (name one by id): {others}")
         return wf
 
     def steps_of(self, wf: Workflow, ref: str) -> List[StepRecord]:
@@ -249,7 +258,11 @@ class DflowMagics(Magics):
         ns = shell.user_ns
         before = {k: id(v) for k, v in ns.items()}
         code = shell.transform_cell(cell)
-        filename = shell.compile.cache(code, shell.execution_count, raw_code=cell)
+        # cached under the running cell's number (a kernel has counted on by now), so a
+        # traceback names it as the notebook shows it: "Cell In[3]"
+        number = max(getattr(shell.compile, "_filename_map", {}).values(),
+                     default=shell.execution_count)
+        filename = shell.compile.cache(code, number, raw_code=cell)
         exec(compile(code, filename, "exec"), shell.user_global_ns, ns)
         return {k: v for k, v in ns.items() if before.get(k) != id(v) and not k.startswith("_")}
 
@@ -358,6 +371,21 @@ class DflowMagics(Magics):
         print(f"mode: {'local' if local else 'argo'}"
               + ("" if local else f" ({config['host']}, namespace {config['namespace']})"))
 
+    def cmd_where(self, args: argparse.Namespace) -> None:
+        from dflow_nb.config import DEFAULT_WORKDIR, STATE_DB, work_directory
+        from dflow_nb.hub.backend import backend_for
+        root = work_directory().resolve()
+        with one_line_errors("where"):
+            runs = len(backend_for(True, root).list())
+        print(f"work directory: {root} (debug_workdir: {config['debug_workdir']})\n"
+              f"state database: {root / STATE_DB} ({runs} run{'s' if runs != 1 else ''})\n"
+              f"step folders:   {root}{os.sep}<run id>{os.sep}")
+        if config["debug_workdir"] == DEFAULT_WORKDIR and root.name != DEFAULT_WORKDIR:
+            print(f"(this folder keeps its runs from before {DEFAULT_WORKDIR}/ was the default "
+                  "beside the notebooks: they stay readable here)")
+        if not local_mode():
+            print(f"(runs go to Argo at {config['host']} now: %dflow mode local to run here)")
+
     def cmd_config(self, args: argparse.Namespace) -> None:
         for item in args.settings:
             key, sep, raw = item.partition("=")
@@ -417,13 +445,19 @@ class DflowMagics(Magics):
                 print(text)
 
     def cmd_debug(self, args: argparse.Namespace) -> Any:
+        from dflow_nb.notebook.current_ops import use_current_ops
         from dflow_nb.notebook.debug import choose_step, prepare, rerun
+        from dflow_nb.python.op_runner import input_parameters
         wf = self.workflow(args.wf)
         steps = self.steps_of(wf, args.step)
         with one_line_errors("debug"):
+            for line in use_current_ops(wf, self.ipython.user_ns):
+                print(f"debug: {line}")
             op, call = prepare(wf, choose_step(steps, args.step))
+            values = {k: v if isinstance(v, str) else repr(v)
+                      for k, v in input_parameters(op, call).items()}
         shown = ", ".join(f"{k}={v if len(v) < 60 else v[:57] + '...'}"
-                          for k, v in call.parameters.items())
+                          for k, v in values.items())
         where = f" (slice {call.slice.position})" if call.slice is not None else ""
         print(f"re-running {call.step} of {wf.id}{where} in this kernel with its recorded inputs"
               + (f": {shown}" if shown else ""))
@@ -483,9 +517,13 @@ class DflowMagics(Magics):
         self._watch(wf, args.wait)
 
     def _act(self, args: argparse.Namespace) -> Any:
+        from dflow_nb.notebook.current_ops import use_current_ops
         wf = self.workflow(args.wf)
         action = args.command
         with one_line_errors(action):
+            if action in ("retry", "resubmit", "resume"):   # the OPs as the cells define them now
+                for line in use_current_ops(wf, self.ipython.user_ns):
+                    print(f"{action}: {line}")
             getattr(wf, action)()   # resubmit gives wf the new run's id
         print(f"{action}: {wf.id}")
         if action in ("retry", "resubmit", "resume"):

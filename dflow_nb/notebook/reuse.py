@@ -1,7 +1,8 @@
 """Interactive reuse: pick keyed steps of a finished or failed run, edit their outputs, resubmit.
 
 One row per keyed step: a tick box (ticked for Succeeded steps), its phase, a text box per output
-parameter (its Argo text: JSON for typed values) and per output artifact (a path). Resubmitting
+parameter (its value: text as is, JSON for the rest; a slice's output is its own value, and an
+edit is recorded as that slice's again) and per output artifact (a path). Resubmitting
 applies the edits with ``StepRecord.modify_output_parameter/artifact`` and submits the run's model
 again with ``reuse_step=`` the ticked records; the new run opens live below.
 """
@@ -13,8 +14,9 @@ from typing import Any, Dict, List, Optional
 
 import ipywidgets as widgets
 
-from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord
+from dflow_nb.hub.records import ArtifactRecord, StepRecord
 from dflow_nb.hub.workflow import Workflow
+from dflow_nb.notebook.current_ops import use_current_ops
 from dflow_nb.notebook.debug import stored_model
 from dflow_nb.notebook.svg import color
 
@@ -27,10 +29,6 @@ class ReuseRow:
     use: widgets.Checkbox
     params: Dict[str, widgets.Text] = field(default_factory=dict)
     artifacts: Dict[str, widgets.Text] = field(default_factory=dict)
-
-
-def _param_text(p: ParameterRecord) -> str:
-    return p.raw if p.raw is not None else str(p.value)
 
 
 def _art_text(a: ArtifactRecord) -> str:
@@ -46,6 +44,8 @@ class ReuseWidget:
         self.show_live = show_live
         self.rows: Dict[str, ReuseRow] = {}
         self.new_workflow: Optional[Workflow] = None
+        self.changes: List[str] = []   # the OPs the last resubmit took from the kernel as is
+        self.live: Optional[Any] = None   # the live view of the run the button started
         boxes: List[Any] = []
         for step in workflow.query_step():
             if not step.key or step.key in self.rows:
@@ -56,7 +56,7 @@ class ReuseWidget:
                 f'<span style="color:{color(step.phase)}">{escape(step.phase)}</span> '
                 f"{escape(step.displayName)}")]
             for k, p in step.outputs.parameters.items():
-                row.params[k] = widgets.Text(value=_param_text(p), description=k)
+                row.params[k] = widgets.Text(value=p.text, description=k)
                 line.append(row.params[k])
             for k, a in step.outputs.artifacts.items():
                 row.artifacts[k] = widgets.Text(value=_art_text(a), description=f"{k} (path)")
@@ -81,7 +81,7 @@ class ReuseWidget:
                 continue
             step = row.step
             for k, box in row.params.items():
-                if box.value != _param_text(step.outputs.parameters[k]):
+                if box.value != step.outputs.parameters[k].text:
                     step.modify_output_parameter(k, box.value)
             for k, box in row.artifacts.items():
                 if box.value != _art_text(step.outputs.artifacts[k]):
@@ -96,6 +96,7 @@ class ReuseWidget:
         if model is self.workflow:   # never re-point the user's object at a new run
             import copy
             model = copy.copy(model)
+        self.changes = use_current_ops(model)   # the OPs as the kernel defines them now
         model.submit(reuse_step=self.selected(), wait=wait)
         self.new_workflow = model
         return model
@@ -106,11 +107,16 @@ class ReuseWidget:
         except Exception as exc:  # the form stays; the reason is one line
             self.note.value = f"<b>resubmit failed:</b> {escape(str(exc))}"
             return
-        self.note.value = f"resubmitted as <code>{escape(str(new.id))}</code>"
+        self.note.value = f"resubmitted as <code>{escape(str(new.id))}</code>" + "".join(
+            f"<br/>{escape(line)}" for line in self.changes)
         if self.show_live:
+            # The live widget itself, which keeps itself up to date: an output displayed from
+            # a button's handler cannot be updated once the handler has returned.
             from dflow_nb.notebook.widgets import LiveView
-            with self.out:
-                LiveView(new).show()
+            self.live = LiveView(new)
+            self.out.outputs = ()
+            self.out.append_display_data(self.live.widget)
+            self.live.start()
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -24,6 +24,7 @@ import traitlets
 from dflow_nb.errors import WorkflowNotFound
 from dflow_nb.hub.records import WorkflowRecord
 from dflow_nb.hub.workflow import Workflow
+from dflow_nb.notebook.current_ops import use_current_ops
 from dflow_nb.notebook.display import bundle_from, bundle_metadata, plain_summary
 from dflow_nb.notebook.graph import DEFAULT_THRESHOLD, FAILED, FINISHED, GraphModel, Rec
 from dflow_nb.notebook.layout import layout
@@ -402,11 +403,13 @@ class LiveView:
             self.note.value = f"<i>{escape(action)} is not available for this run</i>"
             return
         try:
+            changes = use_current_ops(self.workflow) if action in ("retry", "resubmit") else []
             method()
         except Exception as exc:
             self.note.value = f"<b>{escape(action)} failed:</b> {escape(str(exc))}"
             return
-        self.note.value = f"<i>{escape(action)}: done</i>"
+        self.note.value = f"<i>{escape(action)}: done</i>" + "".join(
+            f"<br/>{escape(line)}" for line in changes)
         if action == "resubmit" and self.workflow.id != self.model.workflow_id:
             # resubmit() gave the workflow the new run's id: that run gets a view of its own
             with self.out:

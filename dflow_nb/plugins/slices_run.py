@@ -12,7 +12,6 @@ import dataclasses
 import json
 import pickle
 import sys
-import traceback
 from pathlib import Path
 from typing import List, Optional
 
@@ -20,6 +19,7 @@ from dflow_nb.python.entry import call_from_root
 from dflow_nb.python.errors import FatalError
 from dflow_nb.python.op_runner import SliceSpec, run_op
 from dflow_nb.python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
+from dflow_nb.python.tracebacks import print_failure
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -42,12 +42,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             run_op(op, call)
             print(f"slice {spec.index}: done", file=sys.stderr, flush=True)
-        except FatalError:
-            traceback.print_exc()
-            code = code or EXIT_FATAL
-        except BaseException:
-            traceback.print_exc()
-            code = code or EXIT_TRANSIENT
+        except BaseException as exc:
+            print_failure(exc)
+            code = code or (EXIT_FATAL if isinstance(exc, FatalError) else EXIT_TRANSIENT)
     return code
 
 

@@ -13,13 +13,13 @@ import json
 import os
 import pickle
 import sys
-import traceback
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from dflow_nb.python.errors import FatalError
 from dflow_nb.python.op_runner import OPCall, SliceSpec, run_op
 from dflow_nb.python.python_op_template import EXIT_FATAL, EXIT_TRANSIENT
+from dflow_nb.python.tracebacks import print_failure
 
 
 def call_from_root(root: Path, step: str = "step", slice_spec: Optional[SliceSpec] = None,
@@ -50,12 +50,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                           workflow=args.workflow)
     try:
         run_op(op, call)
-    except FatalError:
-        traceback.print_exc()
-        return EXIT_FATAL
-    except BaseException:
-        traceback.print_exc()
-        return EXIT_TRANSIENT
+    except BaseException as exc:
+        print_failure(exc)
+        return EXIT_FATAL if isinstance(exc, FatalError) else EXIT_TRANSIENT
     return 0
 
 

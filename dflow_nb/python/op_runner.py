@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Union
 
-from dflow_nb.model.serialization import declared_classes, dumps, loads, unwrap_sliced
+from dflow_nb.model.serialization import (
+    declared_classes,
+    dumps,
+    loads,
+    slice_items,
+    unwrap_sliced,
+)
 from dflow_nb.model.typing_checks import describe_type, list_of
 from dflow_nb.python.catalog import load_input, save_output
 from dflow_nb.python.op import OP, AnyOP, check_signature
@@ -128,15 +134,28 @@ def read_inputs(op: OP, call: OPCall, index: Union[int, List[int], None]) -> OPI
                 raise InputError(f"{where}: a required artifact is missing")
             opio[key] = value
             continue
-        if key not in call.parameters:
-            continue  # check_signature fills the default or reports the gap
-        tp = item.type if isinstance(item, Parameter) else item
-        if sl is not None and index is not None and key in sl.input_parameter:
-            opio[key] = pick_slice(parse_parameter(call.parameters[key], list_of(tp), where),
-                                   index, where)
-        else:
-            opio[key] = parse_parameter(call.parameters[key], tp, where)
+        if key in call.parameters:   # else check_signature fills the default or says so
+            opio[key] = _parameter(item, call, key, index, where)
     return opio
+
+
+def _parameter(item: Any, call: OPCall, key: str, index: Union[int, List[int], None],
+               where: str) -> Any:
+    tp = item.type if isinstance(item, Parameter) else item
+    sl = call.slice
+    if sl is not None and index is not None and key in sl.input_parameter:
+        return pick_slice(parse_parameter(call.parameters[key], list_of(tp), where), index, where)
+    return parse_parameter(call.parameters[key], tp, where)
+
+
+def input_parameters(op: AnyOP, call: OPCall) -> Dict[str, Any]:
+    """The parameter values the OP gets in this call (a slice: its items of sliced inputs),
+    for showing them."""
+    name = getattr(op, "__name__", None) or type(op).__name__
+    index = call.slice.index if call.slice is not None else None
+    return {key: _parameter(item, call, key, index, f"OP {name}, input {key!r}")
+            for key, item in _instance(op).get_input_sign().items()
+            if not isinstance(item, Artifact) and key in call.parameters}
 
 
 def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
@@ -227,10 +246,9 @@ def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[s
             if not isinstance(values, list) or len(values) != len(sl.index):
                 raise TypeError(f"OP {name}, output {key!r}: a group of {len(sl.index)} slices "
                                 f"must return a list of {len(sl.index)} values, returned {values!r}")
-            params[key] = [{"dflow_list_item": v, "order": i}
-                           for v, i in zip(values, sl.positions)]
+            params[key] = slice_items(values, sl.positions)
         else:
-            params[key] = [{"dflow_list_item": params[key], "order": sl.position}]
+            params[key] = slice_items(params[key], sl.position)
     for key, value in params.items():
         text = format_parameter(value, f"OP {name}, output {key!r}")
         with open(os.path.join(root, key), "w") as f:

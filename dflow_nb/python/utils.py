@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, List, Optional, Union
 
+from dflow_nb.model.serialization import slice_items
 from dflow_nb.model.typing_checks import list_of
 from dflow_nb.python.catalog import load_input, save_output
 from dflow_nb.python.op_runner import format_parameter, parse_parameter, pick_slice
@@ -52,10 +53,7 @@ def handle_output_parameter(name: str, value: Any, sign: Any, slices: Slices = N
     """Write an output parameter's text (a slice's value tagged with its order, so the
     stacked output keeps slice order); returns the text."""
     if slices is not None:
-        if isinstance(slices, list):
-            value = [{"dflow_list_item": v, "order": s} for v, s in zip(value, slices)]
-        else:
-            value = [{"dflow_list_item": value, "order": slices}]
+        value = slice_items(value, slices)
     text = format_parameter(value, f"output parameter {name!r}")
     root = Path(data_root) / "outputs" / "parameters"
     root.mkdir(parents=True, exist_ok=True)

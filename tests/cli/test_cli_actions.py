@@ -137,9 +137,10 @@ def test_delete_by_name_and_by_age(tmp_path):
     dry = cli("delete", "--older-than", "0s", "--dry-run", cwd=tmp_path)
     assert set(dry.out.splitlines()) == {f"workflow {first} would be deleted",
                                          f"workflow {second} would be deleted"}
-    assert (tmp_path / first).is_dir()
+    runs_dir = tmp_path / ".dflow_nb"   # the default work directory: hidden, in the cwd
+    assert (runs_dir / first).is_dir()
     assert cli("delete", first, cwd=tmp_path).out.strip() == f"workflow {first} deleted"
-    assert not (tmp_path / first).exists()
+    assert not (runs_dir / first).exists()
     assert "still running" in user_error(cli("delete", running, cwd=tmp_path))
     assert cli("delete", "--all", "-o", "name", cwd=tmp_path).out.split() == [second]
     assert cli("list", "-o", "name", cwd=tmp_path).out.split() == [running]   # never a live run

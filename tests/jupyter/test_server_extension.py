@@ -83,6 +83,10 @@ def test_unknown_things_are_404_in_one_line(server: Any, runs: Dict[str, Any]) -
 def test_workdir_setting_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert _jupyter_server_extension_points() == [{"module": "dflow_nb.jupyter"}]
     monkeypatch.delenv("DFLOW_NB_WORKDIR", raising=False)
+    # the server root's notebooks keep their runs in its hidden .dflow_nb folder ...
+    assert DflowNbServer().resolve_workdir(str(tmp_path)) == (tmp_path / ".dflow_nb").resolve()
+    # ... unless the root still holds a state database from before that default
+    (tmp_path / "dflow_nb.db").touch()
     assert DflowNbServer().resolve_workdir(str(tmp_path)) == tmp_path.resolve()
     monkeypatch.setenv("DFLOW_NB_WORKDIR", str(tmp_path / "env"))
     assert DflowNbServer().resolve_workdir("/elsewhere") == (tmp_path / "env").resolve()

@@ -139,3 +139,25 @@ def test_modify_output_artifact_points_a_reused_step_elsewhere(tmp_path):
     second = build_pair()
     second.submit(reuse_step=[made])
     assert second.query_step(name="show")[0].outputs.result == "edited"
+
+
+def test_a_slice_output_reads_and_edits_as_its_value_and_reused_steps_say_so(tmp_path):
+    journal = tmp_path / "journal"
+    first = build(journal, [1, 2, 3])
+    first.submit()
+    y = first.step("square-1").outputs.parameters["y"]
+    assert (y.value, y.text) == (4, "4")   # what the slice returned, not Dflow's list tagging
+    assert dict(y)["value"] == 4 and y.raw == '[{"dflow_list_item": 4, "order": 1}]'   # as run
+    assert first.step("sum").inputs.parameters["values"].value == [1, 4, 9]
+
+    step = first.step("square-1")
+    step.modify_output_parameter("y", 100)   # a plain value: recorded as slice 1's again
+    assert step.outputs.parameters["y"].value == 100
+    second = build(journal, [1, 2, 3])
+    second.submit(reuse_step=[first.step("square-0"), step])
+    assert second.step("sum").outputs.parameters["total"].value == 1 + 100 + 9
+    reused = {s.key: s for s in second.query_step(name="square")}
+    assert reused["square-1"].reused and not reused["square-2"].reused
+    assert reused["square-0"].memoizationStatus == {"hit": True, "key": "square-0",
+                                                    "cacheName": first.id}
+    assert reused["square-1"].outputs.parameters["y"].value == 100

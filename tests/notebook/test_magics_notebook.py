@@ -171,7 +171,7 @@ def test_every_magic(run_notebook):
     err = ran.errors("debug")
     assert err and err[0].ename == "ValueError" and err[0].evalue == "seven is unlucky"
     assert "re-running square(2:2) of unlucky-" in ran.text("debug")
-    assert "(slice 2) in this kernel with its recorded inputs: x=[7]" in ran.text("debug")
+    assert "(slice 2) in this kernel with its recorded inputs: x=7" in ran.text("debug")
     tb = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err[0].traceback))
     assert 'raise ValueError("seven is unlucky")' in tb and "Square.execute" in tb
     assert ran.text("post_mortem").split()[:2] == ["ValueError", "7"]
