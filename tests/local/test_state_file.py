@@ -5,7 +5,8 @@ import stat
 
 import pytest
 
-from dflow_nb import ShellOPTemplate, Step, Workflow
+from dflow_nb import ShellOPTemplate, Step, Workflow, config
+from dflow_nb.config import DEFAULT_WORKDIR
 from dflow_nb.errors import DflowNbError
 from dflow_nb.hub.workflow import query_workflows
 from dflow_nb.local.state import DB_NAME
@@ -36,3 +37,30 @@ def test_a_corrupt_state_database_is_named_with_what_to_do(tmp_path):
         message = str(info.value)
         assert str(db) in message and "corrupt" in message and "move it aside" in message, \
             message
+
+
+def hello(name, workdir=None):
+    wf = Workflow(name, workdir=workdir)
+    wf.add(Step("s", ShellOPTemplate(name="s", script="echo hi")))
+    wf.submit(wait=True)
+    return wf
+
+
+def test_by_default_runs_go_to_a_hidden_folder_of_the_current_one(tmp_path, monkeypatch):
+    monkeypatch.setitem(config, "debug_workdir", DEFAULT_WORKDIR)   # as a user has it
+    wf = hello("tidy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dflow_nb"]   # nothing else here
+    hidden = tmp_path / ".dflow_nb"
+    assert (hidden / DB_NAME).is_file() and (hidden / wf.id / "s" / "log.txt").is_file()
+    assert [r.id for r in query_workflows()] == [wf.id]
+
+
+def test_runs_kept_beside_the_notebooks_before_stay_readable_and_are_not_moved(tmp_path,
+                                                                               monkeypatch):
+    old = hello("old", workdir=tmp_path)   # where the default put them before: this folder
+    monkeypatch.setitem(config, "debug_workdir", DEFAULT_WORKDIR)
+    assert [r.id for r in query_workflows()] == [old.id]
+    assert Workflow(id=old.id).query().phase == "Succeeded"
+    new = hello("new")   # and new runs join them there
+    assert {r.id for r in query_workflows()} == {old.id, new.id}
+    assert not (tmp_path / ".dflow_nb").exists()
