@@ -116,12 +116,14 @@ def run_item(item: Item, impl: str, timeout: float,
 
 def workflow_phases(impl: str, workdir: str) -> List[str]:
     """Final phases of the workflows a run left in its directory: pydflow's debug mode writes
-    ``<id>/status``; dflow_nb's state database is read through its public API."""
+    ``<id>/status``; dflow_nb's state database (in the folder's default work directory,
+    ``.dflow_nb/``) is read through its public API."""
     if impl == "pydflow":
         return sorted(p.read_text().strip() for p in Path(workdir).glob("*/status")
                       if p.is_file())
+    from dflow_nb.config import runs_dir
     from dflow_nb.hub.workflow import query_workflows
-    return sorted(r.phase for r in query_workflows(workdir=workdir))
+    return sorted(r.phase for r in query_workflows(workdir=runs_dir(workdir)))
 
 
 def phases_text(phases: List[str]) -> str:

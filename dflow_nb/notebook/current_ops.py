@@ -30,12 +30,17 @@ def kernel_namespace() -> Dict[str, Any]:
     return dict(shell.user_ns) if shell is not None else {}
 
 
-def use_current_ops(wf: Workflow, namespace: Optional[Mapping[str, Any]] = None) -> List[str]:
+def use_current_ops(wf: Workflow, namespace: Optional[Mapping[str, Any]] = None,
+                    action: str = "resubmit") -> List[str]:
     """Make ``wf`` run the kernel's current definition of each notebook OP it uses (its stored
-    model is loaded into it when it holds none); returns one line per OP for the user."""
+    model is loaded into it when it holds none) for ``action``; returns what to tell the user:
+    one line per OP, or why the action cannot (Argo's retry re-runs the run's own spec)."""
     ns = kernel_namespace() if namespace is None else namespace
     if not isinstance(wf, Workflow) or (not wf.id and wf.entrypoint is None):
         return []
+    if action in ("retry", "resume") and wf.id and wf.backend.kind == "argo":
+        return [f"on Argo, {action} runs the failed steps with the code the run was submitted "
+                "with; to run an OP as its cell defines it now, resubmit (%dflow resubmit)"]
     try:
         model = wf.model()
     except LookupError:   # no stored model (an unpicklable workflow): nothing to swap in

@@ -522,7 +522,7 @@ class DflowMagics(Magics):
         action = args.command
         with one_line_errors(action):
             if action in ("retry", "resubmit", "resume"):   # the OPs as the cells define them now
-                for line in use_current_ops(wf, self.ipython.user_ns):
+                for line in use_current_ops(wf, self.ipython.user_ns, action):
                     print(f"{action}: {line}")
             getattr(wf, action)()   # resubmit gives wf the new run's id
         print(f"{action}: {wf.id}")

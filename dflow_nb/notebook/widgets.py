@@ -403,7 +403,8 @@ class LiveView:
             self.note.value = f"<i>{escape(action)} is not available for this run</i>"
             return
         try:
-            changes = use_current_ops(self.workflow) if action in ("retry", "resubmit") else []
+            changes = use_current_ops(self.workflow, action=action) \
+                if action in ("retry", "resubmit") else []
             method()
         except Exception as exc:
             self.note.value = f"<b>{escape(action)} failed:</b> {escape(str(exc))}"
