@@ -220,7 +220,8 @@ class DflowMagics(Magics):
 
     # -- resolving names -----------------------------------------------------------------------
     def workflow(self, ref: Optional[str], submitted: bool = True) -> Workflow:
-        """A run by id, by the name of a Workflow variable, or the last one ("-"/nothing)."""
+        """A run by id, by the name of a Workflow variable, by its workflow's name (the newest
+        run of that name), or the last one ("-"/nothing)."""
         if ref in (None, "-"):
             if self.last is None:
                 raise UsageError("no run yet in this session: name one (%dflow list shows them)")
