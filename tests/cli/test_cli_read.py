@@ -69,8 +69,11 @@ def test_get_shows_the_step_tree_and_documents(local_runs):
     assert "KEY" in wide and f"{run}-" in wide   # node ids
     doc = yaml.safe_load(cli("get", run, "-o", "yaml", cwd=d).out)
     assert doc["id"] == run and len(doc["steps"]) == 14
-    assert cli("get", "@latest", "-o", "name", cwd=d).out.strip() in (
-        run, local_runs["failed"].json()["id"])
+    latest = cli("get", "@latest", "-o", "name", cwd=d).out.strip()
+    assert latest in (run, local_runs["failed"].json()["id"])
+    by_name = cli("get", "double", "-o", "name", cwd=d)   # the workflow's name: its newest run
+    assert by_name.out.strip() == latest
+    assert f"double: 2 runs of that name; using the newest, {latest}" in by_name.err
 
 
 def test_wait_exits_with_the_worst_phase(local_runs):
