@@ -50,7 +50,7 @@ from dflow_nb.hub.workflow import Workflow
 from dflow_nb.notebook.graph import FAILED, GraphModel, Rec
 from dflow_nb.notebook.svg import color, render_svg
 from dflow_nb.notebook.tables import short
-from dflow_nb.notebook.viewdata import run_summary
+from dflow_nb.notebook.viewdata import run_place, run_summary
 
 MIME = "application/vnd.dflow-nb.workflow+json"
 ENDED = ("Succeeded", "Failed", "Error")
@@ -87,7 +87,7 @@ def workflow_bundle(workflow: Workflow) -> Dict[str, Any]:
     except Exception as exc:  # a display must never raise: say what went wrong in one line
         text = f"Workflow {workflow.id}: cannot be read ({type(exc).__name__}: {exc})"
         return {"text/plain": text}
-    return bundle_from(record, model)
+    return bundle_from(record, model, **run_place(workflow))
 
 
 def bundle_from(record: WorkflowRecord, model: GraphModel, **where: Any) -> Dict[str, Any]:

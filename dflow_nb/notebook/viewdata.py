@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from dflow_nb.config import masked
 from dflow_nb.hub.records import ArtifactRecord, IORecord, StepRecord, WorkflowRecord
 from dflow_nb.model.serialization import unwrap_sliced
 from dflow_nb.notebook.graph import FAILED, GraphModel, Rec, is_reused, loop_base
-from dflow_nb.notebook.previews import artifact_info
+from dflow_nb.notebook.previews import artifact_info, preview
 
 VALUE_CAP = 4096
 GROUP_ORDER = ("Failed", "Error", "Running", "Pending")
 TIMELINE_LIMIT = 2000
+INLINE_PREVIEW = 16 * 1024
 TIMELINE_BINS = 60
 
 
@@ -50,6 +52,22 @@ def run_summary(record: WorkflowRecord, model: Optional[GraphModel], backend: st
             "openCell": open_cell(record.id, (path or workdir) if backend == "local" else None)}
 
 
+def run_place(workflow: Any) -> Dict[str, Any]:
+    """Backend and source of a run seen from the kernel, so JupyterLab can ask its server
+    extension for a cell's details and logs (a local run: its work directory's full path)."""
+    backend = getattr(workflow, "_backend", None)
+    if backend is None and hasattr(workflow, "backend"):
+        backend = workflow.backend
+    kind = getattr(backend, "kind", None) or "local"
+    if kind != "local":
+        return {"backend": kind, "source": "argo"}
+    workdir = getattr(workflow, "workdir", None)
+    if workdir is None:
+        return {"backend": kind}
+    path = str(Path(workdir).resolve())
+    return {"backend": kind, "source": f"local:{path}", "workdir": path, "path": path}
+
+
 def value_text(value: Any) -> Dict[str, Any]:
     """A parameter value as display text (decoded: ``0.5``, never an internal encoding)."""
     value = unwrap_sliced(value) if isinstance(value, list) else value
@@ -76,6 +94,19 @@ def artifact_summary(art: ArtifactRecord, local: bool) -> Dict[str, Any]:
     if not local:
         return {"size": None, "files": None, "kind": "remote"}
     return artifact_info(art.paths)
+
+
+def inline_previews(details: Dict[str, Any], step: StepRecord) -> None:
+    """Put a small preview (text, JSON, CSV of at most 16 KB) into each artifact of a node's
+    details, for views with no server to ask (the live widget)."""
+    for side, io in (("inputs", step.inputs), ("outputs", step.outputs)):
+        for art in details[side]["artifacts"]:
+            if art.get("kind") in ("text", "json", "csv") and (art.get("size") or 0) <= \
+                    INLINE_PREVIEW:
+                try:
+                    art["previewData"] = preview(art["name"], io.artifacts[art["name"]].paths)
+                except (OSError, ValueError):
+                    continue
 
 
 def _attempts(step: StepRecord, nodes: Sequence[StepRecord]) -> List[Dict[str, Any]]:

@@ -31,7 +31,14 @@ from dflow_nb.notebook.layout import layout
 from dflow_nb.notebook.logs import log_signature, read_log
 from dflow_nb.notebook.plan import planned_nodes
 from dflow_nb.notebook.svg import color, node_size, render_svg
-from dflow_nb.notebook.viewdata import group_listing, node_details, run_summary, timeline
+from dflow_nb.notebook.viewdata import (
+    group_listing,
+    inline_previews,
+    node_details,
+    run_place,
+    run_summary,
+    timeline,
+)
 
 STATIC = Path(__file__).parent / "static"
 ENDED = ("Succeeded", "Failed", "Error")
@@ -46,6 +53,8 @@ class DagWidget(anywidget.AnyWidget):
     states = traitlets.Dict({}).tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     status = traitlets.Unicode("connecting").tag(sync=True)
+    nodes: traitlets.List = traitlets.List([]).tag(sync=True)   # the bundle's, with svg
+    edges: traitlets.List = traitlets.List([]).tag(sync=True)
     summary = traitlets.Dict({}).tag(sync=True)        # viewdata.run_summary
     details = traitlets.Dict({}).tag(sync=True)        # the selected node (or group list)
     group_query = traitlets.Dict({}).tag(sync=True)    # front end: phase/search/offset of it
@@ -175,9 +184,12 @@ class LiveView:
         if self.model.version != self._drawn_version:
             nodes = [self.model.node(i) for i in ids]
             lay = layout(ids, {n["id"]: node_size(n) for n in nodes}, edges)
-            self.dag.svg = render_svg(nodes, edges, lay)
+            with self.dag.hold_sync():   # picture, nodes and states arrive together
+                self.dag.nodes = nodes
+                self.dag.edges = [[a, b] for a, b in edges]
+                self.dag.svg = render_svg(nodes, edges, lay)
+                self.dag.states = {i: self.model.state(i) for i in ids}
             self._drawn_version = self.model.version
-            self.dag.states = {i: self.model.state(i) for i in ids}
         elif changed:
             states = dict(self.dag.states)
             for i in changed:
@@ -208,7 +220,7 @@ class LiveView:
         value = (f"<b>{escape(r.name)}</b> <code>{escape(r.id)}</code> "
                  f'<b style="color:{color(r.phase)}">{escape(r.phase)}</b> {took} · '
                  f"{done}/{planned} steps done · {badges}")
-        summary = run_summary(r, self.model, self.backend_kind())
+        summary = run_summary(r, self.model, **run_place(self.workflow))
         if summary != self.dag.summary:
             self.dag.summary = summary
         if r.message:
@@ -240,8 +252,7 @@ class LiveView:
             self._update_table()
 
     def backend_kind(self) -> str:
-        backend = getattr(self.workflow, "_backend", None)
-        return getattr(backend, "kind", "local") or "local"
+        return str(run_place(self.workflow)["backend"])
 
     # -- the selected node: details, a group's list, the timeline ----------------------------
     def _on_select(self) -> None:
@@ -265,8 +276,11 @@ class LiveView:
                 self.dag.details = {}
                 return
             nodes = self.workflow.query_nodes() if found[0].type == "Retry" else []
-            self.dag.details = node_details(self.model.workflow_id, found[0], nodes,
-                                            self.model, self.backend_kind())
+            details = node_details(self.model.workflow_id, found[0], nodes, self.model,
+                                   self.backend_kind())
+            if self.backend_kind() == "local":   # no server behind a widget: small previews
+                inline_previews(details, found[0])
+            self.dag.details = details
         except Exception as exc:   # shown in the panel; the view goes on
             self.dag.details = {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -336,7 +350,7 @@ class LiveView:
         if self.record is None:
             return {"application/vnd.jupyter.widget-view+json": view,
                     "text/plain": f"Workflow {self.model.workflow_id}: {self.dag.status}"}
-        data = bundle_from(self.record, self.model, backend=self.backend_kind())
+        data = bundle_from(self.record, self.model, **run_place(self.workflow))
         if self.record.phase not in ENDED:
             data["text/plain"] = plain_summary(self.record, self.model) + \
                 "\n  (as last seen by the live view; run Workflow(id=...) to read it again)"

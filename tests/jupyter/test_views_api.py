@@ -252,6 +252,11 @@ def test_argo_runs_read_through_the_same_endpoints(site: Dict[str, Any]) -> None
     log = ok(site, f"/workflows/dag-fail-q9w3e/logs/{failed['id']}", params=src)
     assert log["log"] == "argo says: work 1 failed"
     assert api(site, "/workflows/dag-fail-q9w3e", params={"source": "local:../.."}).status_code == 404
+    assert api(site, "/workflows/dag-fail-q9w3e", params={"source": "local:/etc"}).status_code == 404
+    # a cell's record names its work directory by full path: the server finds it under its root
+    fan = site["fan"]
+    full = {"source": f"local:{(site['root'] / 'proj' / '.dflow_nb').resolve()}"}
+    assert ok(site, f"/workflows/{fan.id}", params=full)["workflow"]["id"] == fan.id
 
 
 def test_actions_and_reuse_from_the_panel(site: Dict[str, Any]) -> None:

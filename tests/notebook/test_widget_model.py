@@ -264,6 +264,24 @@ def test_a_failed_slice_in_a_collapsed_group_is_one_click_away(local_workdir, mo
     assert "tok3n-not-for-views" not in sent and "VBox" not in sent
 
 
+def test_the_widget_sends_nodes_with_the_picture_and_small_previews_inline(local_workdir):
+    from dflow_nb import OutputArtifact, ShellOPTemplate
+    note = ShellOPTemplate(name="note", script="mkdir -p /tmp/o; echo hello > /tmp/o/a.txt")
+    note.outputs.artifacts["o"] = OutputArtifact(path="/tmp/o")
+    wf = Workflow("notes")
+    wf.add(Step("note", note, key="note"))
+    wf.submit(wait=True)
+    view = LiveView(wf)
+    assert view.follow(timeout=30)
+    ids, edges = view.model.structure()
+    assert [n["id"] for n in view.dag.nodes] == ids and view.dag.edges == [list(e) for e in edges]
+    (step,) = wf.query_step(key="note")
+    view.select(step.id)
+    (art,) = view.dag.details["outputs"]["artifacts"]
+    assert art["kind"] == "text" and art["previewData"]["text"] == "hello\n"
+    assert view.dag.summary["source"] == f"local:{local_workdir.resolve()}"
+
+
 def test_bundle_of_unsubmitted_and_unreadable_workflows(local_workdir):
     assert workflow_bundle(Workflow("draft")) == {
         "text/plain": "Workflow 'draft' (not submitted)",
