@@ -36,7 +36,7 @@ import re
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from dflow_nb.argo._depends import DAG_OK_TASK
-from dflow_nb.argo.schema import MAX_TASKS
+from dflow_nb.argo.schema import MAX_INPUT_PARAMETERS, MAX_TASKS
 from dflow_nb.errors import ValidationError
 from dflow_nb.model.depends import parse_depends
 
@@ -180,6 +180,11 @@ def _split(name: str, body: Dict[str, Any], cap: int, taken: Set[str]
         gname = _fresh(f"{name[:118]}-g{i}", taken)
         group: Dict[str, Any] = {"name": gname}
         ins, args = _group_inputs(tasks, refs, body)
+        if len(ins.get("parameters") or []) > MAX_INPUT_PARAMETERS:
+            raise ValidationError(where, f"group {i} would read {len(ins['parameters'])} values "
+                                  "from other groups and the DAG's inputs",
+                                  expected=f"at most {MAX_INPUT_PARAMETERS} (Argo's cap on a "
+                                  "template's input parameters): fewer reads across far tasks")
         if ins:
             group["inputs"] = ins
         group["dag"] = {"tasks": tasks}

@@ -11,6 +11,7 @@ from dflow_nb import (
     Inputs,
     OutputParameter,
     Outputs,
+    ShellOPTemplate,
     Step,
     Task,
     ValidationError,
@@ -178,4 +179,18 @@ def test_a_dag_too_big_for_one_group_cannot_keep_continue_on_failed_across_group
     wf.entrypoint.steps[0][0].template.tasks[0].continue_on_failed = True
     with pytest.raises(ValidationError, match="continue_on_failed/continue_on_error tasks "
                        "cannot be kept across the groups"):
+        compile_workflow(wf)
+
+
+def test_a_group_reading_more_values_than_argo_lets_a_template_take_is_refused():
+    reads = 5
+    take = ShellOPTemplate(name="take", script="echo",
+                           inputs=Inputs(parameters={f"v{k}": InputParameter()
+                                                     for k in range(reads)}))
+    producers = [Task(f"p-{i}", PythonOPTemplate(Inc), parameters={"x": i}) for i in range(600)]
+    readers = [Task(f"r-{j}", take, parameters={
+        f"v{k}": producers[j * reads + k].outputs.parameters["y"] for k in range(reads)})
+        for j in range(101)]
+    wf = Workflow("many-reads", dag=DAG("many", tasks=producers + readers))
+    with pytest.raises(ValidationError, match="Argo's cap on a template's input parameters"):
         compile_workflow(wf)
