@@ -35,9 +35,9 @@ from dflow_nb.local.results import (
     Scope,
     SliceArg,
     StepError,
+    input_entries,
     input_types,
     output_types,
-    param_entry,
     result_from_outputs,
 )
 from dflow_nb.local.retries import backoff_seconds, default_policy, policy_allows
@@ -302,7 +302,7 @@ class Run:
         except StepError as exc:
             return self.book.finish(n, Result("Error", str(exc)))
         types = input_types(tmpl)
-        n["inputs"] = {"parameters": [param_entry(k, v, types.get(k)) for k, v in params.items()],
+        n["inputs"] = {"parameters": input_entries(params, types, slice_spec),
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
         local = dict(self.wf_scope.scope)   # workflow.* (globals included), not the caller's steps

@@ -105,6 +105,25 @@ def type_name(tp: Any) -> str:
     return "str" if tp is str else describe_type(tp)
 
 
+def input_entries(params: Dict[str, str], types: Dict[str, str],
+                  slice_spec: "SliceArg") -> List[Dict[str, Any]]:
+    """A node's input parameters as it records them; a slice's own element of a sliced input
+    (the engine hands it a one-element list) as that element, the value its OP gets."""
+    sliced = slice_spec.input_parameter if isinstance(slice_spec, SliceSpec) and \
+        isinstance(slice_spec.index, int) else []
+    out = []
+    for k, v in params.items():
+        if k in sliced:
+            try:
+                items = json.loads(v)
+            except ValueError:
+                items = None
+            if isinstance(items, list) and len(items) == 1:
+                v = items[0] if isinstance(items[0], str) else json.dumps(items[0])
+        out.append(param_entry(k, v, types.get(k)))
+    return out
+
+
 def param_entry(name: str, value: str, type_: Optional[str]) -> Dict[str, Any]:
     """An output parameter as a node records it (with its declared type, if any)."""
     entry: Dict[str, Any] = {"name": name, "value": value}

@@ -67,6 +67,9 @@ def test_retry_of_a_run_that_succeeded_with_failed_slices_says_what_to_do():
     assert f"workflow {wf.id} Succeeded, nothing to retry" in text
     assert "1 of its steps failed" in text and "reuse" in text
     assert wf.step("halve-2").phase == "Failed"   # nothing re-ran
+    # a slice's records read as what its OP got and gave: the element, not a tagged list
+    assert wf.step("halve-2").inputs.parameters["x"].value == 3.0
+    assert wf.step("halve-1").outputs.parameters["y"].value == 1.0
 
 
 CELL = '''from dflow_nb.python import OP, OPIO, OPIOSign
