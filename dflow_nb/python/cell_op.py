@@ -7,10 +7,11 @@
         <the cell's text, indented>
         return {"y": y}
 
-and runs that ``def`` (never the cell) so the OP is an ordinary function OP: the local engine
-pickles it, and ``func.__dflow_source__`` is the text above, so Argo pods, Slurm jobs and
-containers get it as source (``dflow_nb.argo.script.source_bundle``), with imports for the
-modules and the source of the helpers it uses from the notebook.
+and runs that ``def`` (never the cell) so the OP is an ordinary function OP whose
+``func.__dflow_source__`` is the text above. It ships as that source, with imports for the
+modules and the source of the helpers it uses from the notebook (``op_source.source_bundle``):
+in an Argo pod's script, and as what the OP pickles to, so the local engine's workers, Slurm
+jobs and containers run the same text.
 
 Before that, ``check_cell`` reads the cell with ``ast``/``symtable`` only (nothing in it runs): a
 cell that cannot become a step (a magic or shell line, a name used but never defined nor wired,
@@ -192,7 +193,27 @@ def cell_op(name: str, cell: str, inputs: List[Port], outputs: List[Port],
     exec(compile(source, filename, "exec", dont_inherit=True), namespace, scope)
     op = scope[name]
     op.func.__dflow_source__ = source
+    setattr(type(op), "__reduce__", _as_source)
     return op
 
 
-__all__ = ["CellStepError", "Port", "cell_op", "cell_source", "check_cell", "parse_type"]
+def _as_source(op: Any) -> Tuple[Any, Tuple[str, str]]:
+    """Pickle a cell-step OP as its source bundle: local workers, Slurm jobs and containers
+    then run the very text an Argo pod runs."""
+    from dflow_nb.python.op_source import source_bundle
+    bundle = source_bundle(op)
+    assert bundle is not None   # a cell-step OP always has its cell
+    return load_cell_op, (op.func.__name__, bundle)
+
+
+def load_cell_op(name: str, source: str) -> Any:
+    """A cell-step OP rebuilt from its shipped source (what unpickling one runs)."""
+    filename = f"<cell-step {name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    scope: Dict[str, Any] = {"__name__": "__dflow_op__"}
+    exec(compile(source, filename, "exec", dont_inherit=True), scope)
+    return scope[name]
+
+
+__all__ = ["CellStepError", "Port", "cell_op", "cell_source", "check_cell", "load_cell_op",
+           "parse_type"]

@@ -135,3 +135,18 @@ def test_ipython_brace_expansion_in_the_magic_line_is_undone_for_argo_tags(cells
                           "n = len(ys)\n", ns)
     assert sq.options["key"] == "sq-{{item}}"
     assert rep.options["when"] == "{{tasks.prepare.outputs.parameters.xs}} != []"
+
+
+def test_a_cell_step_op_pickles_as_its_source(cells):
+    """What a local worker, a Slurm job or a container unpickles is the cell's source, run in
+    a fresh namespace: a kernel value that sneaks in is not there."""
+    import cloudpickle
+    steps, ns = cells
+    step, _ = steps.define("roots xs=prepare.xs -> ys:List[float]",
+                           "ys = [math.sqrt(x) for x in xs]\n", ns)
+    blob = cloudpickle.dumps(step.op)
+    assert b"ys = [math.sqrt(x) for x in xs]" in blob and b"import math" in blob
+    ns.clear()                       # the kernel is gone: the step still runs
+    again = cloudpickle.loads(blob)
+    assert again(xs=[4, 9]) == {"ys": [2.0, 3.0]}
+    assert again.func.__module__ == "__dflow_op__"
