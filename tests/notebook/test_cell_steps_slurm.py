@@ -2,7 +2,6 @@
 import math
 import sys
 import types
-from pathlib import Path
 
 from dflow_nb.notebook.cell_steps import CellSteps
 from dflow_nb.plugins.slurm import SlurmRemoteExecutor
