@@ -106,7 +106,8 @@ class LeafRunner:
             self.book.flush()
         try:
             inputs = os.path.join(dir_text, "inputs", "parameters")
-            os.makedirs(inputs)
+            os.mkdir(os.path.dirname(inputs))
+            os.mkdir(inputs)
             for k, v in params.items():
                 _write_text(os.path.join(inputs, k), v)
             timeout = self.timeout_of(tmpl, scope)
@@ -149,11 +150,13 @@ class LeafRunner:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
 
-    def recorder(self, n: Node) -> Callable[[int], None]:
-        """Records the process that runs node ``n`` (it leads its group), so that a later
-        engine can end it if this one is killed."""
-        def record(pid: int) -> None:
-            started = start_time(pid)
+    def recorder(self, n: Node) -> Callable[..., None]:
+        """Records the process that runs node ``n`` (it leads its group) and when it started
+        (read from /proc unless given), so that a later engine can end it if this one is
+        killed."""
+        def record(pid: int, started: Optional[int] = None) -> None:
+            if started is None:
+                started = start_time(pid)
             self.running[n["id"]] = (pid, pid, started)
             self.book.flush(process_statement(self.wf_id, n["id"], pid, pid, started))
         return record
@@ -319,6 +322,8 @@ class LeafRunner:
 def echo_log(log: str) -> None:
     """A finished step's output on the console, as Dflow's debug mode shows it in a script."""
     try:
+        if not os.stat(log).st_size:
+            return
         with open(log, errors="replace") as f:
             text = f.read()
     except OSError:

@@ -3,6 +3,7 @@ and the per-node step directories."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 import traceback
@@ -197,12 +198,21 @@ class StepDirs:
         self._taken: Set[str] = set()
 
     def allocate(self, display_name: str, key: Optional[str] = None) -> Path:
+        """A new directory named after the step (``-2``, ``-3``... if the name is taken)."""
         base = _UNSAFE.sub("-", str(key) if key else display_name).strip("-.") or "step"
         name, n = base, 1
-        while name in self._taken or (self.root / name).exists():
+        while True:
+            if name not in self._taken:
+                path = os.path.join(self.root, name)
+                try:
+                    os.mkdir(path)
+                    break
+                except FileExistsError:
+                    pass
+                except FileNotFoundError:   # the run's directory is not there (yet)
+                    os.makedirs(self.root, exist_ok=True)
+                    continue
             n += 1
             name = f"{base}-{n}"
         self._taken.add(name)
-        path = self.root / name
-        path.mkdir(parents=True)
-        return path
+        return Path(path)

@@ -331,8 +331,10 @@ class StateStore:
         return statements
 
 
-_UPSERT_NODE = (f"INSERT OR REPLACE INTO nodes (wf, {', '.join(NODE_COLUMNS)}) "
-                f"VALUES (?, {', '.join('?' for _ in NODE_COLUMNS)})")
+# An update in place, not REPLACE's delete + insert: only the indexes of changed columns move.
+_UPSERT_NODE = (f"INSERT INTO nodes (wf, {', '.join(NODE_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' for _ in NODE_COLUMNS)}) ON CONFLICT (wf, id) DO UPDATE "
+                f"SET {', '.join(f'{c}=excluded.{c}' for c in NODE_COLUMNS if c != 'id')}")
 _LOG_EVENT = "INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)"
 _FORGET_PROCESSES = "DELETE FROM processes WHERE wf=? AND node=?"
 

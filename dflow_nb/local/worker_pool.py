@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from dflow_nb.local.step_processes import ENGINE, engine_tag
+from dflow_nb.local.step_processes import ENGINE, engine_tag, start_time
 from dflow_nb.local.worker import HEADER
 
 
@@ -24,6 +24,7 @@ class _Worker:
     def __init__(self, proc: asyncio.subprocess.Process) -> None:
         self.proc = proc
         self.ops: Set[str] = set()   # digests of the OPs this worker has loaded
+        self.started = start_time(proc.pid)   # tells it from a later process with its PID
 
     async def call(self, task: Dict[str, Any]) -> Dict[str, Any]:
         """Send ``task`` (its pickled OP only if this worker has not loaded it) and wait for
@@ -103,15 +104,17 @@ class WorkerPool:
         return self._idle
 
     async def run(self, task: Dict[str, Any], timeout: Optional[float] = None,
-                  on_start: Optional[Callable[[int], None]] = None) -> Dict[str, Any]:
+                  on_start: Optional[Callable[[int, Optional[int]], None]] = None
+                  ) -> Dict[str, Any]:
         """Run one OP task; on timeout or cancellation the worker is killed and replaced.
-        ``on_start`` learns the PID of the worker (it leads its group) that runs it."""
+        ``on_start`` learns the PID of the worker (it leads its group) that runs it, and when
+        that process started."""
         idle = await self._ensure()
         worker = await idle.get()
         healthy = False
         try:
             if on_start is not None:
-                on_start(worker.proc.pid)
+                on_start(worker.proc.pid, worker.started)
             reply = await asyncio.wait_for(worker.call(task), timeout)
             healthy = True
             return reply
