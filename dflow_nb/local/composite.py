@@ -59,6 +59,9 @@ from dflow_nb.python.python_op_template import PythonOPTemplate
 T = TypeVar("T")
 
 
+LEAF_WINDOW = 256   # a leaf loop's items under way at once (far more than worker slots)
+
+
 class Invoke(Protocol):
     """The engine's entry for one template call (a node, its retries, its outputs)."""
 
@@ -359,7 +362,13 @@ class CompositeRunner:
             return await self.call(step, child, display, boundary, scope, owner, item,
                                    specs[j], sem, inputs[j])
 
-        results = await _together(one(j, it) for j, it in enumerate(items))
+        # A leaf's items wait unrecorded for a worker or process slot: only a window of them
+        # needs to be under way (not a task each for 100,000 slices); they start in order,
+        # as slots free up, as before. A retried leaf records its Retry node before it waits.
+        tmpl = self.template_for(step)
+        window = LEAF_WINDOW if tmpl.is_leaf and not getattr(tmpl, "retry_strategy", None) \
+            else None
+        results = await _together((one(j, it) for j, it in enumerate(items)), window)
         res = loop_result(step, results)
         if group is not None:
             self.book.finish(group, Result(res.phase, res.message))
@@ -390,12 +399,33 @@ def hook_parts(hook: Union[Step, Dict[str, Any], Template]
     return tmpl, {}, {}, None
 
 
-async def _together(calls: Iterable[Awaitable[T]]) -> List[T]:
-    """Await ``calls`` side by side, as ``asyncio.gather``; but if one raises (the state
-    failed) or this is cancelled, the others are cancelled and have settled before the error
-    goes on. (gather leaves them running: they would write their nodes after the run ended.)"""
-    tasks = [asyncio.ensure_future(c) for c in calls]
+async def _together(calls: Iterable[Awaitable[T]], window: Optional[int] = None) -> List[T]:
+    """Await ``calls`` side by side, as ``asyncio.gather`` (with ``window``, at most that many
+    at a time, the next started as one ends); but if one raises (the state failed) or this is
+    cancelled, the others are cancelled and have settled before the error goes on. (gather
+    leaves them running: they would write their nodes after the run ended.)"""
+    tasks: List[asyncio.Future[T]] = []
     try:
+        if window is None:
+            tasks = [asyncio.ensure_future(c) for c in calls]
+        else:
+            free = asyncio.Semaphore(window)
+            failed: List[asyncio.Future[T]] = []
+
+            def ended(task: asyncio.Future[T]) -> None:
+                free.release()
+                if not task.cancelled() and task.exception() is not None:
+                    failed.append(task)
+
+            for c in calls:
+                await free.acquire()
+                if failed:
+                    if asyncio.iscoroutine(c):
+                        c.close()   # never started
+                    await failed[0]   # raises its error
+                task = asyncio.ensure_future(c)
+                task.add_done_callback(ended)
+                tasks.append(task)
         return list(await asyncio.gather(*tasks))
     except BaseException:
         for t in tasks:
