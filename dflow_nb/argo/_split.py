@@ -20,10 +20,14 @@ the outer DAG is split again (nesting, not a wider DAG).
 - ``failFast`` and ``parallelism`` are copied to every group (the cap on running pods then holds
   per group); ``dag.target``, and tasks with continue_on_* (``argo/_depends.py``), are refused
   on a DAG that must be split.
-- Known difference: a task of a later group waiting for a task that was Skipped (``when``) or
-  Omitted in an earlier group starts once that group Succeeded (in the unsplit DAG,
-  ``(a.Succeeded)`` would omit it); with ``failFast: false``, a group after a Failed group does
-  not start, although its tasks that do not depend on the failure would.
+- A ``depends`` atom cut this way is still checked: the earlier group exports the task's
+  ``status`` (as a ``dflow_ref_<n>``) and the waiting task gets ``when: "<status> ==
+  Succeeded"`` (``Succeeded || Skipped`` for a bare name), so a task Skipped or Omitted in an
+  earlier group does not start what waits for it; on Argo that task is then Skipped where the
+  unsplit DAG (and the local engine) says Omitted. Not needed (and not emitted) for a task that
+  Succeeded whenever its group did: no ``when``, no loop, waiting only for such tasks.
+- Known difference: with ``failFast: false``, a group after a Failed group does not start,
+  although its tasks that do not depend on the failure would.
 - On Argo, a task's node is ``<dag node>.group-<i>.<task>``; the compiler lists the group
   templates in the annotation ``HIDDEN_ANNOTATION`` and ``argo/status.py`` hides their nodes, so
   records keep the names ``<dag node>.<task>``, display names and keys of the unsplit DAG (the
@@ -141,6 +145,7 @@ def _split(name: str, body: Dict[str, Any], cap: int, taken: Set[str]
     size = -(-len(order) // count)
     chunks = [order[i:i + size] for i in range(0, len(order), size)]
     group_of = {t["name"]: i for i, chunk in enumerate(chunks) for t in chunk}
+    certain = _certain(order)
     exports = _Exports()
     made: List[Dict[str, Any]] = []
     calls: List[Dict[str, Any]] = []
@@ -169,7 +174,14 @@ def _split(name: str, body: Dict[str, Any], cap: int, taken: Set[str]
 
         tasks = json.loads(_TASK_REF.sub(local, text))
         for task in tasks:
-            _cut_dependencies(task, group_of, i, waits, where)
+            for dep, strict in _cut_dependencies(task, group_of, i, waits, where):
+                if dep in certain:
+                    continue
+                j = group_of[dep]
+                ref = exports.name(dep, "status", "parameters")
+                outs[j][ref] = (dep, "status")
+                refs[ref] = ("parameters", j)
+                _guard(task, ref, strict)
         for m in _ANY_TASK.finditer(json.dumps(tasks)):
             other = group_of.get(m.group("a") or m.group("b"))
             if other is not None and other != i:
@@ -209,9 +221,33 @@ def _split(name: str, body: Dict[str, Any], cap: int, taken: Set[str]
     return parent, made
 
 
+def _certain(order: List[Dict[str, Any]]) -> Set[str]:
+    """Tasks that Succeeded whenever their group did: no ``when``, no loop (an empty one is
+    Skipped), and only such tasks waited for by plain atoms (``order``: dependency order)."""
+    out: Set[str] = set()
+    for t in order:
+        if any(k in t for k in ("when", "withParam", "withItems", "withSequence")):
+            continue
+        atoms = [a.strip() for a in t["depends"].split("&&")] if t.get("depends") else []
+        plain = [_PLAIN_ATOM.match(a) for a in atoms]
+        if all(m is not None and m.group(1) in out for m in plain):
+            out.add(t["name"])
+    return out
+
+
+def _guard(task: Dict[str, Any], ref: str, strict: bool) -> None:
+    """``task`` runs only if the task of another group whose status is input ``ref`` ended as
+    its ``depends`` wanted: Succeeded (``strict``), else Succeeded or Skipped."""
+    tag = "{{inputs.parameters.%s}}" % ref
+    ok = f"{tag} == Succeeded" if strict else f"({tag} == Succeeded || {tag} == Skipped)"
+    task["when"] = f"({task['when']}) && {ok}" if task.get("when") else ok
+
+
 def _cut_dependencies(task: Dict[str, Any], group_of: Dict[str, int], i: int,
-                      waits: List[int], where: str) -> None:
-    """Drop ``task``'s dependencies on other groups (its group waits for them instead)."""
+                      waits: List[int], where: str) -> List[Tuple[str, bool]]:
+    """Drop ``task``'s dependencies on other groups (its group waits for them instead); the
+    ``depends`` atoms cut, as (task, whether it must have Succeeded), to guard with ``when``
+    (a legacy ``dependencies`` entry needs none: its group's success already says it)."""
     def other(dep: str) -> Optional[int]:
         j = group_of.get(dep)
         return j if j is not None and j != i else None
@@ -229,12 +265,13 @@ def _cut_dependencies(task: Dict[str, Any], group_of: Dict[str, int], i: int,
         else:
             del task["dependencies"]
     if not task.get("depends"):
-        return
+        return []
     names = parse_depends(task["depends"], task["name"])[0]
     if all(other(n) is None for n in names):
-        return
+        return []
     atoms = [a.strip() for a in task["depends"].split("&&")]
     keep = []
+    cut = []
     for atom in atoms:
         m = _PLAIN_ATOM.match(atom)
         if m is None:
@@ -245,12 +282,15 @@ def _cut_dependencies(task: Dict[str, Any], group_of: Dict[str, int], i: int,
         j = other(m.group(1))
         if j is None:
             keep.append(atom)
-        elif j not in waits:
+            continue
+        cut.append((m.group(1), ".Succeeded" in atom))
+        if j not in waits:
             waits.append(j)
     if keep:
         task["depends"] = " && ".join(keep)
     else:
         del task["depends"]
+    return cut
 
 
 def _group_inputs(tasks: List[Dict[str, Any]], refs: Dict[str, Tuple[str, int]],

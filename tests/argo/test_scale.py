@@ -122,6 +122,7 @@ def test_a_value_read_across_groups_travels_as_group_output_and_input(wide_manif
     assert {"name": ref, "valueFrom": {"parameter": "{{tasks.t-150.outputs.parameters.y}}"}} in \
         templates[producer["template"]]["outputs"]["parameters"]
     assert producer["name"] in reader["depends"].split(" && ")
+    assert "when" not in task   # t-150 Succeeded whenever its group did: nothing to check
     # the first group reads the DAG's own input; the DAG's output reads the first group
     first = templates[outer[0]["template"]]
     assert first["inputs"]["parameters"] == [{"name": "start"}]
@@ -194,3 +195,19 @@ def test_a_group_reading_more_values_than_argo_lets_a_template_take_is_refused()
     wf = Workflow("many-reads", dag=DAG("many", tasks=producers + readers))
     with pytest.raises(ValidationError, match="Argo's cap on a template's input parameters"):
         compile_workflow(wf)
+
+
+def test_a_task_waiting_across_groups_for_a_task_that_may_be_skipped_checks_its_status():
+    """Unsplit, t-101 waits for (t-100.Succeeded): if t-100 is skipped by its when, t-101 does
+    not start. Split, t-100's status travels to t-101's group and guards it with when."""
+    wf = wide_dag(201, far=1)
+    dag = wf.entrypoint.steps[0][0].template
+    dag.tasks[100].when = "{{inputs.parameters.start}} == 0"
+    templates = templates_of(compile_workflow(wf))
+    first, second = templates["big-g0"], templates["big-g1"]
+    t101 = next(t for t in second["dag"]["tasks"] if t["name"] == "t-101")
+    ref = next(o["name"] for o in first["outputs"]["parameters"]
+               if o["valueFrom"]["parameter"] == "{{tasks.t-100.status}}")
+    assert t101["when"] == "{{inputs.parameters.%s}} == Succeeded" % ref
+    assert "depends" not in t101
+    assert not any("when" in t for t in second["dag"]["tasks"] if t["name"] != "t-101")
