@@ -6,6 +6,7 @@ from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, Workflo
 from dflow_nb.hub.codegen import gen_code
 from dflow_nb.hub.records import ArtifactRecord, ParameterRecord, StepRecord, WorkflowRecord
 from dflow_nb.hub.workflow import Workflow, query_archived_workflows, query_workflows
+from dflow_nb.hub.workflow_templates import register_workflow_template, unregister_workflow_templates
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.executor import Context, Executor
 from dflow_nb.model.io import (
@@ -124,6 +125,7 @@ __all__ = [
     "catalog_of_artifact", "config", "copy_artifact", "copy_s3", "download_artifact",
     "download_s3", "gen_code", "if_expression", "path_list_of_artifact",
     "path_object_of_artifact", "query_archived_workflows", "query_workflows", "randstr",
-    "record", "s3_config", "set_config", "set_s3_config", "upload_artifact", "upload_s3",
+    "record", "register_workflow_template", "s3_config", "set_config", "set_s3_config",
+    "unregister_workflow_templates", "upload_artifact", "upload_s3",
     "SlurmJob", "SlurmJobTemplate", "SlurmRemoteExecutor",
 ]

@@ -71,6 +71,7 @@ config: dict[str, Any] = Settings({
     "archive_ratio_min_bytes": 1 << 30,  # ... has expanded beyond this many bytes
     "http_headers": {},
     "workflow_annotations": {},
+    "workflow_templates_dir": None,  # a folder of WorkflowTemplate manifests (templateRef)
     "artifact_register": {},         # URN protocol -> "module.Class" (CustomArtifact.from_urn)
 })
 

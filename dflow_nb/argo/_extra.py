@@ -14,6 +14,8 @@ VALUE_FROM = "argo_extra_value_from"   # fields of an output parameter's valueFr
 ARTIFACT_ARGS = "argo_extra_artifacts"  # fields of a step's artifact arguments, by name
 SPEC = "argo_extra_spec"               # fields of the workflow spec
 TEMPLATES = "argo_extra_templates"     # templates no step refers to, by name
+TEMPLATE_REF = "argo_template_ref"     # a step's templateRef (what it calls on Argo)
+WORKFLOW_TEMPLATES = "argo_workflow_templates"  # the WorkflowTemplates a workflow calls
 
 
 def keep(obj: object, note: str, fields: Dict[str, Any]) -> None:

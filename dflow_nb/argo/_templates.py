@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._check import check_step
 from dflow_nb.argo._depends import legacy_dag, settle_continue_on, task_dependencies
-from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, kept
+from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, TEMPLATE_REF, kept
 from dflow_nb.argo._init import after_init, init_step
 from dflow_nb.argo._io import bigpar_tag, template_inputs, template_outputs
 from dflow_nb.argo._leaves import leaf_template
@@ -153,11 +153,13 @@ def _dag_template(st: State, tmpl: DAG) -> Dict[str, Any]:
 def emit_step(st: State, step: Step, parent: CompositeTemplate) -> Dict[str, Any]:
     tmpl = step_template(st, step)
     where = f"{step.scope_kind[:-1]} {step.name!r} of {parent.name!r}"
-    name = emit(st, tmpl)
-    sliced_arts = sliced_output_artifacts(step, tmpl)
-    if sliced_arts:
-        name = sliced_variant(st, tmpl, sliced_arts)
-    d: Dict[str, Any] = {"name": step.name, "template": name}
+    d: Dict[str, Any] = {"name": step.name}
+    if kept(step, TEMPLATE_REF):   # a WorkflowTemplate's: Argo finds it on the server
+        d["templateRef"] = kept(step, TEMPLATE_REF)
+    else:
+        name = emit(st, tmpl)
+        sliced_arts = sliced_output_artifacts(step, tmpl)
+        d["template"] = sliced_variant(st, tmpl, sliced_arts) if sliced_arts else name
     args = _arguments(st, step, tmpl, parent, where)
     if args:
         d["arguments"] = args

@@ -17,10 +17,12 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import httpx
 
+from dflow_nb.argo._extra import WORKFLOW_TEMPLATES, kept
 from dflow_nb.argo.client import ArgoClient, BearerAuth, LogEntry, Parameters, Token
 from dflow_nb.argo.compile import compile_workflow, uploads_of
 from dflow_nb.argo.errors import (
     ArgoConnectionError,
+    ArgoNotFound,
     ArgoServerError,
     ArgoStreamError,
     ArgoTimeout,
@@ -31,6 +33,7 @@ from dflow_nb.argo.status import fingerprint, pod_name, step_records, workflow_r
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
 from dflow_nb.hub.workflow import Workflow
+from dflow_nb.hub.workflow_templates import KINDS, available, referenced
 
 DONE_PHASES = ("Succeeded", "Failed", "Error")
 # What a summary needs: everything but the (possibly huge) node map and the spec.
@@ -184,12 +187,47 @@ class ArgoBackend:
         """Compile and create; an Argo run always goes on without this process (``detach``
         changes nothing)."""
         namespace = getattr(workflow, "namespace", None)
+        loaded = {tuple(k.split("/", 1)): m for k, m in kept(workflow, WORKFLOW_TEMPLATES).items()}
         if not reuse:
-            return self.submit_manifest(self.compile(workflow), namespace=namespace)
+            manifest = self.compile(workflow)
+            self.ensure_workflow_templates(manifest, loaded, namespace)
+            return self.submit_manifest(manifest, namespace=namespace)
         kube = self.kubernetes or KubernetesClient.from_config()
         manifest = self.compile(workflow, reuse)
+        self.ensure_workflow_templates(manifest, loaded, namespace)
         self.write_reuse_cache(workflow.name, list(reuse.values()), namespace, kube)
         return self.submit_manifest(manifest, namespace=namespace)
+
+    def ensure_workflow_templates(self, manifest: Dict[str, Any],
+                                  loaded: Optional[Dict[Any, Dict[str, Any]]] = None,
+                                  namespace: Optional[str] = None) -> List[str]:
+        """Make sure the server has every WorkflowTemplate the manifest calls (and those they
+        call): one it lacks is created from the one the workflow was loaded with, or else the
+        registered one; neither is an error naming it. Returns the names created."""
+        known = available()
+        known.update(loaded or {})
+        todo, seen, created = referenced(manifest), set(), []
+        while todo:
+            kind, name = todo.pop(0)
+            if (kind, name) in seen:
+                continue
+            seen.add((kind, name))
+            cluster = kind == KINDS[1]
+            try:
+                on_server = self.client.get_workflow_template(name, cluster=cluster,
+                                                              namespace=namespace)
+            except ArgoNotFound:
+                local = known.get((kind, name))
+                if local is None:
+                    raise ValidationError(f"{kind} {name!r}", "the workflow calls it, but it is "
+                                          "neither on the Argo server nor registered here",
+                                          expected="dflow_nb.register_workflow_template(manifest)"
+                                          " or config['workflow_templates_dir']",
+                                          given=name) from None
+                on_server = self.client.create_workflow_template(local, namespace=namespace)
+                created.append(name)
+            todo.extend(referenced(on_server))
+        return created
 
     def write_reuse_cache(self, workflow_name: str, records: List[StepRecord],
                           namespace: Optional[str] = None,

@@ -18,7 +18,7 @@ import os
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, Generator, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Generator, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 import httpx
@@ -441,6 +441,33 @@ class ArgoClient:
                      parameters=_as_parameter_list(parameters))
         return self._json("PUT", f"/api/v1/archived-workflows/{_q(uid)}/resubmit", body=body,
                           what=f'archived workflow with UID "{uid}"')
+
+    # -- WorkflowTemplates and ClusterWorkflowTemplates -----------------------------------------
+    def get_workflow_template(self, name: str, *, cluster: bool = False,
+                              namespace: Optional[str] = None) -> Dict[str, Any]:
+        """One WorkflowTemplate (``cluster``: ClusterWorkflowTemplate); ArgoNotFound if absent."""
+        path, where = self._templates_route(cluster, namespace)
+        return self._json("GET", f"{path}/{_q(name)}", what=f'{where[0]} "{name}"{where[1]}')
+
+    def create_workflow_template(self, manifest: Mapping[str, Any], *,
+                                 namespace: Optional[str] = None) -> Dict[str, Any]:
+        """Create the WorkflowTemplate or ClusterWorkflowTemplate ``manifest`` (its kind)."""
+        cluster = manifest.get("kind") == "ClusterWorkflowTemplate"
+        ns = self._ns(namespace, manifest)
+        path, where = self._templates_route(cluster, ns)
+        body: Dict[str, Any] = {"template": dict(manifest)} if cluster else \
+            {"namespace": ns, "template": dict(manifest)}
+        name = (manifest.get("metadata") or {}).get("name", "")
+        return self._json("POST", path, body=body, what=f'{where[0]} "{name}"{where[1]}')
+
+    def _templates_route(self, cluster: bool, namespace: Optional[str]
+                         ) -> Tuple[str, Tuple[str, str]]:
+        """Where (Cluster)WorkflowTemplates live, and how messages name one (kind, place)."""
+        if cluster:
+            return "/api/v1/cluster-workflow-templates", ("ClusterWorkflowTemplate", "")
+        ns = namespace or self.namespace
+        return (f"/api/v1/workflow-templates/{_q(ns)}",
+                ("WorkflowTemplate", f' in namespace "{ns}"'))
 
     # -- plumbing -------------------------------------------------------------------------------
     def _ns(self, namespace: Optional[str], manifest: Mapping[str, Any]) -> str:

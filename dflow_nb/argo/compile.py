@@ -53,6 +53,7 @@ import json
 from typing import Any, Dict, List, Optional, Union
 
 from dflow_nb.argo import schema
+from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._dedup import deduplicate
 from dflow_nb.argo._depends import DAG_OK_TEMPLATE
 from dflow_nb.argo._extra import EXTRA, SPEC, TEMPLATES, kept
@@ -143,10 +144,15 @@ def _spec(st: State, entrypoint: str) -> Dict[str, Any]:
     if wf.parameters:
         spec["arguments"] = {"parameters": [
             {"name": k, "value": param_text(v)} for k, v in wf.parameters.items()]}
+    for k, v in wf.artifacts.items():
+        spec.setdefault("arguments", {}).setdefault("artifacts", []).append(
+            {"name": k, **artifact_source(st, v, f"workflow artifact {k!r}", allow_refs=False)})
     if wf.on_exit is not None:
         spec["onExit"] = wf.on_exit.name
     if wf.parallelism is not None:
         spec["parallelism"] = int(wf.parallelism)
+    if wf.active_deadline_seconds is not None:
+        spec["activeDeadlineSeconds"] = int(wf.active_deadline_seconds)
     if wf.pod_gc_strategy:
         spec["podGC"] = {"strategy": wf.pod_gc_strategy}
     if wf.image_pull_secrets:

@@ -9,7 +9,9 @@ bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m
 ``m`` back. Normalisations (what does not survive a round trip byte for byte): integers in
 IntOrString fields become strings; a template input's ``default`` becomes ``value``; templates
 nobody references are kept but come after the reachable ones; key order is not kept; a step
-with both ``onExit`` and ``hooks.exit`` keeps only ``onExit`` (the one Argo runs). Hooks (and
+with both ``onExit`` and ``hooks.exit`` keeps only ``onExit`` (the one Argo runs); arguments
+a template does not declare are dropped (Argo ignores them); an ``inline`` template becomes a
+named one (``<step>-inline``); ``workflowTemplateRef`` compiles as the merged spec. Hooks (and
 a step's legacy ``onExit``) load as Steps calling their template, so the engine runs them.
 """
 from __future__ import annotations
@@ -18,11 +20,24 @@ import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set
 
-from dflow_nb.argo._extra import ARTIFACT_ARGS, BODY, EXTRA, SPEC, TEMPLATES, VALUE_FROM, keep, kept
+from dflow_nb.argo._extra import (
+    ARTIFACT_ARGS,
+    BODY,
+    EXTRA,
+    SPEC,
+    TEMPLATE_REF,
+    TEMPLATES,
+    VALUE_FROM,
+    WORKFLOW_TEMPLATES,
+    keep,
+    kept,
+)
+from dflow_nb.argo._template_refs import References, with_workflow_template
 from dflow_nb.argo.memoize import MEMO_CONFIGMAP, memoize_field
 from dflow_nb.config import work_directory
 from dflow_nb.errors import ValidationError
 from dflow_nb.hub.workflow import Workflow
+from dflow_nb.hub.workflow_templates import Source
 from dflow_nb.model import context
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.io import InputArtifact, InputParameter, Inputs, OutputArtifact, OutputParameter, Outputs
@@ -52,7 +67,7 @@ _STEP_KEYS = {"name", "template", "arguments", "when", "withItems", "withParam",
 _CONTAINER_KEYS = {"name", "inputs", "outputs", "metadata", "memoize", "steps", "dag",
                    "parallelism", "failFast"}
 _SPEC_KEYS = {"entrypoint", "templates", "arguments", "onExit", "parallelism", "podGC",
-              "imagePullSecrets", "artifactRepositoryRef"}
+              "imagePullSecrets", "artifactRepositoryRef", "activeDeadlineSeconds"}
 
 
 class RawData:
@@ -97,30 +112,36 @@ _LOCATIONS = ("s3", "raw", "http", "git", "gcs", "oss", "hdfs", "azure", "artifa
               "plugin")
 
 
-def load_workflow(manifest: Dict[str, Any]) -> Workflow:
-    """A Workflow model from an Argo Workflow manifest; errors name the template and field."""
+def load_workflow(manifest: Dict[str, Any], templates: Source = None) -> Workflow:
+    """A Workflow model from an Argo Workflow manifest; errors name the template and field.
+    ``templateRef`` and ``workflowTemplateRef`` resolve against ``templates`` (a folder, a
+    file or manifests) and the registered WorkflowTemplates (``hub.workflow_templates``)."""
     if not isinstance(manifest, dict) or manifest.get("kind", "Workflow") != "Workflow":
         raise ValidationError("manifest", "not an Argo Workflow", expected="kind: Workflow",
                               given=(manifest or {}).get("kind") if isinstance(manifest, dict)
                               else type(manifest).__name__)
+    refs = References(templates)
     meta = manifest.get("metadata") or {}
-    spec = manifest.get("spec") or {}
+    spec = with_workflow_template(manifest.get("spec") or {}, refs)
     if not spec.get("entrypoint"):
         raise ValidationError("manifest", "spec.entrypoint is missing",
                               expected="the name of a template", given=None)
-    loader = _Loader(spec.get("templates") or [])
+    loader = _Loader(spec.get("templates") or [], refs)
     fixed = "name" in meta
     name = meta.get("name") or (meta.get("generateName") or "workflow").rstrip("-")
     params = {}
     for p in (spec.get("arguments") or {}).get("parameters") or []:
         params[p["name"]] = str(p.get("value", p.get("default", "")))
+    arts = {a["name"]: _artifact_argument(a)
+            for a in (spec.get("arguments") or {}).get("artifacts") or []}
     entry = loader.template(spec["entrypoint"], "spec.entrypoint")
     if not isinstance(entry, (Steps, DAG)):
         wrapper = Steps(f"{name}-entry")  # a leaf entrypoint: run it as the only step
         # Argo gives the entrypoint's inputs the workflow arguments of the same name
         given = {k: "{{workflow.parameters.%s}}" % k for k in entry.inputs.parameters
                  if k in params}
-        wrapper.add(Step(entry.name, entry, parameters=given))
+        wrapper.add(Step(entry.name, entry, parameters=given,
+                         artifacts={k: v for k, v in arts.items() if k in entry.inputs.artifacts}))
         entry = wrapper
         loader.wrapped = True
     on_exit = loader.template(spec["onExit"], "spec.onExit") if spec.get("onExit") else None
@@ -132,18 +153,25 @@ def load_workflow(manifest: Dict[str, Any]) -> Workflow:
                   pod_gc_strategy=(spec.get("podGC") or {}).get("strategy"),
                   image_pull_secrets=spec.get("imagePullSecrets"),
                   artifact_repo_key=(spec.get("artifactRepositoryRef") or {}).get("key"),
-                  parameters=params, on_exit=on_exit)
+                  parameters=params, on_exit=on_exit,
+                  active_deadline_seconds=spec.get("activeDeadlineSeconds"), artifacts=arts)
     keep(wf, EXTRA, {"fixed_name": fixed, "namespace": "namespace" in meta})
-    extra_spec = {k: v for k, v in spec.items() if k not in _SPEC_KEYS}
+    extra_spec = {k: v for k, v in spec.items() if k not in _SPEC_KEYS
+                  and k != "workflowTemplateRef"}   # compiled as the merged spec
     if "arguments" in spec and set(spec["arguments"]) - {"parameters"}:
         extra_spec["arguments"] = spec["arguments"]
     keep(wf, SPEC, extra_spec)
     keep(wf, TEMPLATES, {name: t for name, t in loader.raw.items() if name not in loader.built})
+    keep(wf, WORKFLOW_TEMPLATES, {f"{kind}/{n}": m for (kind, n), m in refs.used.items()})
     return wf
 
 
 class _Loader:
-    def __init__(self, templates: List[Dict[str, Any]]) -> None:
+    """Builds the templates of one manifest (a Workflow's, or a WorkflowTemplate's: then every
+    name gets ``prefix``, so that two WorkflowTemplates may both have a ``main``)."""
+
+    def __init__(self, templates: List[Dict[str, Any]], refs: References,
+                 prefix: str = "") -> None:
         self.raw: Dict[str, Dict[str, Any]] = {}
         for t in templates:
             if not t.get("name"):
@@ -151,14 +179,20 @@ class _Loader:
             self.raw[t["name"]] = t
         self.built: Dict[str, Any] = {}
         self.wrapped = False
+        self.refs = refs
+        self.prefix = prefix
 
     def template(self, name: str, where: str) -> Any:
-        if name in self.built:
-            return self.built[name]
+        if self.prefix + name in self.built:
+            return self.built[self.prefix + name]
         t = self.raw.get(name)
         if t is None:
             raise ValidationError(where, f"refers to template {name!r}, which is not defined",
                                   expected=f"one of {sorted(self.raw)}", given=name)
+        return self._build(dict(t, name=self.prefix + name))
+
+    def _build(self, t: Dict[str, Any]) -> Any:
+        name = t["name"]
         if "steps" in t:
             obj = self._container(t, Steps)
         elif "dag" in t:
@@ -274,13 +308,13 @@ class _Loader:
     def _step(self, s: Dict[str, Any], cls: type, where: str) -> Step:
         name = s.get("name")
         where = f"{where}, {cls.__name__.lower()} {name!r}"
-        if not s.get("template"):
-            raise ValidationError(where, "no template (templateRef and inline templates are "
-                                  "not supported)", given=sorted(s))
-        tmpl = self.template(s["template"], where)
+        tmpl = self._called(s, where)
         args = s.get("arguments") or {}
-        params = {p["name"]: str(p.get("value", "")) for p in args.get("parameters") or []}
-        arts = {a["name"]: _artifact_argument(a) for a in args.get("artifacts") or []}
+        # Arguments the template does not declare are dropped, as Argo ignores them
+        params = {p["name"]: str(p.get("value", "")) for p in args.get("parameters") or []
+                  if p["name"] in tmpl.inputs.parameters}
+        arts = {a["name"]: _artifact_argument(a) for a in args.get("artifacts") or []
+                if a["name"] in tmpl.inputs.artifacts}
         key = params.pop("dflow_key", None) if "dflow_key" in tmpl.inputs.parameters else None
         kw: Dict[str, Any] = {"parameters": params, "artifacts": arts, "when": s.get("when"),
                               "key": key}
@@ -311,12 +345,35 @@ class _Loader:
                 kw["dependencies"] = []
         with context.detached():
             step = cls(name, tmpl, **kw)
-        keep(step, EXTRA, {k: v for k, v in s.items() if k not in _STEP_KEYS})
+        keep(step, EXTRA, {k: v for k, v in s.items() if k not in _STEP_KEYS
+                           and k not in ("templateRef", "inline")})
+        if s.get("templateRef"):
+            keep(step, TEMPLATE_REF, dict(s["templateRef"]))
         keep(step, ARTIFACT_ARGS, {
             a["name"]: {k: v for k, v in a.items()
                         if k not in ("name", "from", "fromExpression") and k not in _LOCATIONS}
             for a in args.get("artifacts") or []})
         return step
+
+
+    def _called(self, s: Dict[str, Any], where: str) -> Any:
+        """The template a step calls: by name, ``inline``, or ``templateRef`` (built from the
+        registered WorkflowTemplate, which the step still names on Argo)."""
+        if s.get("template"):
+            return self.template(s["template"], where)
+        if isinstance(s.get("inline"), dict):
+            name = f"{self.prefix}{s.get('name')}-inline"
+            while name in self.raw or name in self.built:
+                name += "-x"
+            return self._build(dict(s["inline"], name=name))
+        ref = s.get("templateRef")
+        if isinstance(ref, dict) and ref.get("name") and ref.get("template"):
+            loader = self.refs.loader(ref["name"], bool(ref.get("clusterScope")), where,
+                                      lambda templates, prefix: _Loader(templates, self.refs,
+                                                                        prefix))
+            return loader.template(ref["template"], f"{where}, templateRef")
+        raise ValidationError(where, "calls no template", expected="template, inline, or "
+                              "templateRef with name and template", given=sorted(s))
 
 
 def _keep_template_fields(tmpl: Any, t: Dict[str, Any], known: Set[str]) -> None:

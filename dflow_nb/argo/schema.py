@@ -58,23 +58,27 @@ def schema_path() -> Optional[Path]:
     return d / "argo" / "schema.json" if d is not None else None
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
+@lru_cache(maxsize=3)
+def _validator(kind: str = "Workflow") -> Any:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no hints shipped
     path = schema_path()
     if path is None:
         raise FileNotFoundError("Argo's schema.json was not found: set DFLOW_NB_SHARED to the "
                                 "directory holding argo/schema.json")
     full = json.loads(path.read_text())
-    schema = {**full, "$ref": "#/definitions/io.argoproj.workflow.v1alpha1.Workflow"}
+    schema = {**full, "$ref": f"#/definitions/io.argoproj.workflow.v1alpha1.{kind}"}
     schema.pop("oneOf", None)
     return Draft202012Validator(schema)
 
 
 def schema_errors(manifest: Dict[str, Any]) -> List[str]:
-    """Violations of Argo's JSON schema, as 'path: message' lines (empty when valid)."""
+    """Violations of Argo's JSON schema, as 'path: message' lines (empty when valid); a
+    WorkflowTemplate or ClusterWorkflowTemplate is checked as one."""
+    kind = manifest.get("kind")
+    validator = _validator(kind if kind in ("WorkflowTemplate", "ClusterWorkflowTemplate")
+                           else "Workflow")
     out = []
-    for err in sorted(_validator().iter_errors(manifest), key=lambda e: list(e.absolute_path)):
+    for err in sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path) or "<root>"
         out.append(f"{where}: {err.message[:300]}")
     return out

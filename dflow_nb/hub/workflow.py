@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from dflow_nb.config import config, local_mode, work_directory
-from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
+from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.backend import Backend, backend_for
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord
@@ -46,7 +46,9 @@ class Workflow:
                  artifact_repo_key: Optional[str] = None,
                  parameters: Optional[Dict[str, Any]] = None,
                  on_exit: Optional[Template] = None,
-                 workdir: Optional[Union[str, Path]] = None) -> None:
+                 workdir: Optional[Union[str, Path]] = None,
+                 active_deadline_seconds: Optional[int] = None,
+                 artifacts: Optional[Dict[str, Any]] = None) -> None:
         self.name = check_workflow_name(name) if id is None else name
         if steps is not None and dag is not None:
             raise ValueError("a workflow has one entrypoint: give steps= or dag=, not both")
@@ -66,7 +68,11 @@ class Workflow:
         self.image_pull_secrets = image_pull_secrets
         self.artifact_repo_key = artifact_repo_key
         self.parameters = dict(parameters or {})
+        # Argo's spec.arguments.artifacts: the entrypoint's input artifacts of the same name
+        self.artifacts = dict(artifacts or {})
         self.on_exit = on_exit
+        # Argo's spec.activeDeadlineSeconds: what still runs then fails, the exit handler runs
+        self.active_deadline_seconds = active_deadline_seconds
         self.workdir = work_directory(workdir)
         self._backend: Optional[Backend] = None
 
@@ -285,15 +291,33 @@ class Workflow:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
 
     @classmethod
-    def from_dict(cls, manifest: Dict[str, Any]) -> "Workflow":
-        """A workflow model from an Argo manifest (runs on the local engine too)."""
-        return implementation("manifest.load")(manifest)
+    def from_dict(cls, manifest: Dict[str, Any], templates: Any = None) -> "Workflow":
+        """A workflow model from an Argo manifest (runs on the local engine too).
+        ``templateRef``/``workflowTemplateRef`` name WorkflowTemplates found in ``templates``
+        (a folder of YAML files, a file, or manifests), in those registered with
+        ``register_workflow_template`` and in ``config["workflow_templates_dir"]``."""
+        return implementation("manifest.load")(manifest, templates=templates)
 
     @classmethod
-    def from_yaml(cls, text: str) -> "Workflow":
-        """A workflow model from an Argo manifest in YAML."""
+    def from_yaml(cls, text: str, templates: Any = None) -> "Workflow":
+        """A workflow model from an Argo manifest in YAML. Text with several documents (a
+        Workflow and the WorkflowTemplates it calls) loads its one Workflow, the others
+        serving as ``templates``."""
         import yaml
-        return cls.from_dict(yaml.safe_load(text))
+
+        from dflow_nb.hub.workflow_templates import templates_in
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        if len(docs) <= 1:
+            return cls.from_dict(docs[0] if docs else {}, templates)
+        workflows = [d for d in docs if isinstance(d, dict) and d.get("kind") == "Workflow"]
+        if len(workflows) != 1:
+            raise ValidationError("from_yaml", "several documents, not one of them a Workflow",
+                                  expected="exactly one document of kind: Workflow",
+                                  given=[d.get("kind") if isinstance(d, dict) else d
+                                         for d in docs])
+        given = list(templates_in(templates).values())
+        given += [d for d in docs if d is not workflows[0]]
+        return cls.from_dict(workflows[0], given)
 
     # -- notebook display (dflow_nb.notebook builds the bundles) -------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
@@ -32,6 +33,14 @@ def argument(value: Any, scope: Scope) -> str:
     if isinstance(encoded, ArgoVar):
         return render(str(encoded), scope)
     return render(encoded, scope) if "{{" in encoded else encoded
+
+
+def absent_reference(value: Any, scope: Scope) -> bool:
+    """Whether an argument is just ``{{<ref>}}`` to the absent output of a Skipped/Omitted
+    step: Argo then treats the argument as not given, so the input's default applies."""
+    text = value if isinstance(value, (str, ArgoVar)) else encode_parameter(value)
+    m = re.fullmatch(r"\{\{\s*([^{}=\s][^{}]*?)\s*\}\}", str(text))
+    return m is not None and m.group(1) in scope and scope[m.group(1)] is None
 
 
 def resolve_artifact(source: Any, scope: Scope) -> Optional[Art]:

@@ -22,7 +22,7 @@ from typing import (
 from dflow_nb.expressions import ExpressionError, evaluate, evaluate_when, render
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
-from dflow_nb.local.arguments import argument, item_scope, resolve_artifact
+from dflow_nb.local.arguments import absent_reference, argument, item_scope, resolve_artifact
 from dflow_nb.local.dag_rules import assess_dag, depends_met
 from dflow_nb.local.loops import (
     SlicedInputs,
@@ -111,7 +111,7 @@ class CompositeRunner:
             failed = None
             previous = [o for r in results for o in r.outbound]
             for s, r in zip(group, results):
-                expose(scope, "steps", s.name, r, self.wf_scope)
+                expose(scope, "steps", s.name, r, self.wf_scope, s.template)
                 if not r.ok and failed is None:
                     failed = r
             if failed is not None:
@@ -144,12 +144,13 @@ class CompositeRunner:
             if not depends_met(t, dep_results, peers):
                 tn = self.book.make(f"{n['name']}.{t.name}", t.name, "Skipped", boundary=n["id"],
                                     parent=n["id"], template=t.template.name)
-                r = self.book.finish(tn, Result("Omitted", "omitted: depends condition not met"))
-                expose(scope, "tasks", t.name, r, self.wf_scope)
+                r = self.book.finish(tn, Result("Omitted", "omitted: depends condition not met",
+                                                skipped_defaults(t.template)))
+                expose(scope, "tasks", t.name, r, self.wf_scope, t.template)
                 done[t.name].set_result(r)
                 return
             r = await self.run_step(t, f"{n['name']}.{t.name}", n["id"], scope, n["id"], sem)
-            expose(scope, "tasks", t.name, r, self.wf_scope)
+            expose(scope, "tasks", t.name, r, self.wf_scope, t.template)
             if not r.ok and stop["failed"] is None and t.name not in handled:
                 stop["failed"] = r
             done[t.name].set_result(r)
@@ -177,15 +178,12 @@ class CompositeRunner:
     async def _run_step(self, step: Step, name: str, boundary: str, scope: Scope,
                         parent: str, sem: Optional[asyncio.Semaphore]) -> Result:
         try:
-            if step.when is not None and not (isinstance(step.when, str) and step.when == ""):
-                text = str(step.when) if isinstance(step.when, ArgoVar) else \
-                    step.when if isinstance(step.when, str) else json.dumps(step.when)
-                if not evaluate_when(text, scope):
-                    n = self.book.make(name, step.name, "Skipped", boundary=boundary,
-                                       parent=parent, template=step.template.name)
-                    return self.book.finish(n, Result("Skipped", f"when '{render(text, scope)}' "
-                                                      "evaluated false",
-                                                      skipped_defaults(step.template)))
+            skip = None if per_item_when(step) else when_false(step, scope)
+            if skip is not None:
+                n = self.book.make(name, step.name, "Skipped", boundary=boundary,
+                                   parent=parent, template=step.template.name)
+                return self.book.finish(n, Result("Skipped", skip,
+                                                  skipped_defaults(step.template)))
             items = loop_items(step, scope)
         except (ExpressionError, StepError, ValueError) as exc:
             n = self.book.make(name, step.name, "Pod", boundary=boundary, parent=parent,
@@ -256,12 +254,19 @@ class CompositeRunner:
         """One call of the step's template (the step itself, or one item of its loop)."""
         local = scope if item is None else item_scope(scope, item)
         try:
+            skip = when_false(step, local) if item is not None and per_item_when(step) else None
+            if skip is not None:   # Argo evaluates a loop's ``when`` for each item
+                n = self.book.make(name, display, "Skipped", boundary=boundary, parent=parent,
+                                   template=step.template.name)
+                return self.book.finish(n, Result("Skipped", skip,
+                                                  skipped_defaults(step.template)))
             key = render(str(step.key), local) if step.key is not None else None
             if key is not None and key in self.reuse:
                 return self.reused(step, name, display, boundary, parent, key)
             pre_params, pre_arts = sliced or ({}, {})
             params = {k: pre_params[k] if k in pre_params else argument(v, local)
-                      for k, v in step.parameters.items()}
+                      for k, v in step.parameters.items()
+                      if k in pre_params or not absent_reference(v, local)}
             arts = {k: pre_arts[k] if k in pre_arts else resolve_artifact(v, local)
                     for k, v in step.artifacts.items()}
         except (ExpressionError, StepError) as exc:
@@ -373,6 +378,30 @@ class CompositeRunner:
         if group is not None:
             self.book.finish(group, Result(res.phase, res.message))
         return continue_on(step, res) if res.phase in FAILED else res
+
+
+def when_text(step: Step) -> Optional[str]:
+    """The step's ``when`` as text (None when it has none)."""
+    if step.when is None or (isinstance(step.when, str) and step.when == ""):
+        return None
+    return str(step.when) if isinstance(step.when, ArgoVar) else \
+        step.when if isinstance(step.when, str) else json.dumps(step.when)
+
+
+def per_item_when(step: Step) -> bool:
+    """A loop whose ``when`` reads ``item``: decided for each item, not once."""
+    text = when_text(step)
+    return text is not None and re.search(r"\bitem\b", text) is not None and \
+        (step.with_items is not None or step.with_param is not None
+         or step.with_sequence is not None)
+
+
+def when_false(step: Step, scope: Scope) -> Optional[str]:
+    """Why the step is Skipped (its ``when`` evaluated false), or None when it runs."""
+    text = when_text(step)
+    if text is None or evaluate_when(text, scope):
+        return None
+    return f"when '{render(text, scope)}' evaluated false"
 
 
 def continue_on(step: Step, res: Result) -> Result:

@@ -22,7 +22,7 @@ from typing import Any, Awaitable, Dict, Optional, Tuple
 from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.hub.records import StepRecord
 from dflow_nb.hub.workflow import Workflow
-from dflow_nb.local.arguments import bind_inputs
+from dflow_nb.local.arguments import bind_inputs, resolve_artifact
 from dflow_nb.local.composite import CompositeRunner
 from dflow_nb.local.durations import parse_duration
 from dflow_nb.local.leaves import LeafRunner, executor_record
@@ -45,6 +45,8 @@ from dflow_nb.local.state import StateError, StateStore
 from dflow_nb.local.worker_pool import WorkerPool
 from dflow_nb.model.step import Template, encode_parameter
 from dflow_nb.model.templates import OPTemplate
+
+DEADLINE = "Step exceeded its deadline"   # Argo's message when activeDeadlineSeconds passes
 
 
 class Run:
@@ -90,11 +92,18 @@ class Run:
         if entry is None:
             raise StepError("the workflow has no steps")
         entry_params = {k: v for k, v in params.items() if k in entry.inputs.parameters}
+        entry_arts = {k: resolve_artifact(v, scope) for k, v in self.wf.artifacts.items()
+                      if k in entry.inputs.artifacts}
         self.watcher = asyncio.ensure_future(self.watch())
         self.watcher.add_done_callback(self._watch_ended)
+        deadline = getattr(self.wf, "active_deadline_seconds", None)
+        timer = None if deadline is None else asyncio.get_running_loop().call_later(
+            float(deadline), self.control, "deadline")
         try:
-            res = await self._stage(self.invoke(entry, self.id, self.id, "", entry_params, {},
-                                                scope))
+            res = await self._stage(self.invoke(entry, self.id, self.id, "", entry_params,
+                                                entry_arts, scope))
+            if timer is not None:
+                timer.cancel()   # the exit handler is not subject to the deadline (Argo)
             message: Optional[str]
             if res is None:   # stopped: the exit handler runs all the same (not terminated)
                 phase, message = "Failed", self.stopped()
@@ -115,6 +124,8 @@ class Run:
                     phase, message = handler.phase, handler.message
             return phase, message
         finally:
+            if timer is not None:
+                timer.cancel()
             await self.settle()
             self.book.flush()   # every node's last change is on record before the run's end
 
@@ -132,11 +143,14 @@ class Run:
                 raise self.fatal from None
             if self.shutdown is None:
                 raise
-            self.close_open_nodes(f"workflow shutdown with strategy: {self.shutdown}")
+            self.close_open_nodes(DEADLINE if self.shutdown == "Deadline" else
+                                  f"workflow shutdown with strategy: {self.shutdown}")
             return None
 
     def stopped(self) -> str:
         """Argo's message for a stopped run, and why when nobody asked (the process exits)."""
+        if self.shutdown == "Deadline":
+            return DEADLINE
         text = f"Stopped with strategy '{self.shutdown}'"
         return f"{text}: {self.reason}" if self.reason else text
 
@@ -200,9 +214,12 @@ class Run:
                         self.book.save(n)
 
     def control(self, action: str) -> None:
-        """Act on terminate/stop (cancel the run, Argo's messages) and suspend/resume."""
-        if action in ("terminate", "stop"):
-            self.shutdown = "Terminate" if action == "terminate" else "Stop"
+        """Act on terminate/stop (cancel the run, Argo's messages), the workflow's deadline
+        (as stop: the exit handler still runs) and suspend/resume."""
+        if action in ("terminate", "stop", "deadline"):
+            if self.shutdown is not None and action == "deadline":
+                return
+            self.shutdown = {"terminate": "Terminate", "stop": "Stop"}.get(action, "Deadline")
             self.leaves.gate.set()
             if self.current is not None:
                 self.current.cancel()

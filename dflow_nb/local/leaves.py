@@ -264,16 +264,18 @@ class LeafRunner:
         script = render(tmpl.script, local) if tmpl.script else ""
         if remap:
             script = map_roots(script, declared_roots(tmpl), str(fs))
-        command = [render(c, local) for c in tmpl.command]
+        roots = declared_roots(tmpl) if remap else []
+        # the container's paths (its /tmp, declared paths) live in the step's private view
+        command = [map_roots(render(c, local), roots, str(fs)) for c in tmpl.command]
         if command and command[0] in ("python", "python3"):
             command[0] = sys.executable  # the user's interpreter stands in for the image's
-        args = [map_roots(render(a, local), declared_roots(tmpl), str(fs)) if remap else render(a, local)
-                for a in tmpl.args]
+        args = [map_roots(render(a, local), roots, str(fs)) for a in tmpl.args]
         env = {k: v.reveal() if isinstance(v, Secret) else render(str(v), local)
                for k, v in (tmpl.envs or {}).items()}
         env.update(leaf_env(d, slice_spec))
-        if script:
+        if script:   # executable, as Argo's staged script is (``command: [sh, -c]`` runs it)
             (d / "script").write_text(script)
+            (d / "script").chmod(0o755)
         code, result = await run_script(command, script, args, d / "script", workdir, env,
                                         d / "log.txt", timeout, RESULT_LIMIT, self.recorder(n))
         out_params: Dict[str, str] = {}

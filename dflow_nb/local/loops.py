@@ -182,6 +182,9 @@ def loop_result(step: Step, results: List[Result]) -> Result:
     result = None
     if any(r.result is not None for r in ok):
         result = json.dumps([json_or_str(r.result) for r in ok])
+    # Argo: {{steps.X.outputs.parameters}} is the JSON list of each item's {name: value}
+    per_item = [r.parameters for r in ok if r.parameters]
     return Result(phase, message, params, arts, result,
                   children_phases=[r.phase for r in results],
-                  outbound=[o for r in results for o in r.outbound], failed_child=first_failed)
+                  outbound=[o for r in results for o in r.outbound], failed_child=first_failed,
+                  all_parameters=json.dumps(per_item, separators=(",", ":")))

@@ -92,15 +92,24 @@ def template_outputs(tmpl: CompositeTemplate, scope: Scope, res: Result,
             wf_scope.set_artifact(a.global_name, art)
 
 
-def expose(scope: Scope, kind: str, name: str, r: Result, wf_scope: WorkflowScope) -> None:
+def expose(scope: Scope, kind: str, name: str, r: Result, wf_scope: WorkflowScope,
+           template: Optional[Template] = None) -> None:
     """Show a finished step's outputs to its siblings (``steps.<name>...`` or
-    ``tasks.<name>...``), and the global outputs set so far, as Argo's scope does."""
+    ``tasks.<name>...``), and the global outputs set so far, as Argo's scope does. A Skipped
+    or Omitted step's declared outputs without a default are *absent* (None): an argument
+    that is just a reference to one is not given (the input's default applies), an
+    expression sees nil (``??`` picks a fallback), any other use is an error."""
     base = f"{kind}.{name}"
+    if template is not None and r.phase in ("Skipped", "Omitted"):
+        for k in template.outputs.parameters:
+            scope[f"{base}.outputs.parameters.{k}"] = None
     scope.update({k: v for k, v in wf_scope.scope.items() if k.startswith("workflow.outputs.")})
     scope[f"{base}.status"] = r.phase
     scope[f"{base}.id"] = r.node_id
     for k, v in r.parameters.items():
         scope[f"{base}.outputs.parameters.{k}"] = v
+    if r.all_parameters is not None:
+        scope[f"{base}.outputs.parameters"] = r.all_parameters
     for k, art in r.artifacts.items():
         scope[f"{base}.outputs.artifacts.{k}"] = art
     if r.result is not None:

@@ -56,6 +56,7 @@ class Result:
     children_phases: Optional[List[str]] = None   # loops: each item's phase
     outbound: List[str] = field(default_factory=list)   # node ids a next step hangs under
     failed_child: str = ""   # a loop (it has no node of its own): its first failed item's node
+    all_parameters: Optional[str] = None   # loops: ``outputs.parameters``, one map per item
 
     @property
     def ok(self) -> bool:

@@ -215,6 +215,7 @@ class FakeArgo:
         self.token = token
         self.tls = tls
         self.workflows: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.templates: Dict[Tuple[str, str], Dict[str, Any]] = {}   # ("" = cluster, name)
         self.archived: Dict[str, Dict[str, Any]] = {}
         self.logs: Dict[Tuple[str, str], List[Tuple[str, str]]] = {}
         self.watch_scripts: Dict[Tuple[str, str], List[Any]] = {}
@@ -366,6 +367,35 @@ class FakeArgo:
         if self.on_create is not None:
             self.on_create(wf)
         h.send_json(wf)
+
+    # WorkflowTemplates ("" namespace: ClusterWorkflowTemplates)
+    def _create_template(self, h: "_Handler", rec: Recorded, ns: str) -> None:
+        self._check_names(rec)
+        t = copy.deepcopy(rec.body["template"])
+        meta = t.setdefault("metadata", {})
+        if (ns, meta.get("name")) in self.templates:
+            return h.error(6, f'template "{meta.get("name")}" already exists')
+        meta.update({"uid": str(uuid.uuid4()), **({"namespace": ns} if ns else {})})
+        self.templates[(ns, meta["name"])] = t
+        h.send_json(t)
+
+    def _get_template(self, h: "_Handler", rec: Recorded, ns: str) -> None:
+        t = self.templates.get((ns, rec.path_params["name"]))
+        if t is None:
+            return h.error(5, f'template "{rec.path_params["name"]}" not found')
+        h.send_json(t)
+
+    def op_CreateWorkflowTemplate(self, h: "_Handler", rec: Recorded) -> None:
+        self._create_template(h, rec, rec.path_params["namespace"])
+
+    def op_GetWorkflowTemplate(self, h: "_Handler", rec: Recorded) -> None:
+        self._get_template(h, rec, rec.path_params["namespace"])
+
+    def op_CreateClusterWorkflowTemplate(self, h: "_Handler", rec: Recorded) -> None:
+        self._create_template(h, rec, "")
+
+    def op_GetClusterWorkflowTemplate(self, h: "_Handler", rec: Recorded) -> None:
+        self._get_template(h, rec, "")
 
     def op_LintWorkflow(self, h: "_Handler", rec: Recorded) -> None:
         wf = rec.body["workflow"]
