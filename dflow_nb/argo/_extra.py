@@ -15,6 +15,7 @@ ARTIFACT_ARGS = "argo_extra_artifacts"  # fields of a step's artifact arguments,
 SPEC = "argo_extra_spec"               # fields of the workflow spec
 TEMPLATES = "argo_extra_templates"     # templates no step refers to, by name
 TEMPLATE_REF = "argo_template_ref"     # a step's templateRef (what it calls on Argo)
+INLINE = "argo_inline"                 # a step whose template was written inline ({} if not)
 WORKFLOW_TEMPLATES = "argo_workflow_templates"  # the WorkflowTemplates a workflow calls
 
 

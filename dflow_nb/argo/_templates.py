@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 from dflow_nb.argo._artifacts import artifact_source
 from dflow_nb.argo._check import check_step
 from dflow_nb.argo._depends import legacy_dag, settle_continue_on, task_dependencies
-from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, TEMPLATE_REF, kept
+from dflow_nb.argo._extra import ARTIFACT_ARGS, EXTRA, INLINE, TEMPLATE_REF, kept
 from dflow_nb.argo._init import after_init, init_step
 from dflow_nb.argo._io import bigpar_tag, template_inputs, template_outputs
 from dflow_nb.argo._leaves import leaf_template
@@ -160,6 +160,9 @@ def emit_step(st: State, step: Step, parent: CompositeTemplate) -> Dict[str, Any
         name = emit(st, tmpl)
         sliced_arts = sliced_output_artifacts(step, tmpl)
         d["template"] = sliced_variant(st, tmpl, sliced_arts) if sliced_arts else name
+        if kept(step, INLINE) and not sliced_arts:   # written inline: emitted back inline
+            d["inline"] = {k: v for k, v in st.templates.pop(d.pop("template")).items()
+                           if k != "name"}
     args = _arguments(st, step, tmpl, parent, where)
     if args:
         d["arguments"] = args

@@ -10,8 +10,8 @@ bodies, steps, artifacts and the workflow) so ``compile_workflow(load_workflow(m
 IntOrString fields become strings; a template input's ``default`` becomes ``value``; templates
 nobody references are kept but come after the reachable ones; key order is not kept; a step
 with both ``onExit`` and ``hooks.exit`` keeps only ``onExit`` (the one Argo runs); arguments
-a template does not declare are dropped (Argo ignores them); an ``inline`` template becomes a
-named one (``<step>-inline``); ``workflowTemplateRef`` compiles as the merged spec. Hooks (and
+a template does not declare are dropped (Argo ignores them); ``workflowTemplateRef`` compiles
+as the merged spec. Hooks (and
 a step's legacy ``onExit``) load as Steps calling their template, so the engine runs them.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dflow_nb.argo._extra import (
     ARTIFACT_ARGS,
     BODY,
     EXTRA,
+    INLINE,
     SPEC,
     TEMPLATE_REF,
     TEMPLATES,
@@ -349,6 +350,8 @@ class _Loader:
                            and k not in ("templateRef", "inline")})
         if s.get("templateRef"):
             keep(step, TEMPLATE_REF, dict(s["templateRef"]))
+        if isinstance(s.get("inline"), dict):
+            keep(step, INLINE, {"inline": True})
         keep(step, ARTIFACT_ARGS, {
             a["name"]: {k: v for k, v in a.items()
                         if k not in ("name", "from", "fromExpression") and k not in _LOCATIONS}

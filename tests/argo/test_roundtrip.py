@@ -31,6 +31,8 @@ def normalise(manifest):
                 walk(v, parent_key)
 
     walk(m)
+    if isinstance(manifest["spec"].get("activeDeadlineSeconds"), int):   # an integer in the spec
+        m["spec"]["activeDeadlineSeconds"] = manifest["spec"]["activeDeadlineSeconds"]
     for t in m["spec"]["templates"]:
         for p in (t.get("inputs") or {}).get("parameters") or []:
             if "default" in p and "value" not in p:
