@@ -24,7 +24,7 @@ from dflow_nb.jupyter.base import Base
 from dflow_nb.jupyter.sources import Source
 from dflow_nb.model.validation import validate
 from dflow_nb.notebook.graph import FAILED
-from dflow_nb.notebook.viewdata import io_json
+from dflow_nb.notebook.viewdata import io_json, retry_refusal
 
 ACTIONS = ("retry", "resubmit", "stop", "terminate", "suspend", "resume", "reuse")
 
@@ -63,15 +63,10 @@ def act(src: Source, wf: Workflow, action: str, body: Dict[str, Any]) -> Dict[st
     detach = True if src.kind == "local" else None
     message = f"{action}: requested"
     if action == "retry":
-        if record.phase in ("Pending", "Running"):
-            raise web.HTTPError(409, f"retry: the run is still {record.phase}; retry is for "
-                                     "ended runs")
         failed = [s for s in wf.query_step(phase=list(FAILED)) if s.type == "Pod"]
-        if record.phase == "Succeeded":
-            what = (f"its {len(failed)} failed steps were accepted (continue_on_* / success "
-                    "ratio): resubmit to run everything again, or reuse the succeeded "
-                    "steps") if failed else "nothing failed"
-            raise web.HTTPError(409, f"retry: the run Succeeded; {what}")
+        refusal = retry_refusal(record.phase, len(failed))
+        if refusal:
+            raise web.HTTPError(409, refusal)
         wf.retry(detach=detach)
         message = f"retry: {len(failed)} failed steps run again"
     elif action == "resubmit":

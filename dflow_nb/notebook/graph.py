@@ -92,6 +92,7 @@ class Bucket:
     parent: str
     base: str
     items: Dict[str, str] = field(default_factory=dict)   # item id -> phase
+    index: Dict[str, int] = field(default_factory=dict)   # item id -> its loop index
     phases: Counter = field(default_factory=Counter)
     collapsed: bool = False
     first_started: Optional[float] = None
@@ -233,6 +234,7 @@ class GraphModel:
                 self.replaced[placeholder] = bucket.id
         self.item_bucket[rec.id] = bucket
         bucket.items[rec.id] = rec.phase
+        bucket.index[rec.id] = base[1]
         self._plan(bucket)
         if bucket.collapsed:
             return placeholder is not None

@@ -68,6 +68,19 @@ def run_place(workflow: Any) -> Dict[str, Any]:
     return {"backend": kind, "source": f"local:{path}", "workdir": path, "path": path}
 
 
+def retry_refusal(phase: str, failed: int) -> Optional[str]:
+    """Why retry does nothing for a run in ``phase`` with ``failed`` failed leaf steps (None
+    when it does something): said to the user instead of a silent "done"."""
+    if phase in ("Pending", "Running"):
+        return f"retry: the run is still {phase}; retry is for ended runs"
+    if phase != "Succeeded":
+        return None
+    what = (f"its {failed} failed steps were accepted (continue_on_* / success ratio): "
+            "resubmit to run everything again, or reuse the succeeded steps") if failed \
+        else "nothing failed"
+    return f"retry: the run Succeeded; {what}"
+
+
 def value_text(value: Any) -> Dict[str, Any]:
     """A parameter value as display text (decoded: ``0.5``, never an internal encoding)."""
     value = unwrap_sliced(value) if isinstance(value, list) else value
@@ -144,15 +157,15 @@ def node_details(wf_id: str, step: StepRecord, nodes: Sequence[StepRecord],
             "attempts": _attempts(step, nodes),
             "executor": masked(step.executor) if step.executor else None,
             "argo": argo, "reused": is_reused(step),
+            "memoization": getattr(step, "memoizationStatus", None),
             "inputs": io_json(step.inputs, f"{base}/inputs", local), "outputs": outputs,
             "log": f"workflows/{wf_id}/logs/{step.id}"}
 
 
-def _item_row(rec: Rec) -> Dict[str, Any]:
-    found = loop_base(rec.displayName)
+def _item_row(rec: Rec, index: Optional[int]) -> Dict[str, Any]:
     return {"id": rec.id, "displayName": rec.displayName, "key": rec.key, "phase": rec.phase,
             "startedAt": rec.startedAt, "finishedAt": rec.finishedAt, "message": rec.message,
-            "index": found[1] if found else None}
+            "index": index}
 
 
 def _phase_rank(phase: str) -> int:
@@ -171,13 +184,14 @@ def group_listing(model: GraphModel, group_id: str, phases: Optional[Iterable[st
     hits = [r for r in recs if (not wanted or r.phase in wanted) and (
         not needle or needle in r.displayName.lower() or needle in (r.key or "").lower()
         or needle in (r.message or "").lower())]
-    index = {r.id: (loop_base(r.displayName) or ("", 0))[1] for r in hits}
-    hits.sort(key=lambda r: (_phase_rank(r.phase), index[r.id]))
+    index = bucket.index
+    hits.sort(key=lambda r: (_phase_rank(r.phase), index.get(r.id, 0)))
     page = hits[max(0, offset): max(0, offset) + max(1, min(limit, 500))]
     return {"group": {"id": bucket.id, "name": bucket.base, "planned": bucket.total,
                       "count": len(bucket.items),
                       "phases": {k: v for k, v in sorted(bucket.phases.items()) if v}},
-            "items": [_item_row(r) for r in page], "total": len(hits), "offset": offset,
+            "items": [_item_row(r, index.get(r.id)) for r in page], "total": len(hits),
+            "offset": offset,
             "limit": limit}
 
 

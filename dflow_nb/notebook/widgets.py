@@ -35,6 +35,7 @@ from dflow_nb.notebook.viewdata import (
     group_listing,
     inline_previews,
     node_details,
+    retry_refusal,
     run_place,
     run_summary,
     timeline,
@@ -416,6 +417,11 @@ class LiveView:
         if method is None:   # a stand-in for a Workflow (such as SyntheticRun) may lack it
             self.note.value = f"<i>{escape(action)} is not available for this run</i>"
             return
+        if action == "retry" and self.record is not None:
+            refusal = retry_refusal(self.record.phase, sum(self.model.pods[p] for p in FAILED))
+            if refusal:   # retry would do nothing: say why, never a silent "done"
+                self.note.value = f"<i>{escape(refusal)}</i>"
+                return
         try:
             changes = use_current_ops(self.workflow, action=action) \
                 if action in ("retry", "resubmit") else []
