@@ -4,6 +4,7 @@ The cells are read with ast/symtable only: nothing in them runs unless asked."""
 import math
 import sys
 import types
+from pathlib import Path
 from typing import List
 
 import pytest
@@ -150,3 +151,38 @@ def test_a_cell_step_op_pickles_as_its_source(cells):
     again = cloudpickle.loads(blob)
     assert again(xs=[4, 9]) == {"ys": [2.0, 3.0]}
     assert again.func.__module__ == "__dflow_op__"
+
+
+def test_artifacts_are_paths_wired_between_cells_in_the_kernel_and_in_a_run(cells, tmp_path,
+                                                                           monkeypatch):
+    steps, ns = cells
+    monkeypatch.chdir(tmp_path)
+    write, _ = steps.define("write xs=prepare.xs -> table:Artifact",
+                            "from pathlib import Path\ntable = Path('table.txt')\n"
+                            "table.write_text(' '.join(map(str, xs)))\n", ns)
+    read, _ = steps.define("read table=write.table -> total:int",
+                           "total = sum(int(w) for w in table.read_text().split())\n", ns)
+    assert read.inputs[0].artifact and read.depends() == ["write"]
+
+    def run(code):
+        exec(code, ns)
+    for step in (steps.steps["prepare"], write, read):   # in the kernel (--run)
+        steps.run_in_kernel(step, ns, run)
+    assert ns["total"] == 3 and isinstance(ns["table"], Path)
+
+    wf = steps.workflow("artifacts", workdir=tmp_path / "runs")   # and as a workflow
+    wf.submit(wait=True)
+    assert wf.query_status() == "Succeeded"
+    assert wf.query_step(key="read")[0].outputs.parameters["total"].value == 3
+
+
+def test_defining_a_cell_step_never_runs_the_cell(cells, tmp_path):
+    """Checking a cell reads it (ast, symtable, compile); the cell runs only in its step, or
+    in the kernel with --run; a default or a type is read as a literal, never evaluated."""
+    steps, ns = cells
+    marker = tmp_path / "ran"
+    steps.define("side n:int=1 -> n:int", f"open({str(marker)!r}, 'w').write('x')\n", ns)
+    assert not marker.exists()
+    steps.define(f"lit s='__import__(\"os\").system(\"touch {marker}\")' -> s:str", "s = s\n", ns)
+    assert steps.steps["lit"].values["s"] == f'__import__("os").system("touch {marker}")'
+    assert not marker.exists()
