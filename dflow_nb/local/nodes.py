@@ -63,10 +63,11 @@ class NodeBook:
 
     A change is written in the transaction that starts the next process (its record and the
     process's go in together, before the OP or script starts), or at the end of the event
-    loop's turn that made it, whichever comes first: one commit per turn instead of one per
-    change, and never a process running that the state does not show. A crash loses at most
-    the changes of that turn, which a resumed run treats as not done (it runs those steps
-    again). ``on_state_error`` learns when a deferred write fails (a full disk).
+    loop's turn after the one that made it, whichever comes first: about one commit per step
+    instead of one per change, and never a process running that the state does not show. A
+    crash loses at most the changes of those two turns, which a resumed run treats as not
+    done (it runs those steps again). ``on_state_error`` learns when a deferred write fails
+    (a full disk).
     """
 
     def __init__(self, wf_id: str, store: StateStore) -> None:
@@ -99,7 +100,7 @@ class NodeBook:
             except RuntimeError:   # not on the engine's loop: write now
                 self.flush()
                 return
-            self._flush_handle = loop.call_soon(self._flush_at_turn_end)
+            self._flush_handle = loop.call_soon(self._flush_next_turn, loop)
 
     def flush(self, *extra: Tuple[str, tuple]) -> None:
         """Write every change made so far (and ``extra`` statements) in one transaction."""
@@ -111,6 +112,11 @@ class NodeBook:
             return
         self.store.write(statements)
         self._pending = []
+
+    def _flush_next_turn(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One turn more: what a change wakes (the next slice waiting for the worker that
+        just finished) runs first, and its start's transaction takes the change along."""
+        self._flush_handle = loop.call_soon(self._flush_at_turn_end)
 
     def _flush_at_turn_end(self) -> None:
         self._flush_handle = None

@@ -1,9 +1,9 @@
 """The local engine's state: one SQLite database (WAL) per work directory.
 
 It holds the workflows, one row per Argo-shaped node (its ``seq`` numbers its last change, so
-faces follow a run without re-reading every node) and an event log of every phase change. Every
-phase change is one transaction; the engine thread is the only writer, readers open their own
-connections.
+faces follow a run without re-reading every node) and an event log of every phase change. The
+engine batches a run's changes into few transactions (``nodes.NodeBook``); the engine thread is
+the only writer, readers open their own connections (one per thread and database).
 
 A step's processes are recorded while it runs (PID, process group, start time), so a later
 engine can end what a killed one left running. The file is private to its owner (0600: it
