@@ -58,8 +58,9 @@ wf3.add(Step("gate2", ShellOPTemplate(name="gate2", script=(
 def untrusted(root: Path, wf_id: str) -> None:
     """A notebook file with the run's bundle as a saved output, unsigned, with a hostile SVG."""
     from dflow_nb import Workflow
+    from dflow_nb.config import runs_dir
     from dflow_nb.notebook.display import MIME, workflow_bundle
-    bundle = workflow_bundle(Workflow(id=wf_id, workdir=root))
+    bundle = workflow_bundle(Workflow(id=wf_id, workdir=runs_dir(root)))   # root/.dflow_nb
     svg = bundle[MIME]["svg"]
     bundle[MIME]["svg"] = svg.replace(
         "<svg ", '<svg onload="window.__dflow_nb_pwned=1" ', 1).replace(
