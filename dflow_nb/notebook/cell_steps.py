@@ -414,6 +414,21 @@ class CellSteps:
                                 f"{port.name}:Artifact") from None
         return value
 
+    def drop(self, names: List[str]) -> None:
+        """Forget cell-steps (a cell deleted from the notebook); one that others read stays."""
+        for name in names:
+            if name not in self.steps:
+                raise LookupError(f"no cell-step named {name!r} (cell-steps: "
+                                  f"{', '.join(self.steps) or 'none'})")
+            readers = [s.name for s in self.steps.values()
+                       if s.name not in names and name in s.depends()]
+            if readers:
+                raise CellStepError(name, f"cell-steps {', '.join(readers)} read it: drop or "
+                                    "redefine them first")
+        for name in names:
+            self.steps.pop(name)
+            self.kernel.pop(name, None)
+
     # -- the picture ---------------------------------------------------------------------------
     def graph(self) -> "CellGraph":
         steps = self.order()

@@ -62,7 +62,8 @@ run); "-" or nothing: the last run)
   %dflow yaml [WF]                       the Argo manifest
   %dflow report [WF] [PATH]              write the run's report notebook (DAG, steps, failures
                                          with logs, inputs/outputs; renders on GitHub/nbviewer)
-  %dflow graph                           the DAG of the cell-steps, before anything runs
+  %dflow graph [--drop CELL ...]         the DAG of the cell-steps, before anything runs
+                                         (--drop: forget cell-steps whose cells are gone)
   %dflow run [--name N] [--wait] [--reuse WF[:CELL,...]] [--argo | --local]
                                          submit the cell-steps as one workflow (--reuse: those
                                          cells' succeeded steps of run WF; all without :CELL)
@@ -115,7 +116,8 @@ def _parser() -> _Parser:
     p.add_argument("wf", nargs="?")
     p.add_argument("path", nargs="?")
     p = sub.add_parser("op", add_help=False)
-    sub.add_parser("graph", add_help=False)
+    p = sub.add_parser("graph", add_help=False)
+    p.add_argument("--drop", nargs="+", default=[])
     for name in ("submit", "run"):
         p = sub.add_parser(name, add_help=False)
         p.add_argument("--name")
@@ -501,6 +503,7 @@ class DflowMagics(Magics):
     def cmd_graph(self, args: argparse.Namespace) -> Any:
         from dflow_nb.notebook.cell_steps import registry
         with one_line_errors("graph"):
+            registry().drop(args.drop)
             return registry().graph()
 
     def cmd_run(self, args: argparse.Namespace) -> None:

@@ -186,3 +186,14 @@ def test_defining_a_cell_step_never_runs_the_cell(cells, tmp_path):
     steps.define(f"lit s='__import__(\"os\").system(\"touch {marker}\")' -> s:str", "s = s\n", ns)
     assert steps.steps["lit"].values["s"] == f'__import__("os").system("touch {marker}")'
     assert not marker.exists()
+
+
+def test_dropping_the_cell_step_of_a_deleted_cell(cells):
+    steps, ns = cells
+    steps.define("double xs=prepare.xs -> ys:list", "ys = [2 * x for x in xs]\n", ns)
+    with pytest.raises(CellStepError, match="cell-steps double read it: drop or redefine"):
+        steps.drop(["prepare"])
+    steps.drop(["double"])
+    assert list(steps.steps) == ["prepare"] and steps.graph().text() == "1 cell-steps\n  prepare"
+    with pytest.raises(LookupError, match="no cell-step named 'double'"):
+        steps.drop(["double"])

@@ -82,6 +82,7 @@ CELLS = [
     ("bad_name", "%%dflow step oops total=reduce.total -> z:float\nz = total * scale"),
     ("bad_magic", "%%dflow step shell -> out:str\n!ls\nout = 'x'"),
     ("bad_output", "%%dflow step opener -> f:Any --run\nf = lambda: 1"),
+    ("drop", "%dflow graph --drop report"),
 ]
 
 
@@ -150,3 +151,7 @@ def test_four_cell_steps_run_reuse_compile_and_debug(run_notebook, tmp_path):
         text = ran.text(tag)
         assert words in text, (tag, text)
         assert "Traceback" not in text, (tag, text)
+
+    # a deleted cell's step is dropped; the others stay
+    assert ran.text("drop").splitlines() == ["3 cell-steps", "  prepare", "  square <- prepare",
+                                             "  reduce <- square"]
