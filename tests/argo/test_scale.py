@@ -162,11 +162,14 @@ def test_the_status_of_a_split_dag_reads_as_the_dag_the_user_built():
     g1 = _node(wf, f"{wf}[0].main.group-1", "group-1", "DAG", "big-g1", main["id"])
     t0 = _node(wf, f"{wf}[0].main.group-0.t-0", "t-0", "Pod", "inc", g0["id"], key="t-0")
     t1 = _node(wf, f"{wf}[0].main.group-1.t-1", "t-1", "Pod", "inc", g1["id"], key="t-1")
-    main["children"], g0["children"], t0["children"], g1["children"] = \
-        [g0["id"]], [t0["id"]], [g1["id"]], [t1["id"]]
+    ok = _node(wf, f"{wf}[0].main.dflow-dag-ok", "dflow-dag-ok", "Suspend", "dflow-nb-dag-ok",
+               main["id"])   # the pod-less task that keeps continue_on_failed (argo/_depends.py)
+    main["children"], g0["children"], t0["children"], g1["children"], t1["children"] = \
+        [g0["id"]], [t0["id"]], [g1["id"]], [t1["id"]], [ok["id"]]
     status = {"metadata": {"name": wf, "annotations": {
-        "dflow-nb.deepmodeling.com/hidden-templates": json.dumps(["big-g0", "big-g1"])}},
-        "status": {"nodes": {n["id"]: n for n in (root, main, g0, g1, t0, t1)}}}
+        "dflow-nb.deepmodeling.com/hidden-templates": json.dumps(["big-g0", "big-g1",
+                                                                  "dflow-nb-dag-ok"])}},
+        "status": {"nodes": {n["id"]: n for n in (root, main, g0, g1, t0, t1, ok)}}}
     records = {r.displayName: r for r in step_records(status)}
     assert set(records) == {wf, "main", "t-0", "t-1"}
     assert records["t-1"].name == f"{wf}[0].main.t-1"
