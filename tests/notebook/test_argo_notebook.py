@@ -137,7 +137,7 @@ def test_magics_against_argo(tmp_path: Path) -> None:
     finally:
         lab.down()
 
-    ran = Ran(nb.nb, 0.0)
+    ran = Ran(nb.nb)
     assert lab.fake.violations == []
 
     assert "token: (set)" in ran.text("config") and f"host: {lab.url}" in ran.text("config")

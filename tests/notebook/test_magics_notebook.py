@@ -204,5 +204,4 @@ def test_every_magic(run_notebook):
     final = [d for d in dags if d["status"].startswith("finished")]
     assert final and all(d["svg"].startswith("<svg") for d in final)
     assert any(any(s.get("count") == 12 for s in d["states"].values()) for d in final)
-    assert ran.seconds < 60, ran.seconds
     json.dumps(ran.nb)  # the executed notebook is plain JSON
