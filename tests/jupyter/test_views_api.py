@@ -9,6 +9,7 @@ import copy
 import importlib.util
 import json
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -26,6 +27,7 @@ from dflow_nb import (
     Workflow,
 )
 from dflow_nb.argo.status import pod_name
+from dflow_nb.python import OP, PythonOPTemplate
 from tests.argo.argo_server import FakeArgo, fixture, swagger_path
 
 _spec = importlib.util.spec_from_file_location("dflow_nb_test_launch",
@@ -81,6 +83,16 @@ def _fan_out(workdir: Path) -> Workflow:
     wf.add(Step("files", files, key="files"))
     wf.submit(wait=True)
     return wf
+
+
+@OP.function
+def wait_for(path: str) -> {}:
+    """Runs until the file exists (or the run is stopped)."""
+    import os
+    import time
+    while not os.path.exists(path):
+        time.sleep(0.05)
+    return {}
 
 
 def _hello(workdir: Path, name: str) -> Workflow:
@@ -283,3 +295,41 @@ def test_actions_and_reuse_from_the_panel(site: Dict[str, Any]) -> None:
     assert ok(site, f"/workflows/{gone.id}", method="DELETE",
               params={"source": "local:deep/er"}) == {"deleted": gone.id}
     assert api(site, f"/workflows/{gone.id}", params={"source": "local:deep/er"}).status_code == 404
+
+
+def test_a_running_run_is_suspended_resumed_and_terminated_from_the_panel(
+        site: Dict[str, Any], tmp_path: Path) -> None:
+    wf = Workflow(name="held", workdir=site["root"] / "deep" / "er")
+    wf.add(Step("hold", PythonOPTemplate(wait_for), parameters={"path": str(tmp_path / "x")}))
+    wf.add(Step("after", PythonOPTemplate(wait_for), parameters={"path": str(tmp_path)}))
+    wf.submit(wait=False)
+    src = {"source": "local:deep/er"}
+    row = next(r for r in ok(site, "/workflows", params={"search": wf.id})["workflows"])
+    assert row["phase"] in ("Pending", "Running") and row["progress"]["planned"] == 2
+    view = ok(site, f"/workflows/{wf.id}", params=src)
+    after = next(n for n in view["nodes"] if n["displayName"] == "after")
+    assert after["pending"] is True                       # drawn before it starts
+    def message() -> Any:
+        return ok(site, "/workflows", params={"search": wf.id})["workflows"][0]["message"]
+
+    for action in ("suspend", "resume", "terminate"):
+        r = ok(site, f"/workflows/{wf.id}/actions/{action}", method="POST", params=src)
+        assert r == {"ok": True, "action": action, "id": wf.id, "source": "local:deep/er",
+                     "message": f"{action}: requested"}
+        if action == "terminate":
+            break
+        deadline = time.monotonic() + 30   # the engine takes a request at its next beat
+        while (message() == "suspended") != (action == "suspend") and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (message() == "suspended") == (action == "suspend")
+    assert wf.wait(timeout=60) in ("Failed", "Error")
+    r = api(site, f"/workflows/{wf.id}/actions/stop", "POST", params=src)
+    assert r.status_code == 409 and "already ended" in r.json()["message"]
+
+
+def test_argo_actions_go_to_the_argo_server(site: Dict[str, Any]) -> None:
+    fake = site["argo"]
+    r = ok(site, "/workflows/dag-fail-q9w3e/actions/retry", method="POST",
+           params={"source": "argo"})
+    assert r["id"] == "dag-fail-q9w3e" and fake.calls("WorkflowService_RetryWorkflow")
