@@ -7,9 +7,10 @@ point the server at a folder outside its root.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from dflow_nb.config import config
 from dflow_nb.hub.backend import backend_for
@@ -20,6 +21,7 @@ STATE_DB = "dflow_nb.db"
 SKIP = {".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".venv", "venv",
         ".venv-test", "site-packages", ".tox", ".mypy_cache", ".pytest_cache"}
 ARGO = "argo"
+RESCAN = 5.0   # seconds a walk of the root for work directories is reused
 
 
 class UnknownSource(LookupError):
@@ -103,6 +105,16 @@ class Sources:
         self.default = local_source(self.root, default.resolve())
         self.argo_host = argo_host
         self.depth = depth
+        self._found: Tuple[float, List[Path]] = (0.0, [])
+
+    def workdirs(self) -> List[Path]:
+        """The work directories under the root, looked for at most every ``RESCAN`` seconds
+        (a sidebar refreshing its list does not walk the tree each time)."""
+        at, found = self._found
+        if time.monotonic() - at > RESCAN:
+            found = find_workdirs(self.root, self.depth)
+            self._found = (time.monotonic(), found)
+        return found
 
     def all(self, scope: str = "all") -> List[Source]:
         """Every source (``scope="default"``: the default work directory only)."""
@@ -110,7 +122,7 @@ class Sources:
             return [self.default]
         out = [self.default]
         seen = {self.default.workdir}
-        for d in find_workdirs(self.root, self.depth):
+        for d in self.workdirs():
             if d not in seen:
                 seen.add(d)
                 out.append(local_source(self.root, d))
