@@ -158,3 +158,12 @@ def test_submit_on_argo_creates_what_the_server_lacks(monkeypatch):
         assert fake.violations == []
     finally:
         fake.stop()
+
+
+def test_templates_alone_are_not_a_workflow():
+    with pytest.raises(ValidationError, match="not one of them a Workflow"):
+        Workflow.from_yaml(LIBRARY)
+    with pytest.raises(ValidationError, match="not an Argo Workflow"):
+        Workflow.from_yaml(LIBRARY.split("---")[0])
+    with pytest.raises(ValidationError, match="no such folder or file"):
+        Workflow.from_yaml(CALLER, templates="/nonexistent/templates")
