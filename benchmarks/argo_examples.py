@@ -3,14 +3,16 @@
 
 Usage::
 
-    python benchmarks/argo_examples.py EXAMPLES_DIR [--only SUBSTR[,SUBSTR]]
-        [--timeout SECONDS] [--list] [--json OUT]
+    python benchmarks/argo_examples.py EXAMPLES_DIR [--impl dflow_nb|pydflow]
+        [--only SUBSTR[,SUBSTR]] [--timeout SECONDS] [--list] [--json OUT]
 
 EXAMPLES_DIR is the ``examples/`` folder of a checkout of argoproj/argo-workflows (e.g.
 ``git --git-dir=REPO archive HEAD examples | tar -x -C /tmp/argo``); nothing of Argo's is
 kept in this repository. Each selected example runs as a new user would run it:
 ``Workflow.from_yaml(text, templates=EXAMPLES_DIR)`` then ``submit(wait=True)`` on the local
 engine, in a fresh working directory and its own process (killed at the timeout).
+``--impl pydflow`` runs the same with Dflow's debug mode (``dflow.Workflow.from_yaml``, then
+``submit()``; pydflow 1.8.134 in ``benchmarks/.venv-pydflow``, made by ``run.ensure_venv``).
 
 Which examples count (``--list`` prints every file with its class and reason):
 
@@ -44,7 +46,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import psutil
 import yaml
-from run import PROJECT, kill_tree
+from run import PROJECT, child_command, child_env, ensure_venv, kill_tree
 
 HOST_IMAGES = ("busybox", "alpine", "python", "argoproj/argosay")
 OUTCOMES: Dict[str, str] = {
@@ -138,13 +140,37 @@ except Exception as exc:
 print("RESULT " + json.dumps(out))
 """
 
+PYDFLOW_CHILD = """
+import json, sys
+from dflow import Workflow, config
+config["mode"] = "debug"
+out = {"message": ""}
+try:
+    wf = Workflow.from_yaml(open(sys.argv[1], encoding="utf-8").read())
+except Exception as exc:
+    print("RESULT " + json.dumps({"phase": "refused", "message": "%s: %s" % (type(exc).__name__, exc)}))
+    sys.exit()
+try:
+    wf.submit()
+except Exception as exc:
+    out["message"] = "%s: %s" % (type(exc).__name__, exc)
+try:
+    out["phase"] = wf.query_status()
+except Exception as exc:
+    out["phase"] = "crashed"
+print("RESULT " + json.dumps(out))
+"""
 
-def run_example(root: str, ex: Example, timeout: float) -> Dict[str, Any]:
+
+def run_example(root: str, ex: Example, timeout: float, impl: str = "dflow_nb"
+                ) -> Dict[str, Any]:
     """Load and run one example in a fresh directory and process; its phase and message."""
     tmp = tempfile.mkdtemp(prefix="argo-example-")
-    env = dict(os.environ, PYTHONPATH=PROJECT, PYTHONUNBUFFERED="1")
+    env = dict(child_env(impl), PYTHONUNBUFFERED="1",
+               PYTHONPATH=PROJECT if impl == "dflow_nb" else "")
     t0 = time.perf_counter()
-    popen = subprocess.Popen([sys.executable, "-c", CHILD, os.path.join(root, ex.name), root],
+    child = CHILD if impl == "dflow_nb" else PYDFLOW_CHILD
+    popen = subprocess.Popen(child_command(impl) + ["-c", child, os.path.join(root, ex.name), root],
                              cwd=tmp, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                              start_new_session=True)
@@ -169,6 +195,7 @@ def run_example(root: str, ex: Example, timeout: float) -> Dict[str, Any]:
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("examples", help="the examples/ folder of an argo-workflows checkout")
+    p.add_argument("--impl", choices=("dflow_nb", "pydflow"), default="dflow_nb")
     p.add_argument("--only", default="", help="comma-separated substrings of example paths")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per example")
     p.add_argument("--list", action="store_true", help="print the classification and exit")
@@ -190,11 +217,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     only = [s for s in args.only.split(",") if s]
     chosen = [ex for ex in examples if ex.cls != "-"
               and (not only or any(s in ex.name for s in only))]
+    if args.impl == "pydflow":
+        ensure_venv()
     results = []
     print("| example | class | expected | got | s | |")
     print("|---|---|---|---|---:|---|")
     for ex in chosen:
-        res = run_example(root, ex, args.timeout)
+        res = run_example(root, ex, args.timeout, args.impl)
         results.append(res)
         note = "" if res["ok"] else res["message"].replace("\n", " ").replace("|", "/")[:110]
         print(f"| {ex.name} | {ex.cls} | {ex.expected} | {res['phase']}"

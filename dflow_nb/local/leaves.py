@@ -269,6 +269,8 @@ class LeafRunner:
         command = [map_roots(render(c, local), roots, str(fs)) for c in tmpl.command]
         if command and command[0] in ("python", "python3"):
             command[0] = sys.executable  # the user's interpreter stands in for the image's
+        elif not command and str(getattr(tmpl, "image", "")).startswith("argoproj/argosay:v2"):
+            command = [sys.executable, str(Path(__file__).with_name("argosay.py"))]
         args = [map_roots(render(a, local), roots, str(fs)) for a in tmpl.args]
         env = {k: v.reveal() if isinstance(v, Secret) else render(str(v), local)
                for k, v in (tmpl.envs or {}).items()}

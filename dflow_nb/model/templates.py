@@ -263,7 +263,10 @@ def declared_roots(template: Any) -> List[str]:
 def map_roots(text: str, roots: Sequence[str], prefix: str) -> str:
     """Rewrite absolute ``roots`` in a script to live under ``prefix``: the engine maps them into a
     step's private view, executors into a job's directory."""
-    for root in roots:
-        text = re.sub(r"(?<![\w/.-])" + re.escape(root) + r"(?=[/\s'\";|&)>]|$)",
-                      lambda m: prefix + m.group(0), text)
-    return text
+    if not roots:
+        return text
+    # one pass over all roots: a rewritten path (``prefix`` may itself be under /tmp) is not
+    # rewritten again
+    alternatives = "|".join(re.escape(r) for r in sorted(roots, key=len, reverse=True))
+    return re.sub(r"(?<![\w/.-])(?:" + alternatives + r")(?=[/\s'\";|&)>]|$)",
+                  lambda m: prefix + m.group(0), text)
