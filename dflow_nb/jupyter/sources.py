@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from dflow_nb.config import config
+from dflow_nb.config import STATE_DB, config
 from dflow_nb.hub.backend import backend_for
 from dflow_nb.hub.records import WorkflowRecord
 from dflow_nb.hub.workflow import Workflow
 
-STATE_DB = "dflow_nb.db"
 SKIP = {".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".venv", "venv",
         ".venv-test", "site-packages", ".tox", ".mypy_cache", ".pytest_cache"}
 ARGO = "argo"

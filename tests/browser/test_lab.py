@@ -71,6 +71,20 @@ def untrusted(root: Path, wf_id: str) -> None:
     (root / "untrusted.ipynb").write_text(json.dumps(nb))
 
 
+def _saved_output(path: Path, cell: int, name: str, timeout: float = 30) -> dict:
+    """The one display output of cell ``cell`` once the saved file holds the finished run."""
+    deadline = time.monotonic() + timeout
+    while True:
+        outputs = json.loads(path.read_text())["cells"][cell]["outputs"]
+        shown = [o for o in outputs if "data" in o]
+        text = "".join(shown[0]["data"].get("text/plain", "")) if len(shown) == 1 else ""
+        if "Succeeded" in text:   # a saved text may be a list of lines (nbformat)
+            return dict(shown[0], text=text)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name}: saved outputs {outputs}")
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def lab(tmp_path: Path, launcher: Any) -> Any:
     for path, what in ((launcher.ENABLE_FILE, "server extension"),
@@ -171,11 +185,18 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         expect(live.locator(".dflow-nb-live .dflow-nb-status")).to_have_text(
             "finished: Succeeded", timeout=WAIT)
         expect(live.locator(".dflow-nb-livetable")).to_contain_text("gate2")
-        # the placeholder under the widget became the lasting record (our MIME renderer)
-        record = fourth.locator(".dflow-nb-renderer .dflow-nb-workflow")
-        expect(record).to_have_attribute("data-phase", "Succeeded", timeout=WAIT)
+        # one output per run: the widget finished in place, no second copy of the run below it
+        expect(fourth.locator(".jp-OutputArea-child")).to_have_count(1)
+        assert fourth.locator(".dflow-nb-renderer").count() == 0
         live.scroll_into_view_if_needed()
         shot("07-widget-done")
+        # saved, that one output also holds the lasting record and a text that states the phase
+        page.keyboard.press("Control+s")
+        output = _saved_output(lab.root / "demo.ipynb", 3, "widget-demo")
+        assert output["text"].startswith("Workflow widget-demo (")
+        assert ": Succeeded — 2/2 steps done" in output["text"] and "VBox" not in output["text"]
+        assert {"application/vnd.jupyter.widget-view+json",
+                "application/vnd.dflow-nb.workflow+json"} <= set(output["data"])
 
         # an untrusted notebook (saved elsewhere, unsigned) still renders, with its SVG's
         # script and event handlers stripped
