@@ -1,5 +1,6 @@
 """Argo's ``jsonpath(json, path)`` expression function: the JSONPath subset Argo workflows
-use (``$``, ``.key``, ``['key']``, ``[n]``, ``[a:b]``, ``[*]``, ``.*``, unions, ``..key``).
+use (``$``, ``.key``, ``['key']``, ``[n]``, ``[a:b]``, ``[*]``, ``.*``, unions, ``..key``, and
+filters ``[?(...)]``).
 """
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import re
 from typing import Any
 
 from dflow_nb.expressions._func import arg_str, fail
+from dflow_nb.expressions._jsonpath_filter import compile_filter
 from dflow_nb.expressions._values import from_json, plain, type_name
 
 __all__ = ["jsonpath"]
 
 _JP_TOKEN = re.compile(r"""
-    \.\.(?P<deep>[A-Za-z_$][\w$-]*|\*)        # ..key  ..*
+    \[\?\((?P<filter>.*?)\)\]                  # [?(...)] (ends at the first ")]")
+  | \.\.(?P<deep>[A-Za-z_$][\w$-]*|\*)        # ..key  ..*
   | \.(?P<key>[A-Za-z_$][\w$-]*|\*)           # .key  .*
   | \[(?P<br>[^\]]*)\]                        # [...] (no nested quantifiers: linear)
 """, re.VERBOSE)
@@ -24,7 +27,7 @@ def _jp_bracket(text: str, path: str) -> tuple[str, Any]:
     if text == "*":
         return "all", None
     if text.startswith("?"):
-        raise fail("jsonpath", f"filter expressions are not supported in {path!r}")
+        raise fail("jsonpath", f"a filter is written [?(...)], got [{text}] in {path!r}")
     parts = [p.strip() for p in _split_top(text)]
     if all(len(p) >= 2 and p[0] == p[-1] and p[0] in "'\"" for p in parts):
         return "keys", [p[1:-1] for p in parts]
@@ -113,7 +116,9 @@ def _jp_compile(path: str) -> tuple[tuple[str, Any], ...]:
         m = _JP_TOKEN.match(path, pos)
         if not m:
             raise fail("jsonpath", f"cannot parse {path!r} at {path[pos:]!r}")
-        if m.group("deep") is not None:
+        if m.group("filter") is not None:
+            steps.append(("filter", compile_filter(m.group("filter"), path)))
+        elif m.group("deep") is not None:
             steps.append(("deep", m.group("deep")))
         elif m.group("key") is not None:
             k = m.group("key")
@@ -127,8 +132,9 @@ def _jp_compile(path: str) -> tuple[tuple[str, Any], ...]:
 def jsonpath(data: Any, path: Any) -> Any:
     """Argo's ``jsonpath(json, path)``: parse ``json`` if it is a string, then select. Supports
     ``$``, ``.key``, ``['key']``, ``[n]`` (negative from the end), ``[a:b]``, ``[*]``, ``.*``,
-    unions ``[0,2]`` and ``..key``. A single selector path returns one value; once a
-    wildcard, slice, union or ``..`` is used the result is a list."""
+    unions ``[0,2]``, ``..key`` and filters ``[?(@.age > 42 && @.name != 'x')]``. A single
+    selector path returns one value; once a wildcard, slice, union, filter or ``..`` is used
+    the result is a list."""
     path = arg_str("jsonpath", path, 2)
     if type(data) is str:
         data = from_json(data)
@@ -158,6 +164,9 @@ def jsonpath(data: Any, path: Any) -> Any:
             elif kind == "all":
                 multi = True
                 nxt.extend(_jp_all(v))
+            elif kind == "filter":
+                multi = True
+                nxt.extend(x for x in _jp_all(v) if arg(x, data))
             else:  # deep
                 multi = True
                 _jp_deep(v, arg, nxt)

@@ -40,3 +40,35 @@ def test_jsonpath():
     assert evaluate("jsonpath(fromJSON(d), '$.k-1')", scope) == "v"
     with pytest.raises(Exception, match="key 'zz' not found"):
         evaluate("jsonpath(d, '$.zz')", scope)
+
+
+STAFF = ('{"staff": [{"name": "Ada", "age": 43, "lab": {"room": 1}}, {"name": "Bo", "age": 42},'
+         ' {"name": "Cy", "age": 44, "tags": ["x", "y"]}], "limit": 43}')
+
+
+@pytest.mark.parametrize("path,selected", [
+    ('$.staff[?(@.name=="Ada")].age', [43.0]),
+    ("$.staff[?(@.age>42 && @.age<44)].name", ["Ada"]),
+    ("$.staff[?(@.age < 43 || @.name == 'Cy')].name", ["Bo", "Cy"]),
+    ("$.staff[?(!(@.age >= 43))].name", ["Bo"]),
+    ("$.staff[?(@.lab)].name", ["Ada"]),                  # a path alone: does it exist?
+    ("$.staff[?(@.lab.room == 1)].name", ["Ada"]),
+    ("$.staff[?(@.tags[1] == 'y')].name", ["Cy"]),
+    ("$.staff[?(@.age >= $.limit)].name", ["Ada", "Cy"]),  # $ is the whole document
+    ("$.staff[?(@.name =~ /^[AB]/)].name", ["Ada", "Bo"]),
+    ("$.staff[?(@.age > 'forty')].name", []),             # a number and a text: no order
+    ("$.staff[?(@.missing != 1)].name", ["Ada", "Bo", "Cy"]),
+])
+def test_jsonpath_filters_select_as_argo_does(path, selected):
+    assert evaluate(f"jsonpath(d, {path!r})", {"d": STAFF}) == selected
+
+
+@pytest.mark.parametrize("path,words", [
+    ("$.staff[?(@.age >)]", "expected a value in the filter"),
+    ("$.staff[?(@.age > 1 @.name)]", "unexpected"),
+    ("$.staff[?(@.name =~ 'A')]", "=~ needs a /regex/"),
+    ("$.staff[?((@.age > 1)]", "is not closed"),
+])
+def test_a_bad_filter_says_what_is_wrong(path, words):
+    with pytest.raises(Exception, match=words):
+        evaluate(f"jsonpath(d, {path!r})", {"d": STAFF})
