@@ -37,7 +37,7 @@ def fake():
 
 @pytest.fixture
 def client(fake):
-    c = ArgoClient(fake.url, token=TOKEN, namespace="argo", retries=2, backoff=0.01, timeout=5)
+    c = ArgoClient(fake.url, token=TOKEN, namespace="argo", retries=2, backoff=0.01)
     yield c
     c.close()
 
