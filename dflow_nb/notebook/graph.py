@@ -209,7 +209,10 @@ class GraphModel:
     def _count(self, rec: Rec, k: int) -> None:
         if rec.type != "Pod":
             return
-        (self.pending_pods if rec.pending else self.pods)[rec.phase] += k
+        if rec.pending:   # a loop known from the model counts the items it will make
+            self.pending_pods[rec.phase] += k * (planned_of(rec.progress) or 1)
+            return
+        self.pods[rec.phase] += k
         self.reused_pods += k if rec.reused else 0
 
     def _add(self, rec: Rec) -> bool:

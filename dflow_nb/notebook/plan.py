@@ -26,10 +26,11 @@ class _Plan:
         self.edges: List[Edge] = []
 
     def node(self, name: str, display: str, type_: str, parent: str,
-             template: Optional[str] = None) -> str:
+             template: Optional[str] = None, items: Optional[int] = None) -> str:
         nid = node_id(self.wf_id, name)
         self.nodes.append(StepRecord(nid, name, display, type_, "Pending", self.wf_id,
-                                     templateName=template, parentID=parent or None))
+                                     templateName=template, parentID=parent or None,
+                                     progress=None if items is None else f"0/{items}"))
         return nid
 
     def walk(self, tmpl: Any, name: str, nid: str, depth: int) -> List[str]:
@@ -47,7 +48,8 @@ class _Plan:
                      for a in ("with_param", "with_items", "with_sequence", "slices"))
         tmpl = step.template
         type_ = "Steps" if isinstance(tmpl, Steps) else "DAG" if isinstance(tmpl, DAG) else "Pod"
-        sid = self.node(name, step.name, type_, parent, getattr(tmpl, "name", None))
+        sid = self.node(name, step.name, type_, parent, getattr(tmpl, "name", None),
+                        _static_items(step) if looped and type_ == "Pod" else None)
         if looped:
             return [sid]
         return self.walk(tmpl, name, sid, depth + 1)
@@ -78,6 +80,15 @@ class _Plan:
                 self.edges.append((nid, ids[t.name]))
             ends[t.name] = self._call(t, f"{name}.{t.name}", nid, depth)
         return [e for t, out in ends.items() if t not in fed for e in out] or [nid]
+
+
+def _static_items(step: Any) -> Optional[int]:
+    """How many items a loop makes when the model says it (a literal list or count)."""
+    if isinstance(step.with_items, list):
+        return len(step.with_items)
+    count = getattr(step.with_sequence, "count", None)
+    return count if isinstance(count, int) and getattr(step.with_sequence, "end", None) is None \
+        else None
 
 
 def planned_nodes(model: Any, wf_id: str) -> Tuple[List[StepRecord], List[Edge]]:

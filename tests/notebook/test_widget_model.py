@@ -214,6 +214,7 @@ def test_steps_not_started_are_drawn_and_progress_counts_the_whole_fan_out(local
     pending = [n for n in graph_payload(view.model)["nodes"] if n["pending"]]
     assert "slow" in [n["displayName"] for n in pending if n["type"] == "Pod"]
     assert 'class="dn-node dn-pending"' in view.dag.svg and "not started" in view.dag.svg
+    assert view.model.progress()[1] == 31      # the gate and the 30 items, before any starts
     door.touch()
     group = None
     for _ in range(400):
