@@ -38,6 +38,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sampled import run_sampled  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 VENV = HERE / ".venv-compare"
@@ -163,40 +166,18 @@ def ensure_venv() -> str:
 
 def run_one(engine: str, n: int, timeout: float, python: str) -> Dict[str, Any]:
     """One run in a fresh process tree, its summed RSS sampled every 20 ms."""
-    import psutil
     with tempfile.TemporaryDirectory(prefix=f"compare-{engine}-") as tmp:
         out = Path(tmp) / "result.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PROJECT), str(HERE)]),
                    BENCH_IMPL="dflow_nb")
         # Parsl starts its interchange and workers as commands of its venv's bin directory.
         env["PATH"] = os.pathsep.join([os.path.dirname(python), env.get("PATH", "")])
-        proc = subprocess.Popen([python, str(Path(__file__).resolve()), "--child", engine,
-                                 str(n), str(out)], cwd=tmp, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        root = psutil.Process(proc.pid)
-        peak, began = 0, time.monotonic()
-        while proc.poll() is None:
-            if time.monotonic() - began > timeout:
-                for p in root.children(recursive=True) + [root]:
-                    try:
-                        p.kill()
-                    except psutil.Error:
-                        pass
-                proc.wait()
-                return {"timeout": timeout}
-            try:
-                peak = max(peak, sum(p.memory_info().rss for p in
-                                     [root] + root.children(recursive=True)))
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-        if proc.returncode != 0 or not out.exists():
-            assert proc.stderr is not None
-            return {"error": proc.stderr.read().decode(errors="replace")[-600:]}
-        result = json.loads(out.read_text())
+        result = run_sampled([python, str(Path(__file__).resolve()), "--child", engine,
+                              str(n), str(out)], out, cwd=tmp, env=env, timeout=timeout)
+        if "total" not in result:
+            return result
         if result["total"] != sum(i * i for i in range(n)):
             return {"error": f"wrong total {result['total']}"}
-        result["peak_rss"] = peak
         return result
 
 

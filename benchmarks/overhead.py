@@ -38,6 +38,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sampled import run_sampled  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROWS = ("import", "cold", "warm", "chain", "fan1k", "fan10k", "fan100k")
 FANS = {"fan1k": 1_000, "fan10k": 10_000, "fan100k": 100_000}
@@ -159,31 +162,11 @@ def measure(tree: Path, row: str, timeout: float) -> Dict[str, Any]:
     """One measurement of ``row`` with ``tree``'s dflow_nb, in a fresh process tree."""
     if row == "import":
         return import_ms(tree)
-    import psutil
     with tempfile.TemporaryDirectory(prefix=f"overhead-{row}-") as tmp:
         out = Path(tmp) / "result.json"
-        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", row,
-                                 str(out), str(tree)], cwd=tmp, env=tree_env(tree),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        root = psutil.Process(proc.pid)
-        peak, began = 0, time.monotonic()
-        while proc.poll() is None:
-            if time.monotonic() - began > timeout:
-                for p in root.children(recursive=True) + [root]:
-                    with contextlib.suppress(psutil.Error):
-                        p.kill()
-                proc.wait()
-                return {"timeout": timeout}
-            with contextlib.suppress(psutil.Error):
-                peak = max(peak, sum(p.memory_info().rss
-                                     for p in [root] + root.children(recursive=True)))
-            time.sleep(0.02)
-        if proc.returncode != 0 or not out.exists():
-            assert proc.stderr is not None
-            return {"error": proc.stderr.read().decode(errors="replace")[-400:]}
-        result = json.loads(out.read_text())
-        result["peak_rss"] = peak
-        return result
+        return run_sampled([sys.executable, str(Path(__file__).resolve()), "--child", row,
+                            str(out), str(tree)], out, cwd=tmp, env=tree_env(tree),
+                            timeout=timeout)
 
 
 def fmt(row: str, r: Dict[str, Any]) -> str:

@@ -10,19 +10,16 @@ every step record. With ``--pydflow`` the same fan-out runs on pydflow 1.8.134's
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 from typing import Dict, Optional
 
-import psutil
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from sampled import run_sampled  # noqa: E402
 
 CHILD = textwrap.dedent('''
     import json, os, sys, time
@@ -55,28 +52,8 @@ def run(python: str, impl: str, n: int, timeout: float) -> Dict[str, object]:
         out = Path(tmp) / "result.json"
         env = dict(os.environ, BENCH_DIR=str(HERE), BENCH_IMPL=impl,
                    PYTHONPATH=os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")]))
-        proc = subprocess.Popen([python, "-c", CHILD, impl, str(n), str(out)], cwd=tmp, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak, began = 0, time.monotonic()
-        root = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            if time.monotonic() - began > timeout:
-                for p in root.children(recursive=True) + [root]:
-                    p.kill()
-                proc.wait()
-                return {"timeout": timeout}
-            try:
-                rss = root.memory_info().rss + sum(c.memory_info().rss
-                                                   for c in root.children(recursive=True))
-                peak = max(peak, rss)
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-        if proc.returncode != 0:
-            return {"error": proc.stderr.read().decode()[-800:]}  # type: ignore[union-attr]
-        result = json.loads(out.read_text())
-        result["peak_rss"] = peak
-        return result
+        return run_sampled([python, "-c", CHILD, impl, str(n), str(out)], out, cwd=tmp,
+                           env=env, timeout=timeout)
 
 
 def row(name: str, r: Dict[str, object]) -> str:
