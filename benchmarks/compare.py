@@ -201,14 +201,14 @@ def cell(r: Dict[str, Any], n: int) -> str:
 def table(results: Dict[str, Dict[int, Dict[str, Any]]], sizes: List[int],
           engines: List[str]) -> str:
     head = "| tasks | " + " | ".join(f"{e} wall | {e} start | {e} peak RSS" for e in engines)
-    lines = [head + " | dflow_nb vs the faster other |",
+    lines = [head + " | faster other's wall / dflow_nb's |",
              "|" + "---:|" * (1 + 3 * len(engines) + 1)]
     for n in sizes:
         row = f"| {n:,} | " + " ".join(cell(results[e][n], n) for e in engines)
         others = [results[e][n]["wall"] for e in engines
                   if e != "dflow_nb" and "wall" in results[e][n]]
         mine = results.get("dflow_nb", {}).get(n, {})
-        ratio = f"{min(others) / mine['wall']:.1f}x faster" if others and "wall" in mine else ""
+        ratio = f"{min(others) / mine['wall']:.2f}" if others and "wall" in mine else ""
         lines.append(row + f" {ratio} |")
     return "\n".join(lines)
 
