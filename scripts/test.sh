@@ -20,6 +20,9 @@ export DFLOW_NB_SHARED=${DFLOW_NB_SHARED:-$(cd .. && pwd)/shared}
 "$VENV/bin/lint-imports" --no-cache
 "$VENV/bin/python" scripts/check_architecture.py
 "$VENV/bin/python" -m mypy
+# The labextension's TypeScript: prettier and eslint (the extension template's set-up).
+VENV_BIN=$(cd "$VENV" && pwd)/bin
+(cd labextension && PATH="$VENV_BIN:$PATH" jlpm lint:check)
 status=0
 "$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-2}" -q "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -6,13 +6,18 @@
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { getLog } from './api';
+import { RunClient } from './api';
 import { IWorkflowBundle, MIME_TYPE } from './model';
+import { layout } from './svg';
 import { WorkflowView } from './view';
 
 /** Renders one run bundle (a cell output or a document). */
 export class WorkflowRenderer extends Widget implements IRenderMime.IRenderer {
-  private view = new WorkflowView({ fetchLog: getLog });
+  private view = new WorkflowView({
+    source: bundle =>
+      new RunClient(bundle.workflow.id, bundle.workflow.source ?? null),
+    layout
+  });
 
   constructor(options: IRenderMime.IRendererOptions) {
     super();
@@ -23,6 +28,11 @@ export class WorkflowRenderer extends Widget implements IRenderMime.IRenderer {
   /** Show the bundle of `model` (called again on display updates). */
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     await this.view.update(model.data[MIME_TYPE] as unknown as IWorkflowBundle);
+  }
+
+  dispose(): void {
+    this.view.dispose();
+    super.dispose();
   }
 }
 

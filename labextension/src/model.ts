@@ -9,13 +9,15 @@ export const MIME_TYPE = 'application/vnd.dflow-nb.workflow+json';
 /** A timestamp as the Python side sends it: epoch seconds, an ISO string, or nothing. */
 export type Timestamp = number | string | null | undefined;
 
-/** A collapsed fan-out: how many steps it stands for and their phases. */
+/** A collapsed fan-out: slices seen so far, slices planned, and their phases. */
 export interface IGroup {
   count: number;
+  planned?: number | null;
+  done?: number | null;
   phases: { [phase: string]: number };
 }
 
-/** One node of the run (an Argo-shaped step record). */
+/** One drawn node of the run (an Argo-shaped step record, or a collapsed fan-out). */
 export interface INode {
   id: string;
   name: string;
@@ -29,17 +31,65 @@ export interface INode {
   finishedAt?: Timestamp;
   progress?: string | null;
   key?: string | null;
+  templateName?: string | null;
+  /** Known from the workflow model, not started yet: drawn greyed. */
+  pending?: boolean;
+  /** Outputs taken from an earlier run (Argo: memoized). */
+  reused?: boolean;
   group?: IGroup | null;
 }
 
-/** The run's summary line. */
+/** The run's summary: a sidebar row and the `workflow` of a bundle. */
 export interface IWorkflowSummary {
   id: string;
   name: string;
   phase: string;
   message?: string | null;
+  labels?: { [key: string]: string } | null;
+  createdAt?: Timestamp;
   startedAt?: Timestamp;
   finishedAt?: Timestamp;
+  duration?: number | null;
+  backend?: string;
+  source?: string | null;
+  workdir?: string | null;
+  progress?: { done: number; planned: number } | null;
+  counts?: { [phase: string]: number } | null;
+  failed?: number | null;
+  reused?: number | null;
+  title?: string | null;
+  openCell?: string | null;
+}
+
+/** One leaf step of the timeline. */
+export interface ITimelineRow {
+  id: string;
+  displayName: string;
+  key?: string | null;
+  phase: string;
+  startedAt?: Timestamp;
+  finishedAt?: Timestamp;
+  group?: string | null;
+}
+
+/** A fan-out summarised in the timeline. */
+export interface ITimelineGroup {
+  id: string;
+  name: string;
+  startedAt?: Timestamp;
+  finishedAt?: Timestamp;
+  planned?: number | null;
+  phases: { [phase: string]: number };
+}
+
+/** The Gantt data of a run. */
+export interface ITimeline {
+  start?: Timestamp;
+  end?: Timestamp;
+  rows: ITimelineRow[];
+  groups: ITimelineGroup[];
+  total?: number;
+  truncated?: boolean;
 }
 
 /** The whole bundle. */
@@ -49,6 +99,7 @@ export interface IWorkflowBundle {
   nodes: INode[];
   edges: Array<[string, string]>;
   svg?: string | null;
+  timeline?: ITimeline | null;
 }
 
 /** Fill colours by phase (Argo UI's palette, as the notebook's own SVG uses). */
@@ -63,6 +114,9 @@ export const PHASE_COLORS: { [phase: string]: string } = {
   Terminated: '#f0a04b'
 };
 
+/** The fill of a step that has not started yet (drawn greyed). */
+export const PENDING_FILL = '#e4e9ec';
+
 /** Phases in display order. */
 export const PHASE_ORDER = [
   'Pending',
@@ -76,7 +130,12 @@ export const PHASE_ORDER = [
 ];
 
 /** Node types that only hold other nodes (not counted as steps). */
-export const CONTAINER_TYPES = new Set(['Steps', 'DAG', 'StepGroup', 'TaskGroup']);
+export const CONTAINER_TYPES = new Set([
+  'Steps',
+  'DAG',
+  'StepGroup',
+  'TaskGroup'
+]);
 
 /** The fill colour of a phase (grey when unknown). */
 export function phaseColor(phase: string | null | undefined): string {
@@ -88,28 +147,101 @@ export function isActive(phase: string | null | undefined): boolean {
   return phase === 'Pending' || phase === 'Running';
 }
 
-/** Counts of steps by phase; a collapsed group counts as its members. */
+/**
+ * Counts of leaf steps by phase: the run's own counts when the server sent them (they include
+ * planned slices), else counted from the drawn nodes (a collapsed group counts as its members).
+ */
 export function phaseCounts(bundle: IWorkflowBundle): Map<string, number> {
   const counts = new Map<string, number>();
   const add = (phase: string, n: number) =>
     counts.set(phase, (counts.get(phase) ?? 0) + n);
-  for (const node of bundle.nodes ?? []) {
-    if (node.group) {
-      for (const [phase, n] of Object.entries(node.group.phases ?? {})) {
-        add(phase, n);
+  if (bundle.workflow?.counts) {
+    for (const [phase, n] of Object.entries(bundle.workflow.counts)) {
+      add(phase, n);
+    }
+  } else {
+    for (const node of bundle.nodes ?? []) {
+      if (node.group) {
+        for (const [phase, n] of Object.entries(node.group.phases ?? {})) {
+          add(phase, n);
+        }
+      } else if (
+        !CONTAINER_TYPES.has(node.type) &&
+        node.id !== bundle.workflow?.id
+      ) {
+        add(node.phase, 1);
       }
-    } else if (!CONTAINER_TYPES.has(node.type) && node.id !== bundle.workflow?.id) {
-      add(node.phase, 1);
     }
   }
   const ordered = new Map<string, number>();
   for (const phase of PHASE_ORDER) {
-    if (counts.has(phase)) {
+    if (counts.get(phase)) {
       ordered.set(phase, counts.get(phase)!);
     }
   }
-  counts.forEach((n, phase) => ordered.set(phase, n));
+  counts.forEach((n, phase) => {
+    if (n && !ordered.has(phase)) {
+      ordered.set(phase, n);
+    }
+  });
   return ordered;
+}
+
+/** Done and planned leaf steps of a run (the server's figures, else counted). */
+export function runProgress(bundle: IWorkflowBundle): {
+  done: number;
+  planned: number;
+} {
+  const given = bundle.workflow?.progress;
+  if (given) {
+    return given;
+  }
+  let done = 0;
+  let planned = 0;
+  phaseCounts(bundle).forEach((n, phase) => {
+    planned += n;
+    if (!isActive(phase)) {
+      done += n;
+    }
+  });
+  return { done, planned };
+}
+
+/** Slices of a group that finished, and how many it will make (planned, else seen). */
+export function groupProgress(group: IGroup): {
+  done: number;
+  planned: number;
+} {
+  const done =
+    group.done ??
+    Object.entries(group.phases ?? {})
+      .filter(([p]) => !isActive(p))
+      .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    done,
+    planned: Math.max(group.planned ?? group.count, group.count, done)
+  };
+}
+
+/** The phases a search box understands as a phase filter (case-insensitive). */
+const PHASE_WORDS = new Map(PHASE_ORDER.map(p => [p.toLowerCase(), p]));
+
+/**
+ * Whether a node matches a search text: a phase name matches that phase; any other text is a
+ * case-insensitive substring of the display name, name or key.
+ */
+export function matchesSearch(node: INode, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) {
+    return true;
+  }
+  const phase = PHASE_WORDS.get(q);
+  if (phase) {
+    return node.phase === phase || Boolean(node.group?.phases?.[phase]);
+  }
+  return [node.displayName, node.name, node.key ?? ''].some(t =>
+    (t ?? '').toLowerCase().includes(q)
+  );
 }
 
 /** Milliseconds since the epoch, or null. */
@@ -155,17 +287,19 @@ export function formatDuration(start: Timestamp, end: Timestamp): string {
 
 /** A DOT string literal. */
 function quote(text: string): string {
-  return '"' + text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') + '"';
+  return (
+    '"' +
+    text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') +
+    '"'
+  );
 }
 
 /** The label of a node: its name, plus count and progress for a collapsed group. */
 export function nodeLabel(node: INode): string {
   const name = node.displayName || node.name || node.id;
   if (node.group) {
-    const done = Object.entries(node.group.phases ?? {})
-      .filter(([p]) => !isActive(p))
-      .reduce((sum, [, n]) => sum + n, 0);
-    return `${name}\n×${node.group.count}  (${done}/${node.group.count} done)`;
+    const { done, planned } = groupProgress(node.group);
+    return `${name}\n×${planned}  (${done}/${planned} done)`;
   }
   return name;
 }
@@ -190,7 +324,24 @@ export function toDot(bundle: IWorkflowBundle): string {
     '  edge [color="#888888", arrowsize=0.6];'
   ];
   bundle.nodes.forEach((n, i) => {
-    const attrs = [`label=${quote(nodeLabel(n))}`, `fillcolor=${quote(phaseColor(n.phase))}`];
+    const attrs = [
+      `label=${quote(nodeLabel(n))}`,
+      `fillcolor=${quote(phaseColor(n.phase))}`
+    ];
+    if (n.pending) {
+      attrs[1] = `fillcolor=${quote(PENDING_FILL)}`;
+      attrs.push(
+        'fontcolor="#5f6b73"',
+        'style="rounded,filled,dashed"',
+        'color="#8fa4b1"'
+      );
+    } else if (n.reused) {
+      attrs.push(
+        'style="rounded,filled,bold"',
+        'color="#1c2b36"',
+        'penwidth=1.6'
+      );
+    }
     if (n.group) {
       attrs.push('shape=box3d', 'style="filled"');
     } else if (n.type === 'StepGroup' || n.type === 'TaskGroup') {
@@ -216,6 +367,8 @@ export function toDot(bundle: IWorkflowBundle): string {
 
 /** What decides the layout: nodes, labels' shape and edges (not phases). */
 export function layoutKey(bundle: IWorkflowBundle): string {
-  const nodes = bundle.nodes.map(n => `${n.id}|${n.group ? n.group.count : ''}`);
+  const nodes = bundle.nodes.map(
+    n => `${n.id}|${n.group ? groupProgress(n.group).planned : ''}`
+  );
   return JSON.stringify([nodes, bundle.edges ?? [], bundle.svg ?? null]);
 }

@@ -41,7 +41,8 @@ const TEXT_PARENTS = new Set(['text', 'tspan', 'title']);
 const MAX_DEPTH = 64;
 
 /** Class names kept: Graphviz's and svg.py's own, so page styles cannot be borrowed. */
-const CLASS_NAME = /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/;
+const CLASS_NAME =
+  /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/;
 
 /** An id that `url(#id)` can name. */
 const ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -53,8 +54,18 @@ const DATA_ATTRIBUTE = /^data-[a-z][a-z0-9-]*$/;
 const NUMBERS = /^[-+0-9.eE,\s]*(?:px|pt|pc|mm|cm|in|em|ex|%)?$/;
 const PATH_DATA = /^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\-\s]*$/;
 const TRANSFORM_TEXT = /^[A-Za-z0-9.,+\-\s()]*$/;
-const TRANSFORM_WORDS = new Set(['matrix', 'translate', 'scale', 'rotate', 'skewX', 'skewY', 'e', 'E']);
-const COLOR = /^(?:#[0-9a-fA-F]{3,8}|[A-Za-z]{1,32}|(?:rgb|rgba|hsl|hsla)\([-+0-9.,%\s]*\))$/;
+const TRANSFORM_WORDS = new Set([
+  'matrix',
+  'translate',
+  'scale',
+  'rotate',
+  'skewX',
+  'skewY',
+  'e',
+  'E'
+]);
+const COLOR =
+  /^(?:#[0-9a-fA-F]{3,8}|[A-Za-z]{1,32}|(?:rgb|rgba|hsl|hsla)\([-+0-9.,%\s]*\))$/;
 const KEYWORDS = /^[A-Za-z0-9-]+(?: [A-Za-z0-9-]+)*$/;
 const FONT_FAMILY = /^[A-Za-z0-9_ ,'"-]*$/;
 const LOCAL_REF = /^url\(\s*#([A-Za-z_][A-Za-z0-9_.-]*)\s*\)$/;
@@ -79,10 +90,12 @@ const reference: Rule = value => {
 };
 
 /** A colour, or a same-picture reference. */
-const paint: Rule = value => (COLOR.test(value.trim()) ? { value: value.trim() } : reference(value));
+const paint: Rule = value =>
+  COLOR.test(value.trim()) ? { value: value.trim() } : reference(value);
 
 const transform: Rule = value =>
-  TRANSFORM_TEXT.test(value) && (value.match(/[A-Za-z]+/g) ?? []).every(w => TRANSFORM_WORDS.has(w))
+  TRANSFORM_TEXT.test(value) &&
+  (value.match(/[A-Za-z]+/g) ?? []).every(w => TRANSFORM_WORDS.has(w))
     ? { value }
     : null;
 
@@ -216,7 +229,11 @@ export function sanitizeSvg(text: string): SVGSVGElement | null {
     for (const child of Array.from(from.childNodes)) {
       if (child.nodeType === Node.ELEMENT_NODE) {
         const el = child as Element;
-        if (el.namespaceURI !== SVG_NS || !ELEMENTS.has(el.localName) || depth >= MAX_DEPTH) {
+        if (
+          el.namespaceURI !== SVG_NS ||
+          !ELEMENTS.has(el.localName) ||
+          depth >= MAX_DEPTH
+        ) {
           continue;
         }
         const copy = document.createElementNS(SVG_NS, el.localName);
@@ -225,7 +242,8 @@ export function sanitizeSvg(text: string): SVGSVGElement | null {
         to.appendChild(copy);
       } else if (
         keepText &&
-        (child.nodeType === Node.TEXT_NODE || child.nodeType === Node.CDATA_SECTION_NODE)
+        (child.nodeType === Node.TEXT_NODE ||
+          child.nodeType === Node.CDATA_SECTION_NODE)
       ) {
         to.appendChild(document.createTextNode((child as CharacterData).data));
       }

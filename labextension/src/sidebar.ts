@@ -1,11 +1,22 @@
-/** The Workflows sidebar (runs in the server's work directory) and a live panel per run. */
+/**
+ * The Workflows sidebar: runs of every work directory the server sees and its Argo server,
+ * filtered by phase, name, label or a search, sorted, a page at a time; each row shows its run
+ * id, progress (done/planned) and failed count, and can be deleted.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { IWorkflowListItem, getLog, getWorkflow, listWorkflows } from './api';
+import {
+  IListQuery,
+  IWorkflowListItem,
+  IWorkflowPage,
+  RunClient,
+  listWorkflows
+} from './api';
+import { activatable, button, el } from './dom';
 import { formatDuration, formatTime, isActive, phaseColor } from './model';
-import { WorkflowView } from './view';
 
 /** The sidebar's icon: three boxes joined as a small DAG. */
 export const workflowsIcon = new LabIcon({
@@ -18,85 +29,302 @@ export const workflowsIcon = new LabIcon({
 });
 
 const LIST_INTERVAL_MS = 2000;
-const RUN_INTERVAL_MS = 1000;
+/** Runs per page of the list. */
+export const LIST_PAGE = 50;
+/** Phases the filter offers. */
+export const LIST_PHASES = [
+  'Running',
+  'Pending',
+  'Succeeded',
+  'Failed',
+  'Error'
+];
+/** Sort orders the list offers: the server's `sort` value and its label. */
+export const SORTS: Array<[string, string]> = [
+  ['-createdAt', 'newest first'],
+  ['createdAt', 'oldest first'],
+  ['name', 'name'],
+  ['phase', 'phase'],
+  ['-duration', 'longest first'],
+  ['-finishedAt', 'latest finished']
+];
 
-/** Lists runs; clicking one calls `onOpen(id)`. Polls while it is visible. */
+/** A row's one-line description: phase, start, duration, where it lives. */
+export function rowMeta(wf: IWorkflowListItem): string {
+  const where =
+    wf.backend === 'argo'
+      ? 'Argo'
+      : wf.workdir && wf.workdir !== '.'
+        ? wf.workdir
+        : '';
+  return [
+    wf.phase,
+    formatTime(wf.startedAt ?? wf.createdAt),
+    formatDuration(wf.startedAt, wf.finishedAt),
+    where
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/** The id of a run's panel (stable across reloads: the layout restorer finds it by it). */
+export function panelId(id: string, source: string | null): string {
+  return (
+    'dflow-nb-run-' + `${source ?? ''}-${id}`.replace(/[^A-Za-z0-9_-]/g, '_')
+  );
+}
+
+/** Opens a run's panel. */
+export type OpenRun = (
+  id: string,
+  source: string | null,
+  title: string
+) => void;
+
+/** The list of runs. Polls while it is visible. */
 export class WorkflowsSidebar extends Widget {
-  private list = document.createElement('ul');
-  private status = document.createElement('div');
+  private list = el('ul', 'dflow-nb-wflist');
+  private status = el('div', 'dflow-nb-sidebar-status');
+  private search = el('input', 'dflow-nb-listsearch');
+  private label = el('input', 'dflow-nb-listlabel');
+  private sort = el('select', 'dflow-nb-listsort');
+  private phases = el('div', 'dflow-nb-phasefilter');
+  private pager = el('div', 'dflow-nb-pager');
+  private query: IListQuery = {
+    offset: 0,
+    limit: LIST_PAGE,
+    sort: '-createdAt'
+  };
   private timer: number | null = null;
+  private typing: number | null = null;
   private busy = false;
+  private again = false;
 
-  constructor(private onOpen: (id: string, name: string) => void) {
+  constructor(private onOpen: OpenRun) {
     super();
     this.id = 'dflow-nb-sidebar';
     this.addClass('dflow-nb-sidebar');
     this.title.icon = workflowsIcon;
     this.title.caption = 'dflow_nb workflows';
-    const header = document.createElement('div');
-    header.className = 'dflow-nb-sidebar-header';
-    const title = document.createElement('span');
-    title.textContent = 'Workflows';
-    const refresh = document.createElement('button');
-    refresh.className = 'dflow-nb-refresh jp-Button';
-    refresh.textContent = '⟳';
-    refresh.title = 'Refresh';
-    refresh.addEventListener('click', () => void this.refresh());
-    header.append(title, refresh);
-    this.status.className = 'dflow-nb-sidebar-status';
-    this.list.className = 'dflow-nb-wflist';
-    this.node.append(header, this.status, this.list);
+    const header = el('div', 'dflow-nb-sidebar-header');
+    header.append(
+      el('span', 'dflow-nb-sidebar-title', 'Workflows'),
+      button('⟳', 'dflow-nb-refresh', () => void this.refresh(), 'Refresh')
+    );
+    this.search.type = 'search';
+    this.search.placeholder = 'search id, name or message';
+    this.search.setAttribute('aria-label', 'search workflows');
+    this.label.type = 'search';
+    this.label.placeholder = 'label k=v';
+    this.label.setAttribute('aria-label', 'filter by label (key=value)');
+    for (const input of [this.search, this.label]) {
+      input.addEventListener('input', () => {
+        if (this.typing !== null) {
+          window.clearTimeout(this.typing);
+        }
+        this.typing = window.setTimeout(() => this.requery({}), 250);
+      });
+    }
+    for (const [value, text] of SORTS) {
+      const opt = el('option', undefined, text);
+      opt.value = value;
+      this.sort.append(opt);
+    }
+    this.sort.setAttribute('aria-label', 'sort workflows');
+    this.sort.addEventListener('change', () =>
+      this.requery({ sort: this.sort.value })
+    );
+    for (const phase of LIST_PHASES) {
+      const chip = el('button', 'dflow-nb-phasechip', phase);
+      chip.type = 'button';
+      chip.dataset.phase = phase;
+      chip.setAttribute('aria-pressed', 'false');
+      chip.addEventListener('click', () => {
+        chip.setAttribute(
+          'aria-pressed',
+          String(chip.getAttribute('aria-pressed') !== 'true')
+        );
+        this.requery({});
+      });
+      this.phases.append(chip);
+    }
+    const filters = el('div', 'dflow-nb-listfilters');
+    filters.append(this.search, this.label, this.sort);
+    this.node.append(
+      header,
+      filters,
+      this.phases,
+      this.status,
+      this.list,
+      this.pager
+    );
+  }
+
+  /** The query of the filter controls, at `offset`. */
+  private requery(change: IListQuery): void {
+    const phase = Array.from(
+      this.phases.querySelectorAll('[aria-pressed="true"]')
+    ).map(c => (c as HTMLElement).dataset.phase!);
+    this.query = {
+      ...this.query,
+      ...change,
+      phase: phase.length ? phase : undefined,
+      search: this.search.value.trim() || undefined,
+      label: this.label.value.trim() || undefined,
+      offset: change.offset ?? 0
+    };
+    void this.refresh();
   }
 
   /** Reload the list from the server. */
   async refresh(): Promise<void> {
     if (this.busy) {
+      this.again = true;
       return;
     }
     this.busy = true;
     try {
-      this.render(await listWorkflows());
-      this.status.textContent = '';
+      const page = await listWorkflows(this.query);
+      this.render(page);
     } catch (err) {
       this.status.textContent = `cannot list workflows: ${(err as Error).message ?? err}`;
     } finally {
       this.busy = false;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
     }
   }
 
-  private render(items: IWorkflowListItem[]): void {
+  private render(page: IWorkflowPage): void {
+    const notes = (page.sources ?? [])
+      .filter(s => s.error)
+      .map(s => `${s.source}: ${s.error}`);
+    const filtered = Boolean(
+      this.query.phase || this.query.search || this.query.label
+    );
+    if (page.total === 0) {
+      notes.unshift(
+        filtered ? 'no workflow matches the filters' : 'no workflows yet'
+      );
+    }
+    this.status.textContent = notes.join('\n');
+    const hadFocus = this.list.contains(document.activeElement)
+      ? (document.activeElement as HTMLElement).dataset.workflowId
+      : null;
     this.list.replaceChildren();
-    if (items.length === 0) {
-      this.status.textContent = 'no workflows in this work directory yet';
-    }
-    for (const wf of items) {
-      const li = document.createElement('li');
-      li.className = 'dflow-nb-wfitem';
-      li.dataset.workflowId = wf.id;
-      li.dataset.phase = wf.phase;
-      li.title = wf.id + (wf.message ? `\n${wf.message}` : '');
-      const dot = document.createElement('span');
-      dot.className = 'dflow-nb-dot';
-      dot.style.background = phaseColor(wf.phase);
-      const name = document.createElement('span');
-      name.className = 'dflow-nb-wfname';
-      name.textContent = wf.name;
-      const meta = document.createElement('span');
-      meta.className = 'dflow-nb-wfmeta';
-      meta.textContent = `${wf.phase} · ${formatTime(wf.startedAt ?? wf.createdAt)} · ${formatDuration(
-        wf.startedAt,
-        wf.finishedAt
-      )}`;
-      li.append(dot, name, meta);
-      li.addEventListener('click', () => this.onOpen(wf.id, wf.name));
+    for (const wf of page.workflows) {
+      const li = this.row(wf);
       this.list.append(li);
+      if (hadFocus && wf.id === hadFocus) {
+        li.focus();
+      }
     }
+    this.pager.replaceChildren();
+    const last = page.offset + page.workflows.length;
+    this.pager.append(
+      el(
+        'span',
+        'dflow-nb-pageinfo',
+        `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}`
+      )
+    );
+    if (page.offset > 0) {
+      this.pager.append(
+        button(
+          '‹',
+          'dflow-nb-prev',
+          () => this.requery({ offset: Math.max(0, page.offset - page.limit) }),
+          'previous page'
+        )
+      );
+    }
+    if (last < page.total) {
+      this.pager.append(
+        button(
+          '›',
+          'dflow-nb-next',
+          () => this.requery({ offset: last }),
+          'next page'
+        )
+      );
+    }
+  }
+
+  private row(wf: IWorkflowListItem): HTMLLIElement {
+    const li = el('li', 'dflow-nb-wfitem');
+    li.dataset.workflowId = wf.id;
+    li.dataset.phase = wf.phase;
+    li.dataset.failed = String(wf.failed ?? 0);
+    li.title = wf.id + (wf.message ? `\n${wf.message}` : '');
+    const dot = el('span', 'dflow-nb-dot');
+    dot.style.background = phaseColor(wf.phase);
+    const top = el('div', 'dflow-nb-wftop');
+    top.append(
+      dot,
+      el('span', 'dflow-nb-wfname', wf.name),
+      el('span', 'dflow-nb-wfid', wf.id)
+    );
+    if (wf.failed) {
+      top.append(el('span', 'dflow-nb-failedcount', `${wf.failed} failed`));
+    }
+    const del = button(
+      '🗑',
+      'dflow-nb-delete',
+      () => void this.remove(wf),
+      `delete ${wf.id}`
+    );
+    del.disabled = wf.backend !== 'argo' && isActive(wf.phase);
+    top.append(del);
+    li.append(top);
+    if (wf.progress) {
+      const { done, planned } = wf.progress;
+      const prog = el('div', 'dflow-nb-wfprogress');
+      const meter = el('span', 'dflow-nb-meter');
+      const fill = el('span', 'dflow-nb-meterfill');
+      fill.style.width = `${planned ? ((100 * done) / planned).toFixed(1) : 0}%`;
+      meter.append(fill);
+      prog.append(
+        meter,
+        el('span', 'dflow-nb-progresstext', `${done}/${planned}`)
+      );
+      li.append(prog);
+    }
+    li.append(el('span', 'dflow-nb-wfmeta', rowMeta(wf)));
+    const title = wf.title || `${wf.name} · ${wf.id}`;
+    activatable(
+      li,
+      () => this.onOpen(wf.id, wf.source ?? null, title),
+      `${wf.name} ${wf.id} ${wf.phase}`
+    );
+    return li;
+  }
+
+  private async remove(wf: IWorkflowListItem): Promise<void> {
+    const answer = await showDialog({
+      title: 'Delete workflow',
+      body: `Delete ${wf.name} (${wf.id}) and its records?`,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    try {
+      await new RunClient(wf.id, wf.source ?? null).remove();
+    } catch (err) {
+      this.status.textContent = `delete failed: ${(err as Error).message ?? err}`;
+    }
+    await this.refresh();
   }
 
   protected onAfterShow(msg: Message): void {
     void this.refresh();
     if (this.timer === null) {
-      this.timer = window.setInterval(() => void this.refresh(), LIST_INTERVAL_MS);
+      this.timer = window.setInterval(
+        () => void this.refresh(),
+        LIST_INTERVAL_MS
+      );
     }
   }
 
@@ -113,49 +341,5 @@ export class WorkflowsSidebar extends Widget {
       window.clearInterval(this.timer);
       this.timer = null;
     }
-  }
-}
-
-/** One run in the main area, refreshed every second until it ends. */
-export class WorkflowPanel extends Widget {
-  private view = new WorkflowView({ fetchLog: getLog });
-  private timer: number | null = null;
-  private error = document.createElement('div');
-
-  constructor(readonly workflowId: string, name: string) {
-    super();
-    this.id = 'dflow-nb-run-' + workflowId.replace(/[^A-Za-z0-9_-]/g, '_');
-    this.addClass('dflow-nb-panel');
-    this.title.label = name || workflowId;
-    this.title.caption = workflowId;
-    this.title.icon = workflowsIcon;
-    this.title.closable = true;
-    this.error.className = 'dflow-nb-note';
-    this.node.append(this.error, this.view.node);
-    void this.poll();
-  }
-
-  /** Fetch the bundle once; keep polling while the run is active. */
-  async poll(): Promise<void> {
-    this.timer = null;
-    let active = true;
-    try {
-      const bundle = await getWorkflow(this.workflowId);
-      this.error.textContent = '';
-      await this.view.update(bundle);
-      active = isActive(bundle.workflow.phase);
-    } catch (err) {
-      this.error.textContent = `disconnected: ${(err as Error).message ?? err} (retrying)`;
-    }
-    if (active && !this.isDisposed) {
-      this.timer = window.setTimeout(() => void this.poll(), RUN_INTERVAL_MS);
-    }
-  }
-
-  dispose(): void {
-    if (this.timer !== null) {
-      window.clearTimeout(this.timer);
-    }
-    super.dispose();
   }
 }

@@ -26,4 +26,3 @@ export async function layout(dot: string): Promise<string> {
   const gv = await loadGraphviz();
   return gv.dot(dot, 'svg');
 }
-

@@ -1,54 +1,79 @@
 /**
- * The run view shared by the MIME renderer and the sidebar's workflow panel: header,
- * phase summary, DAG coloured by phase, compact step table and a log pane.
- *
- * Every element that shows a phase carries `data-phase`, every step element
- * `data-node-id`, so tests and styles can follow a run as it changes.
+ * One run's view, shared by the notebook's cell output (mime.ts), the sidebar's panel
+ * (sidebar.ts) and the live widget (widget.ts): header with progress, the DAG (zoom, pan, fit,
+ * search) beside its timeline, a short step table, and for the selected node its details,
+ * its slices (a collapsed fan-out) and its log. Run data reaches the page as text only
+ * (dom.ts) and the DAG picture only through `sanitizeSvg`.
  */
+import {
+  IGroupQuery,
+  IGroupPage,
+  ILogChunk,
+  ILogQuery,
+  INodeDetails
+} from './api';
+import { IArtifactSource, renderDetails } from './details';
+import { activatable, button, el } from './dom';
+import { LogPane } from './logs';
 import {
   CONTAINER_TYPES,
   INode,
+  ITimeline,
   IWorkflowBundle,
+  PENDING_FILL,
   dotName,
   formatDuration,
   formatTime,
   isActive,
   layoutKey,
+  matchesSearch,
   nodeLabel,
   phaseColor,
   phaseCounts,
+  runProgress,
   toDot,
   toMillis
 } from './model';
 import { sanitizeSvg } from './sanitize';
-import { layout } from './svg';
+import { SliceList } from './slices';
+import { TimelineView } from './timeline';
+import { ZoomCanvas } from './zoom';
 
-/** Fetches the log text of one step (absent where no server can be asked). */
-export type LogFetcher = (workflowId: string, nodeId: string) => Promise<string>;
+/** Where a view reads what the bundle does not carry; every part is optional. */
+export interface IViewSource extends IArtifactSource {
+  details?(nodeId: string): Promise<INodeDetails>;
+  group?(groupId: string, query: IGroupQuery): Promise<IGroupPage>;
+  timeline?(): Promise<ITimeline>;
+  log?(nodeId: string, query?: ILogQuery): Promise<ILogChunk>;
+  logDownloadUrl?(nodeId: string): string;
+}
 
-/** Options of a run view. */
+/** Options of a run view: its source, fixed or made from each bundle (its run id and source). */
 export interface IViewOptions {
-  fetchLog?: LogFetcher;
+  source?: IViewSource | ((bundle: IWorkflowBundle) => IViewSource);
+  /** Draw no log pane (the live widget's log is its own pane). */
+  noLog?: boolean;
+  /** Lays out a bundle without a picture (Graphviz in the browser; svg.ts). */
+  layout?: (dot: string) => Promise<string>;
 }
 
 /** Above this many nodes the browser skips the layout and shows the table only. */
 const MAX_LAYOUT_NODES = 3000;
-/** Rows shown in the step table. */
-const MAX_ROWS = 500;
+/** Rows of the step table before "show more", and how many more each press shows. */
+export const TABLE_ROWS = 20;
+const MORE_ROWS = 100;
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  cls?: string,
-  text?: string
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (cls) {
-    node.className = cls;
-  }
-  if (text !== undefined) {
-    node.textContent = text;
-  }
-  return node;
+/** The steps of the table: leaves and groups, by start time (not-started ones last). */
+export function tableSteps(bundle: IWorkflowBundle): INode[] {
+  const rows = bundle.nodes.filter(
+    n =>
+      n.group || (!CONTAINER_TYPES.has(n.type) && n.id !== bundle.workflow.id)
+  );
+  const start = (n: INode) => toMillis(n.startedAt) ?? Number.POSITIVE_INFINITY;
+  return rows
+    .map((n, i) => ({ n, i }))
+    .sort((a, b) => start(a.n) - start(b.n) || a.i - b.i)
+    .map(x => x.n);
 }
 
 /** A run view rendered into `node`; call `update` with each new bundle. */
@@ -56,28 +81,88 @@ export class WorkflowView {
   readonly node: HTMLDivElement;
   private header = el('div', 'dflow-nb-header');
   private summary = el('div', 'dflow-nb-summary');
-  private dag = el('div', 'dflow-nb-dag');
+  private searchBox = el('input', 'dflow-nb-dagsearch');
+  private searchInfo = el('span', 'dflow-nb-searchinfo');
+  private canvas = new ZoomCanvas();
+  private timeline: TimelineView;
   private table = el('table', 'dflow-nb-steps');
   private more = el('div', 'dflow-nb-more');
-  private logPane = el('div', 'dflow-nb-logpane');
-  private logTitle = el('div', 'dflow-nb-logtitle');
-  private logText = el('pre', 'dflow-nb-log');
+  private side = el('div', 'dflow-nb-side');
+  private detailsBox = el('div', 'dflow-nb-detailsbox');
+  private slices: SliceList;
+  private logPane: LogPane | null = null;
   private bundle: IWorkflowBundle | null = null;
+  private source: IViewSource = {};
   private nodes = new Map<string, INode>();
   private key: string | null = null;
   private ownLayout = false;
   private renderToken = 0;
+  private detailsToken = 0;
   private selected: string | null = null;
-  private logPhase: string | null = null;
-  private logBusy = false;
+  private selectedPhase: string | null = null;
+  private rowsShown = TABLE_ROWS;
+  private matchIndex = -1;
 
   constructor(private options: IViewOptions = {}) {
     this.node = el('div', 'dflow-nb-workflow');
-    this.logPane.append(this.logTitle, this.logText);
-    this.logPane.hidden = true;
+    this.timeline = new TimelineView(id => this.select(id));
+    this.slices = new SliceList(
+      (g, q) =>
+        this.source.group
+          ? this.source.group(g, q)
+          : Promise.reject(new Error('needs the Jupyter server')),
+      id => this.select(id)
+    );
+    if (!options.noLog) {
+      this.logPane = new LogPane({
+        log: (id, q) =>
+          this.source.log
+            ? this.source.log(id, q)
+            : Promise.reject(
+                new Error(
+                  'logs are read through the Jupyter server (dflow-nb/api)'
+                )
+              ),
+        logDownloadUrl: id => this.source.logDownloadUrl?.(id) ?? ''
+      });
+    }
+    this.searchBox.type = 'search';
+    this.searchBox.placeholder = 'find a step: name, key or phase';
+    this.searchBox.setAttribute(
+      'aria-label',
+      'find a step by name, key or phase'
+    );
+    this.searchBox.addEventListener('input', () => {
+      this.matchIndex = -1;
+      this.applySearch();
+    });
+    this.searchBox.addEventListener('keydown', ev => {
+      if (ev.key === 'Enter') {
+        ev.preventDefault();
+        this.nextMatch(ev.shiftKey ? -1 : 1);
+      }
+    });
+    const tools = el('div', 'dflow-nb-tools');
+    tools.append(this.searchBox, this.searchInfo, this.canvas.toolbar);
+    const graphs = el('div', 'dflow-nb-graphs');
+    const dag = el('div', 'dflow-nb-dag');
+    dag.append(this.canvas.node);
+    graphs.append(dag, this.timeline.node);
     const tableBox = el('div', 'dflow-nb-tablebox');
     tableBox.append(this.table, this.more);
-    this.node.append(this.header, this.summary, this.dag, tableBox, this.logPane);
+    this.side.append(this.detailsBox, this.slices.node);
+    if (this.logPane) {
+      this.side.append(this.logPane.node);
+    }
+    this.side.hidden = true;
+    const lower = el('div', 'dflow-nb-lower');
+    lower.append(tableBox, this.side);
+    this.node.append(this.header, this.summary, tools, graphs, lower);
+  }
+
+  /** The bundle shown (null before the first update). */
+  get current(): IWorkflowBundle | null {
+    return this.bundle;
   }
 
   /** Show `bundle`; the layout is redone only when the graph's shape changed. */
@@ -86,6 +171,8 @@ export class WorkflowView {
       this.node.textContent = 'dflow_nb: not a workflow bundle';
       return;
     }
+    const src = this.options.source;
+    this.source = typeof src === 'function' ? src(bundle) : (src ?? {});
     this.bundle = bundle;
     this.nodes = new Map(bundle.nodes.map(n => [n.id, n]));
     this.node.dataset.workflowId = bundle.workflow.id;
@@ -93,7 +180,8 @@ export class WorkflowView {
     this.renderHeader(bundle);
     this.renderSummary(bundle);
     this.renderTable(bundle);
-    this.refreshLog();
+    this.updateTimeline(bundle);
+    this.followSelection();
     const key = layoutKey(bundle);
     if (key !== this.key) {
       this.key = key;
@@ -116,8 +204,35 @@ export class WorkflowView {
     if (started) {
       times.textContent = `started ${started} · ${formatDuration(wf.startedAt, wf.finishedAt)}`;
     }
-    const id = el('span', 'dflow-nb-id', wf.id);
-    this.header.append(name, badge, id, times);
+    const { done, planned } = runProgress(bundle);
+    const progress = el('span', 'dflow-nb-progress');
+    progress.dataset.done = String(done);
+    progress.dataset.planned = String(planned);
+    const meter = el('span', 'dflow-nb-meter');
+    const fill = el('span', 'dflow-nb-meterfill');
+    fill.style.width = `${planned ? ((100 * done) / planned).toFixed(1) : 0}%`;
+    meter.append(fill);
+    progress.append(
+      meter,
+      el('span', 'dflow-nb-progresstext', `${done}/${planned} done`)
+    );
+    this.header.append(
+      name,
+      badge,
+      el('span', 'dflow-nb-id', wf.id),
+      progress,
+      times
+    );
+    if (wf.failed) {
+      this.header.append(
+        el('span', 'dflow-nb-failedcount', `${wf.failed} failed`)
+      );
+    }
+    if (wf.reused) {
+      this.header.append(
+        el('span', 'dflow-nb-reusedtag', `${wf.reused} reused`)
+      );
+    }
     if (wf.message) {
       this.header.append(el('div', 'dflow-nb-message', wf.message));
     }
@@ -130,57 +245,57 @@ export class WorkflowView {
       total += n;
       const chip = el('span', 'dflow-nb-chip', `${phase} ${n}`);
       chip.dataset.phase = phase;
-      chip.style.background = phaseColor(phase);
+      chip.style.background =
+        phase === 'Pending' ? PENDING_FILL : phaseColor(phase);
       this.summary.append(chip);
     });
-    this.summary.prepend(el('span', 'dflow-nb-total', `${total} step${total === 1 ? '' : 's'}`));
-  }
-
-  private steps(bundle: IWorkflowBundle): INode[] {
-    const rows = bundle.nodes.filter(
-      n => n.group || (!CONTAINER_TYPES.has(n.type) && n.id !== bundle.workflow.id)
+    this.summary.prepend(
+      el('span', 'dflow-nb-total', `${total} step${total === 1 ? '' : 's'}`)
     );
-    const start = (n: INode) => toMillis(n.startedAt) ?? Number.POSITIVE_INFINITY;
-    return rows
-      .map((n, i) => ({ n, i }))
-      .sort((a, b) => start(a.n) - start(b.n) || a.i - b.i)
-      .map(x => x.n);
   }
 
   private renderTable(bundle: IWorkflowBundle): void {
-    const rows = this.steps(bundle);
+    const rows = tableSteps(bundle);
     this.table.replaceChildren();
     const head = el('tr');
-    for (const title of ['Step', 'Key', 'Phase', 'Started', 'Duration', 'Message']) {
+    for (const title of [
+      'Step',
+      'Key',
+      'Phase',
+      'Started',
+      'Duration',
+      'Message'
+    ]) {
       head.append(el('th', undefined, title));
     }
     this.table.append(el('thead'));
     this.table.tHead!.append(head);
     const body = el('tbody');
-    for (const n of rows.slice(0, MAX_ROWS)) {
+    for (const n of rows.slice(0, this.rowsShown)) {
       const tr = el('tr', 'dflow-nb-row');
       tr.dataset.nodeId = n.id;
       tr.dataset.phase = n.phase;
-      if (n.id === this.selected) {
-        tr.classList.add('dflow-nb-selected');
-      }
+      tr.classList.toggle('dflow-nb-selected', n.id === this.selected);
+      tr.classList.toggle('dflow-nb-pending', Boolean(n.pending));
       const phase = el('td', 'dflow-nb-phase');
       const dot = el('span', 'dflow-nb-dot');
-      dot.style.background = phaseColor(n.phase);
+      dot.style.background = n.pending ? PENDING_FILL : phaseColor(n.phase);
       phase.append(dot, document.createTextNode(n.phase));
+      if (n.reused) {
+        phase.append(el('span', 'dflow-nb-reusedtag', 'reused'));
+      }
       if (n.group) {
+        const counts = Object.entries(n.group.phases).map(
+          ([p, c]) => `${p} ${c}`
+        );
         phase.append(
-          el(
-            'span',
-            'dflow-nb-groupcounts',
-            ' ' +
-              Object.entries(n.group.phases)
-                .map(([p, c]) => `${p} ${c}`)
-                .join(', ')
-          )
+          el('span', 'dflow-nb-groupcounts', ' ' + counts.join(', '))
         );
       }
-      const name = el('td', 'dflow-nb-stepname', n.group ? `${n.displayName} ×${n.group.count}` : n.displayName);
+      const label = n.group
+        ? `${n.displayName} ×${n.group.planned ?? n.group.count}`
+        : n.displayName;
+      const name = el('td', 'dflow-nb-stepname', label);
       name.title = n.name;
       tr.append(
         name,
@@ -190,12 +305,39 @@ export class WorkflowView {
         el('td', undefined, formatDuration(n.startedAt, n.finishedAt)),
         el('td', 'dflow-nb-msg', n.message ?? '')
       );
-      tr.addEventListener('click', () => this.select(n.id));
+      activatable(tr, () => this.select(n.id));
+      tr.removeAttribute('role');
       body.append(tr);
     }
     this.table.append(body);
-    this.more.textContent =
-      rows.length > MAX_ROWS ? `… ${rows.length - MAX_ROWS} more steps not shown` : '';
+    this.more.replaceChildren();
+    if (rows.length > this.rowsShown) {
+      this.more.append(
+        el('span', undefined, `${this.rowsShown} of ${rows.length} steps `),
+        button('Show more', 'dflow-nb-showmore', () => {
+          this.rowsShown += MORE_ROWS;
+          this.renderTable(bundle);
+        })
+      );
+    }
+  }
+
+  private updateTimeline(bundle: IWorkflowBundle): void {
+    if (bundle.timeline) {
+      this.timeline.update(bundle.timeline);
+    } else if (this.source.timeline) {
+      const wanted = bundle;
+      this.source
+        .timeline()
+        .then(tl => {
+          if (this.bundle === wanted) {
+            this.timeline.update(tl);
+          }
+        })
+        .catch(() => this.timeline.update(fallbackTimeline(bundle)));
+    } else {
+      this.timeline.update(fallbackTimeline(bundle));
+    }
   }
 
   private async renderDag(bundle: IWorkflowBundle): Promise<void> {
@@ -205,17 +347,23 @@ export class WorkflowView {
     if (bundle.svg) {
       svg = sanitizeSvg(bundle.svg);
     } else if (bundle.nodes.length > MAX_LAYOUT_NODES) {
-      this.dag.replaceChildren(
-        el('div', 'dflow-nb-note', `${bundle.nodes.length} nodes: too many to draw, see the table`)
+      this.canvas.show(
+        el(
+          'div',
+          'dflow-nb-note',
+          `${bundle.nodes.length} nodes: too many to draw, see the table`
+        )
       );
       return;
-    } else if (bundle.nodes.length > 0) {
+    } else if (bundle.nodes.length > 0 && this.options.layout) {
       try {
-        svg = sanitizeSvg(await layout(toDot(bundle)));
+        svg = sanitizeSvg(await this.options.layout(toDot(bundle)));
         this.ownLayout = true;
       } catch (err) {
         if (token === this.renderToken) {
-          this.dag.replaceChildren(el('div', 'dflow-nb-note', `graph layout failed: ${err}`));
+          this.canvas.show(
+            el('div', 'dflow-nb-note', `graph layout failed: ${err}`)
+          );
         }
         return;
       }
@@ -224,13 +372,14 @@ export class WorkflowView {
       return;
     }
     if (svg === null) {
-      this.dag.replaceChildren();
+      this.canvas.show(null);
       return;
     }
     svg.classList.add('dflow-nb-svg');
     this.annotate(svg);
-    this.dag.replaceChildren(svg);
+    this.canvas.show(svg);
     this.applyPhases();
+    this.applySearch();
   }
 
   /**
@@ -255,36 +404,48 @@ export class WorkflowView {
       }
       g.setAttribute('data-node-id', n.id);
       g.classList.add('dflow-nb-node');
-      g.addEventListener('click', () => this.select(n.id));
+      activatable(g as SVGElement, () => this.select(n.id), n.displayName);
     };
-    svg.querySelectorAll('g[data-id]').forEach(g => tie(g, this.nodes.get(g.getAttribute('data-id')!)));
-    svg.querySelectorAll('g.node:not([data-node-id])').forEach(g =>
-      tie(g, byName.get((g.querySelector('title')?.textContent ?? '').trim()))
-    );
+    svg
+      .querySelectorAll('g[data-id]')
+      .forEach(g => tie(g, this.nodes.get(g.getAttribute('data-id')!)));
+    svg
+      .querySelectorAll('g.node:not([data-node-id])')
+      .forEach(g =>
+        tie(g, byName.get((g.querySelector('title')?.textContent ?? '').trim()))
+      );
     svg.querySelector(':scope > g > title')?.remove();
   }
 
   /** Recolour the drawn nodes from the current bundle (no new layout). */
   private applyPhases(): void {
-    this.dag.querySelectorAll('g[data-node-id]').forEach(g => {
+    this.canvas.node.querySelectorAll('g[data-node-id]').forEach(g => {
       const n = this.nodes.get(g.getAttribute('data-node-id')!);
       if (!n) {
         return;
       }
       g.setAttribute('data-phase', n.phase);
       g.classList.toggle('dflow-nb-selected', n.id === this.selected);
+      g.classList.toggle('dflow-nb-pending', Boolean(n.pending));
+      g.classList.toggle('dflow-nb-reused', Boolean(n.reused));
+      const fill = n.pending ? PENDING_FILL : phaseColor(n.phase);
       const title = g.querySelector('title');
       if (title) {
-        title.textContent = `${n.displayName}: ${n.phase}${n.message ? ' — ' + n.message : ''}`;
+        const state = n.pending
+          ? 'not started'
+          : n.phase + (n.reused ? ' (reused)' : '');
+        title.textContent = `${n.displayName}: ${state}${n.message ? ' — ' + n.message : ''}`;
       }
       if (!this.ownLayout) {
-        // the notebook's picture: its box carries the phase colour, its sub-line the phase
-        g.querySelectorAll('.dn-box').forEach(box => box.setAttribute('fill', phaseColor(n.phase)));
+        // the notebook's picture: its box carries the phase colour
+        g.querySelectorAll('.dn-box').forEach(box =>
+          box.setAttribute('fill', fill)
+        );
         return;
       }
       g.querySelectorAll('polygon, path, ellipse').forEach(shape => {
         if (shape.getAttribute('fill') !== 'none') {
-          shape.setAttribute('fill', phaseColor(n.phase));
+          shape.setAttribute('fill', fill);
         }
       });
       if (n.group) {
@@ -297,58 +458,204 @@ export class WorkflowView {
     });
   }
 
-  /** Select a step: highlight it and show its log. */
-  select(nodeId: string): void {
-    this.selected = nodeId;
-    this.logPhase = null;
-    this.table.querySelectorAll('tr.dflow-nb-row').forEach(tr =>
-      tr.classList.toggle('dflow-nb-selected', (tr as HTMLElement).dataset.nodeId === nodeId)
-    );
-    this.applyPhases();
-    this.refreshLog(true);
+  /** The drawn nodes matching the search box, in bundle order. */
+  private matches(): INode[] {
+    const q = this.searchBox.value;
+    return q.trim()
+      ? (this.bundle?.nodes ?? []).filter(n => matchesSearch(n, q))
+      : [];
   }
 
-  /** (Re)load the selected step's log when it may have grown. */
-  private refreshLog(force = false): void {
-    const bundle = this.bundle;
-    const n = this.selected ? this.nodes.get(this.selected) : undefined;
-    if (!bundle || !n) {
+  private applySearch(): void {
+    const q = this.searchBox.value.trim();
+    const hits = new Set(this.matches().map(n => n.id));
+    this.canvas.node.classList.toggle('dflow-nb-searching', Boolean(q));
+    this.canvas.node
+      .querySelectorAll('g[data-node-id]')
+      .forEach(g =>
+        g.classList.toggle(
+          'dflow-nb-match',
+          hits.has(g.getAttribute('data-node-id')!)
+        )
+      );
+    this.searchInfo.textContent = q
+      ? `${hits.size} match${hits.size === 1 ? '' : 'es'}`
+      : '';
+  }
+
+  /** Centre and open the next (or previous) match of the search. */
+  private nextMatch(step: number): void {
+    const hits = this.matches();
+    if (!hits.length) {
       return;
     }
-    this.logPane.hidden = false;
-    this.logPane.dataset.nodeId = n.id;
-    this.logTitle.textContent = `Log of ${n.displayName} (${n.phase})`;
-    if (n.group) {
-      this.logText.textContent = `a collapsed group of ${n.group.count} steps: no single log`;
+    this.matchIndex = (this.matchIndex + step + hits.length) % hits.length;
+    const n = hits[this.matchIndex];
+    const g = this.canvas.node.querySelector(
+      `g[data-node-id="${CSS.escape(n.id)}"]`
+    );
+    if (g) {
+      this.canvas.reveal(g as SVGGraphicsElement);
+    }
+    this.searchInfo.textContent = `${this.matchIndex + 1} of ${hits.length}`;
+    this.select(n.id);
+  }
+
+  /** Select a node: highlight it, show its details, its slices (a group) or its log. */
+  select(nodeId: string): void {
+    this.selected = nodeId;
+    this.selectedPhase = null;
+    this.side.hidden = false;
+    this.table
+      .querySelectorAll('tr.dflow-nb-row')
+      .forEach(tr =>
+        tr.classList.toggle(
+          'dflow-nb-selected',
+          (tr as HTMLElement).dataset.nodeId === nodeId
+        )
+      );
+    this.applyPhases();
+    this.followSelection(true);
+  }
+
+  /** Bring the details, slices and log of the selection up to date with the bundle. */
+  private followSelection(force = false): void {
+    const id = this.selected;
+    if (!id || !this.bundle) {
       return;
     }
-    if (!this.options.fetchLog) {
-      this.logText.textContent = 'logs are read through the Jupyter server (dflow-nb/api)';
+    const drawn = this.nodes.get(id);
+    const phase = drawn?.phase ?? null;
+    const changed =
+      force ||
+      phase === null ||
+      isActive(phase) ||
+      phase !== this.selectedPhase;
+    this.selectedPhase = phase;
+    if (!changed) {
       return;
     }
-    const stale = force || this.logPhase === null || isActive(n.phase) || this.logPhase !== n.phase;
-    if (!stale || this.logBusy) {
+    if (drawn?.group) {
+      const g = drawn.group;
+      const counts = Object.entries(g.phases)
+        .map(([p, n]) => `${n} ${p}`)
+        .join(', ');
+      const box = el('div', 'dflow-nb-details');
+      box.dataset.nodeId = id;
+      box.append(
+        el(
+          'div',
+          'dflow-nb-dname',
+          `${drawn.displayName}: a fan-out of ${g.planned ?? g.count} slices`
+        ),
+        el('div', 'dflow-nb-note', counts)
+      );
+      this.detailsBox.replaceChildren(box);
+      if (this.source.group) {
+        void this.slices.open(id);
+      } else {
+        this.slices.close();
+      }
+      this.logPane?.note(
+        `${drawn.displayName}`,
+        'a fan-out has no log of its own: open one of its slices'
+      );
       return;
     }
-    this.logBusy = true;
-    const phase = n.phase;
-    this.options
-      .fetchLog(bundle.workflow.id, n.id)
-      .then(text => {
-        if (this.selected === n.id) {
-          this.logText.textContent = text || '(empty log)';
-          this.logPane.dataset.loaded = 'true';
-          this.logPhase = phase;
+    if (force) {
+      this.slices.close();
+    }
+    this.loadDetails(id, drawn, force);
+    if (force) {
+      this.logPane?.open(id, drawn?.displayName ?? id);
+    } else {
+      this.logPane?.poke();
+    }
+  }
+
+  private loadDetails(
+    id: string,
+    drawn: INode | undefined,
+    force: boolean
+  ): void {
+    if (!this.source.details) {
+      if (force && drawn) {
+        // no server: what the bundle knows
+        const box = el('div', 'dflow-nb-details');
+        box.dataset.nodeId = id;
+        box.dataset.phase = drawn.phase;
+        box.append(
+          el('div', 'dflow-nb-dname', `${drawn.displayName} (${drawn.phase})`)
+        );
+        if (drawn.message) {
+          box.append(el('div', 'dflow-nb-dmessage', drawn.message));
+        }
+        this.detailsBox.replaceChildren(box);
+      }
+      return;
+    }
+    const token = ++this.detailsToken;
+    if (force) {
+      this.detailsBox.replaceChildren(
+        el('div', 'dflow-nb-note', 'loading details…')
+      );
+    }
+    this.source
+      .details(id)
+      .then(d => {
+        if (token === this.detailsToken && this.selected === id) {
+          this.detailsBox.replaceChildren(
+            renderDetails(d, this.source, a => this.select(a))
+          );
         }
       })
       .catch(err => {
-        if (this.selected === n.id) {
-          this.logText.textContent = `log unavailable: ${err?.message ?? err}`;
-          this.logPhase = phase;
+        if (token === this.detailsToken && this.selected === id) {
+          this.detailsBox.replaceChildren(
+            el(
+              'div',
+              'dflow-nb-note',
+              `details unavailable: ${(err as Error).message ?? err}`
+            )
+          );
         }
-      })
-      .finally(() => {
-        this.logBusy = false;
       });
+    if (this.slices.node.hidden === false) {
+      void this.slices.refresh();
+    }
   }
+
+  /** Stop the log's polling (the view is going away). */
+  dispose(): void {
+    this.logPane?.stop();
+  }
+}
+
+/** A timeline from the drawn nodes when the bundle carries none (a saved notebook). */
+export function fallbackTimeline(bundle: IWorkflowBundle): ITimeline {
+  const steps = tableSteps(bundle);
+  return {
+    start: bundle.workflow.startedAt,
+    end: bundle.workflow.finishedAt,
+    rows: steps
+      .filter(n => !n.group)
+      .map(n => ({
+        id: n.id,
+        displayName: n.displayName,
+        key: n.key,
+        phase: n.phase,
+        startedAt: n.startedAt,
+        finishedAt: n.finishedAt
+      })),
+    groups: steps
+      .filter(n => n.group)
+      .map(n => ({
+        id: n.id,
+        name: n.displayName,
+        startedAt: n.startedAt,
+        finishedAt: n.finishedAt,
+        planned: n.group!.planned,
+        phases: n.group!.phases
+      }))
+  };
 }

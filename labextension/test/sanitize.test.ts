@@ -78,22 +78,41 @@ describe('the pictures dflow_nb shows', () => {
     expect(svg.getAttribute('viewBox')).toBe('0 0 200 150');
     const marker = svg.querySelector('marker')!;
     expect(marker.id).toMatch(/^dn-arrow-dnb\d+$/);
-    expect(svg.querySelector('g.dn-edges path')!.getAttribute('marker-end')).toBe(`url(#${marker.id})`);
+    expect(
+      svg.querySelector('g.dn-edges path')!.getAttribute('marker-end')
+    ).toBe(`url(#${marker.id})`);
     const nodes = svg.querySelectorAll('g.dn-node[data-id]');
-    expect(Array.from(nodes).map(g => g.getAttribute('data-id'))).toEqual(['wf-1', 'wf-2', 'wf-3']);
-    expect(nodes[0].querySelector('.dn-box')!.getAttribute('fill')).toBe('#18be94');
-    expect(nodes[0].querySelector('title')!.textContent).toBe('hello: Succeeded');
-    expect(Array.from(nodes[0].querySelectorAll('text')).map(t => t.textContent)).toEqual([
-      'hello',
-      'Succeeded'
+    expect(Array.from(nodes).map(g => g.getAttribute('data-id'))).toEqual([
+      'wf-1',
+      'wf-2',
+      'wf-3'
     ]);
-    expect(nodes[1].querySelector('g.dn-bar')!.getAttribute('data-w')).toBe('144.0');
+    expect(nodes[0].querySelector('.dn-box')!.getAttribute('fill')).toBe(
+      '#18be94'
+    );
+    expect(nodes[0].querySelector('title')!.textContent).toBe(
+      'hello: Succeeded'
+    );
+    expect(
+      Array.from(nodes[0].querySelectorAll('text')).map(t => t.textContent)
+    ).toEqual(['hello', 'Succeeded']);
+    expect(nodes[1].querySelector('g.dn-bar')!.getAttribute('data-w')).toBe(
+      '144.0'
+    );
     expect(nodes[2].querySelector('circle')!.getAttribute('r')).toBe('6');
     // everything the source had is there, attribute for attribute (ids renamed)
-    const source = new DOMParser().parseFromString(NOTEBOOK, 'image/svg+xml').documentElement;
+    const source = new DOMParser().parseFromString(
+      NOTEBOOK,
+      'image/svg+xml'
+    ).documentElement;
     expect(shape(svg)).toEqual(
       [source, ...Array.from(source.querySelectorAll('*'))].map(el =>
-        [el.localName, ...Array.from(el.attributes).map(a => a.name).filter(n => n !== 'xmlns')].join(' ')
+        [
+          el.localName,
+          ...Array.from(el.attributes)
+            .map(a => a.name)
+            .filter(n => n !== 'xmlns')
+        ].join(' ')
       )
     );
   });
@@ -104,15 +123,16 @@ describe('the pictures dflow_nb shows', () => {
     expect(svg.querySelector('g.graph')!.getAttribute('transform')).toBe(
       'scale(1 1) rotate(0) translate(4 116.88)'
     );
-    expect(Array.from(svg.querySelectorAll('g.node > title')).map(t => t.textContent)).toEqual([
-      'n1',
-      'n2'
-    ]);
+    expect(
+      Array.from(svg.querySelectorAll('g.node > title')).map(t => t.textContent)
+    ).toEqual(['n1', 'n2']);
     const texts = svg.querySelectorAll('g.node text');
     expect(texts[1].textContent).toBe('×3 \u00a0(1/3 done)');
     expect(texts[0].getAttribute('font-family')).toBe('Helvetica,sans-Serif');
     expect(texts[0].hasAttribute('xml:space')).toBe(false);
-    expect(svg.querySelectorAll('polygon, polyline, path, ellipse')).toHaveLength(5);
+    expect(
+      svg.querySelectorAll('polygon, polyline, path, ellipse')
+    ).toHaveLength(5);
     expect(svg.querySelector('g.edge > title')!.textContent).toBe('n0->n1');
     shape(svg);
   });
@@ -126,7 +146,9 @@ describe('the pictures dflow_nb shows', () => {
   it('refuses what is not a well-formed SVG document', () => {
     expect(sanitizeSvg('<svg><g></svg>')).toBeNull();
     expect(sanitizeSvg(`<svg ${NS}><g></svg>`)).toBeNull();
-    expect(sanitizeSvg('<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>')).toBeNull();
+    expect(
+      sanitizeSvg('<html xmlns="http://www.w3.org/1999/xhtml"><body/></html>')
+    ).toBeNull();
     expect(sanitizeSvg('<s:svg xmlns:s="urn:not-svg"/>')).toBeNull();
     expect(sanitizeSvg('not xml at all')).toBeNull();
   });
@@ -136,28 +158,60 @@ describe('what an untrusted bundle cannot bring in', () => {
   const hostile: Array<[string, string]> = [
     ['prefixed script', '<s:script>alert(1)</s:script>'],
     ['script', '<script>alert(1)</script>'],
-    ['prefixed script with an external source', '<s:script x:href="http://evil/x.js"/>'],
-    ['iframe srcdoc', '<h:iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"/>'],
+    [
+      'prefixed script with an external source',
+      '<s:script x:href="http://evil/x.js"/>'
+    ],
+    [
+      'iframe srcdoc',
+      '<h:iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"/>'
+    ],
     ['iframe javascript:', '<h:iframe src="javascript:alert(1)"/>'],
-    ['object and embed', '<h:object data="http://evil/o.svg"/><h:embed src="http://evil/e.svg"/>'],
+    [
+      'object and embed',
+      '<h:object data="http://evil/o.svg"/><h:embed src="http://evil/e.svg"/>'
+    ],
     ['html img', '<h:img src="http://evil/i.png" onerror="alert(1)"/>'],
-    ['foreignObject', '<foreignObject><h:img src="http://evil/fo.png"/></foreignObject>'],
-    ['prefixed foreignObject', '<s:foreignObject><h:div>x</h:div></s:foreignObject>'],
+    [
+      'foreignObject',
+      '<foreignObject><h:img src="http://evil/fo.png"/></foreignObject>'
+    ],
+    [
+      'prefixed foreignObject',
+      '<s:foreignObject><h:div>x</h:div></s:foreignObject>'
+    ],
     ['style element', '<style>@import url(http://evil/a.css);</style>'],
-    ['prefixed style element', '<s:style>body{background:url(http://evil/b.png)}</s:style>'],
+    [
+      'prefixed style element',
+      '<s:style>body{background:url(http://evil/b.png)}</s:style>'
+    ],
     ['a javascript: link', '<a href="javascript:alert(1)"><text>x</text></a>'],
-    ['a link given its href by <set>', '<a><s:set attributeName="href" to="javascript:alert(1)"/></a>'],
-    ['image', '<image href="http://evil/i.png"/><image x:href="http://evil/j.png"/>'],
+    [
+      'a link given its href by <set>',
+      '<a><s:set attributeName="href" to="javascript:alert(1)"/></a>'
+    ],
+    [
+      'image',
+      '<image href="http://evil/i.png"/><image x:href="http://evil/j.png"/>'
+    ],
     ['use', '<use href="http://evil/u.svg#a"/>'],
-    ['animation', '<s:animate attributeName="x" onbegin="alert(1)"/><animateTransform/>'],
+    [
+      'animation',
+      '<s:animate attributeName="x" onbegin="alert(1)"/><animateTransform/>'
+    ],
     ['handler', '<s:handler>alert(1)</s:handler>'],
     ['nested svg', '<svg onload="alert(1)"><rect/></svg>'],
-    ['filter element', '<filter id="f"><feImage href="http://evil/f.png"/></filter>'],
+    [
+      'filter element',
+      '<filter id="f"><feImage href="http://evil/f.png"/></filter>'
+    ],
     ['a shape in another namespace', '<z:rect xmlns:z="urn:z" width="9"/>']
   ];
   for (const [what, snippet] of hostile) {
     it(`drops ${what}`, () => {
-      const svg = clean(`<g class="node"><rect width="1" height="1"/></g>${snippet}`);
+      const svg = clean(
+        `<g class="node"><rect width="1" height="1"/></g>${snippet}`
+      );
       expect(shape(svg)).toEqual(['svg', 'g class', 'rect width height']);
       expect(markup(svg)).not.toMatch(/alert|evil|script|javascript/);
     });
@@ -202,12 +256,14 @@ describe('what an untrusted bundle cannot bring in', () => {
     expect(path.hasAttribute('marker-mid')).toBe(false);
   });
 
-  it('keeps only the picture\'s own class names and valid ids', () => {
+  it("keeps only the picture's own class names and valid ids", () => {
     const svg = clean(
       '<g class="node jp-Notebook lm-mod-hidden dn-node dn-x" id="a b"><rect class="dn-box evil"/></g>'
     );
     expect(shape(svg)).toEqual(['svg', 'g class', 'rect class']);
-    expect(svg.querySelector('g')!.getAttribute('class')).toBe('node dn-node dn-x');
+    expect(svg.querySelector('g')!.getAttribute('class')).toBe(
+      'node dn-node dn-x'
+    );
     expect(svg.querySelector('rect')!.getAttribute('class')).toBe('dn-box');
   });
 
