@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The labextension's node_modules (`jlpm install` in labextension/), for its vitest unit tests,
-# eslint and prettier (tests/browser/test_frontend_unit.py, scripts/test.sh), and the live
-# widget's front end (`jlpm build:widget` -> dflow_nb/notebook/static/dag.js), which the
-# editable install reads. The extension itself is not built or registered here: the package
-# build builds it (hatch-jupyter-builder, pyproject.toml), and the browser tests run a
-# JupyterLab whose dflow_nb comes from a wheel (tests/packaging/lab_venv.py).
-# Idempotent and fast when nothing changed: install and build are skipped on matching stamps.
+# eslint and prettier (tests/browser/test_frontend_unit.py, scripts/test.sh). Nothing is built
+# or registered here: the package build builds the extension (hatch-jupyter-builder,
+# pyproject.toml), the live widget's built front end is committed (test_frontend_unit.py checks
+# it matches its sources), and the browser tests run a JupyterLab whose dflow_nb comes from a
+# wheel (tests/packaging/lab_venv.py).
+# Idempotent and fast when nothing changed: the install is skipped on a matching stamp.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VENV=$(cd "${VENV:-.venv}" && pwd)
@@ -20,12 +20,4 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.dflow-nb-deps 2>/dev/null)" !
   rm -f "$log"
   echo "$deps" > node_modules/.dflow-nb-deps
   echo "labextension: jlpm install in $((SECONDS - start)) s"
-fi
-
-widget=$(cat src/*.ts style/*.css vite.widget.config.mts node_modules/.dflow-nb-deps | sha256sum | cut -d' ' -f1)
-out=../dflow_nb/notebook/static
-if [ ! -f "$out/dag.js" ] || [ "$(cat "$out/.dflow-nb-widget" 2>/dev/null)" != "$widget" ]; then
-  jlpm build:widget >/dev/null
-  echo "$widget" > "$out/.dflow-nb-widget"
-  echo "labextension: live widget built into dflow_nb/notebook/static/"
 fi
