@@ -22,7 +22,7 @@ export class LogPane {
   private bar = el('div', 'dflow-nb-logbar');
   private follow = el('input');
   private search = el('input', 'dflow-nb-logsearch');
-  private matches = el('ol', 'dflow-nb-logmatches');
+  private matches = el('ul', 'dflow-nb-logmatches');
   private text = el('pre', 'dflow-nb-log');
   private download = el('span', 'dflow-nb-logdownload');
   private nodeId: string | null = null;

@@ -270,7 +270,7 @@ export class WorkflowsSidebar extends Widget {
       top.append(el('span', 'dflow-nb-failedcount', `${wf.failed} failed`));
     }
     const del = button(
-      '🗑',
+      '×',
       'dflow-nb-delete',
       () => void this.remove(wf),
       `delete ${wf.id}`
@@ -284,6 +284,7 @@ export class WorkflowsSidebar extends Widget {
       const meter = el('span', 'dflow-nb-meter');
       const fill = el('span', 'dflow-nb-meterfill');
       fill.style.width = `${planned ? ((100 * done) / planned).toFixed(1) : 0}%`;
+      fill.style.background = phaseColor(wf.phase);
       meter.append(fill);
       prog.append(
         meter,

@@ -20,7 +20,7 @@ export type GroupReader = (
 export class SliceList {
   readonly node = el('div', 'dflow-nb-slices');
   private title = el('div', 'dflow-nb-slicestitle');
-  private phase = el('select', 'dflow-nb-slicephase');
+  private phase = el('select', 'dflow-nb-slicefilter');
   private search = el('input', 'dflow-nb-slicesearch');
   private list = el('ol', 'dflow-nb-slicelist');
   private pager = el('div', 'dflow-nb-pager');

@@ -304,7 +304,7 @@ export class TimelineView {
         );
       } else if (line.kind === 'more') {
         row.replaceChildren(
-          button(line.label, 'dflow-nb-tlmore', () => {
+          button(line.label, 'dflow-nb-tlmorebtn', () => {
             const g = line.group!;
             this.shown.set(g, (this.shown.get(g) ?? GROUP_PAGE) + GROUP_PAGE);
             this.focusId = null;

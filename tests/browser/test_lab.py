@@ -12,7 +12,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 WAIT = 90_000   # ms: generous, for a loaded 2-core machine; every wait is on a real condition
-RUNNING, SUCCEEDED = "#0dadea", "#18be94"   # the live widget's phase colours (static/dag.js)
+RUNNING, SUCCEEDED = "#0dadea", "#18be94"   # the views' phase colours (labextension/src/model.ts)
 
 
 def notebook(go: Path) -> dict:
@@ -170,9 +170,9 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         # %%dflow submit: the live widget (anywidget DAG + ipywidgets log pane) follows its run
         fourth = page.locator(".jp-Notebook .jp-CodeCell").nth(3)
         live = fourth.locator(".dflow-nb-liveview")
-        gate2 = live.locator(".dflow-nb-live g.dn-node", has_text="gate2")
+        gate2 = live.locator(".dflow-nb-live g.dn-node[data-node-id]", has_text="gate2")
         expect(gate2.locator(".dn-box")).to_have_attribute("fill", RUNNING, timeout=WAIT)
-        expect(live.locator(".dflow-nb-liveheader")).to_contain_text("Running")
+        expect(live.locator(".dflow-nb-live .dflow-nb-badge")).to_have_text("Running")
         gate2.click()                                   # the log pane follows the clicked step
         log = live.locator(".dflow-nb-livelog")
         expect(log).to_contain_text("widget-gate-waiting", timeout=WAIT)
@@ -184,7 +184,7 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         expect(log).to_contain_text("widget-gate-opened", timeout=WAIT)
         expect(live.locator(".dflow-nb-live .dflow-nb-status")).to_have_text(
             "finished: Succeeded", timeout=WAIT)
-        expect(live.locator(".dflow-nb-livetable")).to_contain_text("gate2")
+        expect(live.locator(".dflow-nb-live tr.dflow-nb-row")).to_contain_text(["hi", "gate2"])
         # one output per run: the widget finished in place, no second copy of the run below it
         expect(fourth.locator(".jp-OutputArea-child")).to_have_count(1)
         assert fourth.locator(".dflow-nb-renderer").count() == 0

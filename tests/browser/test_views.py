@@ -31,11 +31,14 @@ class Lab:
         return self.page.locator("li.dflow-nb-wfitem", has=self.page.locator(
             f".dflow-nb-wfname:text-is('{name}')"))
 
-    def open_run(self, name: str) -> Any:
-        """Open a run's panel from the sidebar with the keyboard (focus its row, Enter)."""
+    def open_run(self, name: str, keyboard: bool = False) -> Any:
+        """Open a run's panel from the sidebar: a click, or focus its row and press Enter."""
         row = self.row(name).first
-        row.focus()
-        row.press("Enter")
+        if keyboard:
+            row.focus()
+            row.press("Enter")
+        else:
+            row.click()
         wf_id = row.get_attribute("data-workflow-id")
         panel = self.page.locator(f".dflow-nb-panel:has(.dflow-nb-workflow[data-workflow-id='{wf_id}'])")
         panel.locator(".dflow-nb-workflow").wait_for(timeout=WAIT)
@@ -91,7 +94,8 @@ def test_sidebar_lists_filters_and_opens_runs_by_keyboard(lab: Lab, artifacts: P
     expect(fanout).to_have_attribute("data-phase", "Succeeded", timeout=WAIT)
     expect(fanout.locator(".dflow-nb-failedcount")).to_have_text("11 failed")
     expect(fanout.locator(".dflow-nb-wfid")).to_have_text(fanout.get_attribute("data-workflow-id"))
-    expect(fanout.locator(".dflow-nb-progresstext")).to_have_text("1001/1001")
+    # 1,000 slices, the table and the success-ratio check
+    expect(fanout.locator(".dflow-nb-progresstext")).to_have_text("1002/1002")
     expect(page.locator("li.dflow-nb-wfitem")).to_have_count(4)
 
     page.locator(".dflow-nb-phasechip[data-phase='Failed']").click()
@@ -106,16 +110,15 @@ def test_sidebar_lists_filters_and_opens_runs_by_keyboard(lab: Lab, artifacts: P
     expect(page.locator("li.dflow-nb-wfitem .dflow-nb-wfname")).to_have_text(
         ["fanout", "flaky", "gated", "keyed"], timeout=WAIT)
 
-    panel = lab.open_run("fanout")
+    panel = lab.open_run("fanout", keyboard=True)
     wf_id = fanout.get_attribute("data-workflow-id")
     tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
     expect(tab).to_contain_text(f"fanout · {wf_id}")
-    expect(panel.locator(".dflow-nb-progresstext")).to_have_text("1001/1001 done")
+    expect(panel.locator(".dflow-nb-progresstext")).to_have_text("1002/1002 done")
 
 
 def test_fanout_timeline_group_list_and_zoom(lab: Lab, artifacts: Path) -> None:
     from playwright.sync_api import expect
-    page = lab.page
     panel = lab.open_run("fanout")
     timeline = panel.locator(".dflow-nb-timeline")
     group = timeline.locator(".dflow-nb-tlgroup")
@@ -125,8 +128,8 @@ def test_fanout_timeline_group_list_and_zoom(lab: Lab, artifacts: Path) -> None:
     expect(failed_part).to_have_count(1)
     group.focus()
     group.press("Enter")                                               # expand by keyboard
-    expect(timeline.locator(".dflow-nb-tlstep")).to_have_count(1 + 200, timeout=WAIT)
-    expect(timeline.locator(".dflow-nb-tlmore")).to_contain_text("800 more slices")
+    expect(timeline.locator(".dflow-nb-tlstep")).to_have_count(2 + 200, timeout=WAIT)
+    expect(timeline.locator(".dflow-nb-tlmorebtn")).to_have_text("800 more slices")
     lab.shot(artifacts, "timeline-1000-slices", panel.locator(".dflow-nb-graphs"))
 
     # zoom and fit move the picture, not the layout
@@ -146,7 +149,7 @@ def test_fanout_timeline_group_list_and_zoom(lab: Lab, artifacts: Path) -> None:
     items = slices.locator("li.dflow-nb-slice")
     expect(items.first).to_have_attribute("data-phase", "Failed", timeout=WAIT)   # Failed first
     expect(slices.locator(".dflow-nb-pageinfo")).to_have_text("1–50 of 1000")
-    slices.locator(".dflow-nb-slicephase").select_option("Failed")
+    slices.locator("select.dflow-nb-slicefilter").select_option("Failed")
     expect(slices.locator(".dflow-nb-pageinfo")).to_have_text("1–11 of 11", timeout=WAIT)
     slices.locator(".dflow-nb-slicesearch").fill("square-110")
     expect(items).to_have_count(1, timeout=WAIT)
@@ -162,11 +165,16 @@ def test_fanout_timeline_group_list_and_zoom(lab: Lab, artifacts: Path) -> None:
 def test_failed_step_details_with_artifact_preview_and_attempts(lab: Lab, artifacts: Path) -> None:
     from playwright.sync_api import expect
     panel = lab.open_run("fanout")
+    panel.locator(".dflow-nb-dagsearch").fill("failed")
+    panel.locator(".dflow-nb-dagsearch").press("Enter")
+    slices = panel.locator(".dflow-nb-slices")
+    slices.locator(".dflow-nb-slicesearch").fill("square-13")
+    slices.locator("li.dflow-nb-slice[data-phase='Failed']").first.click(timeout=WAIT)
     details = panel.locator(".dflow-nb-details")
-    expect(details.locator(".dflow-nb-dname")).to_contain_text("110", timeout=WAIT)
+    expect(details.locator(".dflow-nb-dname")).to_have_text("square(13:13)", timeout=WAIT)
     inputs = details.locator(".dflow-nb-inputs")
     expect(inputs.locator("tr[data-param='x'] .dflow-nb-ptype")).to_have_text("int")
-    expect(inputs.locator("tr[data-param='x'] code")).to_have_text("110")
+    expect(inputs.locator("tr[data-param='x'] code")).to_have_text("13")
     table = inputs.locator(".dflow-nb-artifact[data-artifact='table']")
     expect(table).to_have_attribute("data-kind", "csv")
     table.locator(".dflow-nb-previewbtn").click()
@@ -216,6 +224,9 @@ def test_reuse_from_the_panel_and_open_in_a_notebook(lab: Lab, artifacts: Path) 
     steps = editor.locator(".dflow-nb-reusestep")
     expect(steps).to_have_count(2, timeout=WAIT)
     steps.filter(has_text="fit").locator(".dflow-nb-reusetick").uncheck()
+    value = steps.filter(has_text="prep").locator("input.dflow-nb-reusevalue[data-param='n']")
+    expect(value).to_have_value("3")
+    value.fill("7")                                       # edit prep's output
     lab.shot(artifacts, "reuse-editor", panel)
     editor.locator(".dflow-nb-reusesubmit").click()
     expect(panel.locator(".dflow-nb-actionresult")).to_have_attribute("data-state", "ok",
@@ -227,6 +238,8 @@ def test_reuse_from_the_panel_and_open_in_a_notebook(lab: Lab, artifacts: Path) 
                                                                 timeout=WAIT)
     expect(new.locator("tr.dflow-nb-row:has(.dflow-nb-reusedtag)")).to_have_count(1)
     expect(new.locator("g.dflow-nb-node.dflow-nb-reused")).to_have_count(1)
+    new.locator("tr.dflow-nb-row", has_text="fit").first.click()
+    expect(new.locator(".dflow-nb-log")).to_contain_text("fitting with n=7", timeout=WAIT)
     lab.shot(artifacts, "reused-run-panel", new)
 
     # Retry on a run with nothing failed is refused in the user's terms
@@ -250,8 +263,7 @@ def test_panels_are_restored_after_a_reload_in_a_dark_theme(lab: Lab, artifacts:
     page.reload()
     expect(titles.filter(has_text="fanout · ")).to_have_count(1, timeout=WAIT)
     assert before <= set(titles.all_inner_texts())
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', "
-                  "{theme: 'JupyterLab Dark'})")
+    theme(page, "JupyterLab Dark")
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false", timeout=WAIT)
     panel = lab.open_run("fanout")
     panel.locator("tr.dflow-nb-row").first.click()
@@ -262,8 +274,14 @@ def test_panels_are_restored_after_a_reload_in_a_dark_theme(lab: Lab, artifacts:
                                       "li.dflow-nb-wfitem .dflow-nb-wfmeta"])
     assert all(r >= 4.5 for r in ratios), ratios       # WCAG AA for text
     lab.shot(artifacts, "dark-theme-panel", page)
-    page.evaluate("() => window.jupyterapp.commands.execute('apputils:change-theme', "
-                  "{theme: 'JupyterLab Light'})")
+    theme(page, "JupyterLab Light")
+
+
+def theme(page: Any, name: str) -> None:
+    """Settings > Theme > name, through the menu bar."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=name).first.click()
 
 
 # The WCAG contrast ratio of each selector's first element's text against its nearest

@@ -71,10 +71,39 @@ def retrying() -> None:
     wf.submit()
 
 
+class Prep(OP):
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({"n": int})
+
+    def execute(self, op_in):
+        return OPIO({"n": 3})
+
+
+class Fit(OP):
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({"n": int})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({})
+
+    def execute(self, op_in):
+        print(f"fitting with n={op_in['n']}")
+        return OPIO({})
+
+
 def keyed() -> None:
     wf = Workflow(name="keyed")
-    wf.add(Step("prep", ShellOPTemplate(name="prep", script="echo prepared"), key="prep"))
-    wf.add(Step("fit", ShellOPTemplate(name="fit", script="echo fitted"), key="fit"))
+    prep = Step("prep", PythonOPTemplate(Prep), key="prep")
+    wf.add(prep)
+    wf.add(Step("fit", PythonOPTemplate(Fit), parameters={"n": prep.outputs.parameters["n"]},
+                key="fit"))
     wf.submit()
 
 

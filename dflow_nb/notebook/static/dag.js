@@ -280,7 +280,7 @@ function re(t, r, i) {
 // src/logs.ts
 var ie = 2e6, ae = 1e3, oe = class {
 	constructor(t) {
-		this.source = t, this.node = e("div", "dflow-nb-logpane"), this.title = e("div", "dflow-nb-logtitle"), this.bar = e("div", "dflow-nb-logbar"), this.follow = e("input"), this.search = e("input", "dflow-nb-logsearch"), this.matches = e("ol", "dflow-nb-logmatches"), this.text = e("pre", "dflow-nb-log"), this.download = e("span", "dflow-nb-logdownload"), this.nodeId = null, this.next = void 0, this.done = !1, this.timer = null, this.token = 0, this.searchTimer = null, this.follow.type = "checkbox", this.follow.checked = !0, this.follow.className = "dflow-nb-logfollow";
+		this.source = t, this.node = e("div", "dflow-nb-logpane"), this.title = e("div", "dflow-nb-logtitle"), this.bar = e("div", "dflow-nb-logbar"), this.follow = e("input"), this.search = e("input", "dflow-nb-logsearch"), this.matches = e("ul", "dflow-nb-logmatches"), this.text = e("pre", "dflow-nb-log"), this.download = e("span", "dflow-nb-logdownload"), this.nodeId = null, this.next = void 0, this.done = !1, this.timer = null, this.token = 0, this.searchTimer = null, this.follow.type = "checkbox", this.follow.checked = !0, this.follow.className = "dflow-nb-logfollow";
 		let n = e("label", "dflow-nb-logfollowlabel");
 		n.append(this.follow, document.createTextNode(" follow")), this.follow.addEventListener("change", () => this.schedule()), this.search.type = "search", this.search.placeholder = "search the log", this.search.setAttribute("aria-label", "search the log"), this.search.addEventListener("input", () => {
 			this.searchTimer !== null && window.clearTimeout(this.searchTimer), this.searchTimer = window.setTimeout(() => void this.runSearch(), 250);
@@ -454,7 +454,7 @@ function G(e) {
 }
 var de = class {
 	constructor(t, n) {
-		this.read = t, this.onOpen = n, this.node = e("div", "dflow-nb-slices"), this.title = e("div", "dflow-nb-slicestitle"), this.phase = e("select", "dflow-nb-slicephase"), this.search = e("input", "dflow-nb-slicesearch"), this.list = e("ol", "dflow-nb-slicelist"), this.pager = e("div", "dflow-nb-pager"), this.query = {
+		this.read = t, this.onOpen = n, this.node = e("div", "dflow-nb-slices"), this.title = e("div", "dflow-nb-slicestitle"), this.phase = e("select", "dflow-nb-slicefilter"), this.search = e("input", "dflow-nb-slicesearch"), this.list = e("ol", "dflow-nb-slicelist"), this.pager = e("div", "dflow-nb-pager"), this.query = {
 			offset: 0,
 			limit: 50
 		}, this.groupId = null, this.token = 0, this.timer = null, this.phase.setAttribute("aria-label", "filter slices by phase");
@@ -676,7 +676,7 @@ var me = class {
 				} else t.style.background = l(r.phase);
 				s.append(t);
 			}
-			i.append(a, s), r.kind === "group" ? (i.setAttribute("aria-expanded", String(!!r.expanded)), n(i, () => this.toggle(r.id), `${r.label}: show its slices`)) : r.kind === "more" ? i.replaceChildren(t(r.label, "dflow-nb-tlmore", () => {
+			i.append(a, s), r.kind === "group" ? (i.setAttribute("aria-expanded", String(!!r.expanded)), n(i, () => this.toggle(r.id), `${r.label}: show its slices`)) : r.kind === "more" ? i.replaceChildren(t(r.label, "dflow-nb-tlmorebtn", () => {
 				let e = r.group;
 				this.shown.set(e, (this.shown.get(e) ?? 200) + 200), this.focusId = null, this.render();
 			})) : n(i, () => this.onOpen(r.id), r.title), r.id === this.focusId && (u = i), c.append(i);
