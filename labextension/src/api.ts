@@ -55,6 +55,8 @@ export interface IArtifact {
   files?: number | null;
   kind: string;
   preview?: string | null;
+  /** A small preview inline (the live widget's details; no server to ask). */
+  previewData?: IArtifactPreview | null;
 }
 
 /** One attempt of a retried step. */

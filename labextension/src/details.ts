@@ -61,7 +61,8 @@ function paramTable(params: IParam[]): HTMLTableElement {
 /** The preview of an artifact, built as text, a table, a file list or an image. */
 export function renderPreview(
   p: IArtifactPreview,
-  rawUrl?: (path?: string) => string
+  rawUrl?: (path?: string) => string,
+  openFile?: (path: string) => void
 ): HTMLElement {
   const box = el('div', 'dflow-nb-preview');
   box.dataset.kind = p.kind;
@@ -83,9 +84,14 @@ export function renderPreview(
     box.append(table);
   } else if (p.kind === 'directory' && p.files) {
     const ul = el('ul', 'dflow-nb-files');
-    p.files.forEach(f =>
-      ul.append(el('li', undefined, `${f.path}  ${formatBytes(f.size)}`))
-    );
+    for (const f of p.files) {
+      const li = el('li', 'dflow-nb-file', `${f.path}  ${formatBytes(f.size)}`);
+      li.dataset.path = f.path;
+      if (openFile) {
+        activatable(li, () => openFile(f.path), `preview ${f.path}`);
+      }
+      ul.append(li);
+    }
     box.append(ul);
   } else if (p.text !== null && p.text !== undefined) {
     box.append(el('pre', 'dflow-nb-previewtext', p.text));
@@ -127,14 +133,20 @@ function artifactList(
     const preview = a.preview;
     if (preview && source.artifact && PREVIEWABLE.has(a.kind)) {
       const slot = el('div', 'dflow-nb-previewslot');
-      const show = button('Preview', 'dflow-nb-previewbtn', () => {
+      const load = (path?: string) => {
         slot.replaceChildren(el('div', 'dflow-nb-note', 'loading…'));
-        source.artifact!(preview)
-          .then(p =>
-            slot.replaceChildren(
-              renderPreview(p, path => source.rawUrl!(preview, path))
-            )
-          )
+        source.artifact!(preview, path)
+          .then(p => {
+            const view = renderPreview(
+              p,
+              sub => source.rawUrl!(preview, sub ?? path),
+              load
+            );
+            if (path) {
+              view.prepend(el('div', 'dflow-nb-previewpath', path));
+            }
+            slot.replaceChildren(view);
+          })
           .catch(err =>
             slot.replaceChildren(
               el(
@@ -144,7 +156,8 @@ function artifactList(
               )
             )
           );
-      });
+      };
+      const show = button('Preview', 'dflow-nb-previewbtn', () => load());
       li.append(show);
       if (source.rawUrl && a.kind !== 'directory') {
         li.append(
@@ -160,6 +173,16 @@ function artifactList(
       a.kind !== 'directory'
     ) {
       li.append(downloadLink(source.rawUrl(preview), 'Download', a.name));
+    } else if (a.previewData) {
+      // the live widget: no server to ask, the kernel sent a small preview along
+      const inline = a.previewData;
+      const slot = el('div', 'dflow-nb-previewslot');
+      li.append(
+        button('Preview', 'dflow-nb-previewbtn', () =>
+          slot.replaceChildren(renderPreview(inline))
+        ),
+        slot
+      );
     }
     ul.append(li);
   }

@@ -99,6 +99,7 @@ export class WorkflowsSidebar extends Widget {
   private typing: number | null = null;
   private busy = false;
   private again = false;
+  private shown = '';
 
   constructor(private onOpen: OpenRun) {
     super();
@@ -198,6 +199,12 @@ export class WorkflowsSidebar extends Widget {
   }
 
   private render(page: IWorkflowPage): void {
+    // an unchanged page keeps its rows (and the focus, hover and a click in progress)
+    const key = JSON.stringify(page);
+    if (key === this.shown) {
+      return;
+    }
+    this.shown = key;
     const notes = (page.sources ?? [])
       .filter(s => s.error)
       .map(s => `${s.source}: ${s.error}`);

@@ -31,7 +31,7 @@ export class SliceList {
 
   constructor(
     private read: GroupReader,
-    private onOpen: (sliceId: string) => void
+    private onOpen: (sliceId: string, label: string) => void
   ) {
     this.phase.setAttribute('aria-label', 'filter slices by phase');
     for (const p of ['', ...PHASE_ORDER]) {
@@ -141,7 +141,11 @@ export class SliceList {
         ),
         el('span', 'dflow-nb-msg', s.message ? ` — ${s.message}` : '')
       );
-      activatable(li, () => this.onOpen(s.id), `${s.displayName}: ${s.phase}`);
+      activatable(
+        li,
+        () => this.onOpen(s.id, s.displayName),
+        `${s.displayName}: ${s.phase}`
+      );
       this.list.append(li);
     }
     if (!page.items.length) {

@@ -223,7 +223,7 @@ export class TimelineView {
   private data: ITimeline | null = null;
   private focusId: string | null = null;
 
-  constructor(private onOpen: (nodeId: string) => void) {}
+  constructor(private onOpen: (nodeId: string, label: string) => void) {}
 
   /** Show `tl` (called with every new bundle; expanded groups stay open). */
   update(tl: ITimeline | null | undefined): void {
@@ -312,7 +312,7 @@ export class TimelineView {
           })
         );
       } else {
-        activatable(row, () => this.onOpen(line.id), line.title);
+        activatable(row, () => this.onOpen(line.id, line.label), line.title);
       }
       if (line.id === this.focusId) {
         focus = row;

@@ -100,18 +100,19 @@ export class WorkflowView {
   private detailsToken = 0;
   private selected: string | null = null;
   private selectedPhase: string | null = null;
+  private selectedLabel = '';
   private rowsShown = TABLE_ROWS;
   private matchIndex = -1;
 
   constructor(private options: IViewOptions = {}) {
     this.node = el('div', 'dflow-nb-workflow');
-    this.timeline = new TimelineView(id => this.select(id));
+    this.timeline = new TimelineView((id, label) => this.select(id, label));
     this.slices = new SliceList(
       (g, q) =>
         this.source.group
           ? this.source.group(g, q)
           : Promise.reject(new Error('needs the Jupyter server')),
-      id => this.select(id)
+      (id, label) => this.select(id, label)
     );
     if (!options.noLog) {
       this.logPane = new LogPane({
@@ -502,8 +503,9 @@ export class WorkflowView {
   }
 
   /** Select a node: highlight it, show its details, its slices (a group) or its log. */
-  select(nodeId: string): void {
+  select(nodeId: string, label?: string): void {
     this.selected = nodeId;
+    this.selectedLabel = label ?? this.nodes.get(nodeId)?.displayName ?? nodeId;
     this.selectedPhase = null;
     this.side.hidden = false;
     this.table
@@ -567,7 +569,7 @@ export class WorkflowView {
     }
     this.loadDetails(id, drawn, force);
     if (force) {
-      this.logPane?.open(id, drawn?.displayName ?? id);
+      this.logPane?.open(id, this.selectedLabel);
     } else {
       this.logPane?.poke();
     }

@@ -90,6 +90,36 @@ describe('renderDetails', () => {
   });
 });
 
+describe('an inline preview (the live widget)', () => {
+  it('shows the preview the kernel sent, as text', () => {
+    const box = renderDetails(
+      {
+        ...failed,
+        outputs: {
+          artifacts: [
+            {
+              name: 'notes',
+              kind: 'text',
+              size: 20,
+              previewData: { name: 'notes', kind: 'text', text: HOSTILE }
+            }
+          ]
+        }
+      },
+      {}
+    );
+    box
+      .querySelector<HTMLButtonElement>(
+        '.dflow-nb-outputs .dflow-nb-previewbtn'
+      )!
+      .click();
+    expect(box.querySelector('.dflow-nb-previewtext')!.textContent).toBe(
+      HOSTILE
+    );
+    expect(box.querySelector('img')).toBeNull();
+  });
+});
+
 describe('renderPreview', () => {
   it('builds a CSV table from cells as text', () => {
     const box = renderPreview({

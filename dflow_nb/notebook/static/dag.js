@@ -156,7 +156,7 @@ function ee(e) {
 	}
 	return n.push("}"), n.join("\n");
 }
-function S(e) {
+function te(e) {
 	let t = e.nodes.map((e) => `${e.id}|${e.group ? p(e.group).planned : ""}`);
 	return JSON.stringify([
 		t,
@@ -165,7 +165,7 @@ function S(e) {
 	]);
 }
 // src/details.ts
-var te = /* @__PURE__ */ new Set([
+var S = /* @__PURE__ */ new Set([
 	"text",
 	"json",
 	"csv",
@@ -191,26 +191,30 @@ function T(t) {
 	}
 	return n;
 }
-function E(t, n) {
-	let r = e("div", "dflow-nb-preview");
-	if (r.dataset.kind = t.kind, t.kind === "image" && n) {
-		let i = e("img", "dflow-nb-previewimg");
-		i.alt = t.name, i.src = n(t.path ?? void 0), r.append(i);
+function E(t, r, a) {
+	let o = e("div", "dflow-nb-preview");
+	if (o.dataset.kind = t.kind, t.kind === "image" && r) {
+		let n = e("img", "dflow-nb-previewimg");
+		n.alt = t.name, n.src = r(t.path ?? void 0), o.append(n);
 	} else if (t.kind === "csv" && t.table) {
-		let n = e("table", "dflow-nb-csv"), i = e("tr");
-		t.table.columns.forEach((t) => i.append(e("th", void 0, t))), n.append(i);
+		let n = e("table", "dflow-nb-csv"), r = e("tr");
+		t.table.columns.forEach((t) => r.append(e("th", void 0, t))), n.append(r);
 		for (let r of t.table.rows) {
 			let t = e("tr");
 			r.forEach((n) => t.append(e("td", void 0, n))), n.append(t);
 		}
-		r.append(n);
+		o.append(n);
 	} else if (t.kind === "directory" && t.files) {
-		let n = e("ul", "dflow-nb-files");
-		t.files.forEach((t) => n.append(e("li", void 0, `${t.path}  ${i(t.size)}`))), r.append(n);
-	} else t.text !== null && t.text !== void 0 ? r.append(e("pre", "dflow-nb-previewtext", t.text)) : r.append(e("div", "dflow-nb-note", `${t.kind}: no preview`));
-	return (t.truncated || t.table?.truncated) && r.append(e("div", "dflow-nb-note", "preview truncated: download for the whole artifact")), r;
+		let r = e("ul", "dflow-nb-files");
+		for (let o of t.files) {
+			let t = e("li", "dflow-nb-file", `${o.path}  ${i(o.size)}`);
+			t.dataset.path = o.path, a && n(t, () => a(o.path), `preview ${o.path}`), r.append(t);
+		}
+		o.append(r);
+	} else t.text !== null && t.text !== void 0 ? o.append(e("pre", "dflow-nb-previewtext", t.text)) : o.append(e("div", "dflow-nb-note", `${t.kind}: no preview`));
+	return (t.truncated || t.table?.truncated) && o.append(e("div", "dflow-nb-note", "preview truncated: download for the whole artifact")), o;
 }
-function ne(n, a) {
+function D(n, a) {
 	let o = e("ul", "dflow-nb-artifacts");
 	for (let s of n) {
 		let n = e("li", "dflow-nb-artifact");
@@ -222,23 +226,30 @@ function ne(n, a) {
 		].filter(Boolean).join(", ");
 		n.append(e("span", "dflow-nb-aname", s.name), e("span", "dflow-nb-ameta", ` ${c} `));
 		let l = s.preview;
-		if (l && a.artifact && te.has(s.kind)) {
-			let i = e("div", "dflow-nb-previewslot"), o = t("Preview", "dflow-nb-previewbtn", () => {
-				i.replaceChildren(e("div", "dflow-nb-note", "loading…")), a.artifact(l).then((e) => i.replaceChildren(E(e, (e) => a.rawUrl(l, e)))).catch((t) => i.replaceChildren(e("div", "dflow-nb-note", `preview failed: ${t?.message ?? t}`)));
-			});
-			n.append(o), a.rawUrl && s.kind !== "directory" && n.append(" ", r(a.rawUrl(l), "Download", s.name)), n.append(i);
-		} else l && a.rawUrl && s.kind !== "missing" && s.kind !== "directory" && n.append(r(a.rawUrl(l), "Download", s.name));
+		if (l && a.artifact && S.has(s.kind)) {
+			let i = e("div", "dflow-nb-previewslot"), o = (t) => {
+				i.replaceChildren(e("div", "dflow-nb-note", "loading…")), a.artifact(l, t).then((n) => {
+					let r = E(n, (e) => a.rawUrl(l, e ?? t), o);
+					t && r.prepend(e("div", "dflow-nb-previewpath", t)), i.replaceChildren(r);
+				}).catch((t) => i.replaceChildren(e("div", "dflow-nb-note", `preview failed: ${t?.message ?? t}`)));
+			}, c = t("Preview", "dflow-nb-previewbtn", () => o());
+			n.append(c), a.rawUrl && s.kind !== "directory" && n.append(" ", r(a.rawUrl(l), "Download", s.name)), n.append(i);
+		} else if (l && a.rawUrl && s.kind !== "missing" && s.kind !== "directory") n.append(r(a.rawUrl(l), "Download", s.name));
+		else if (s.previewData) {
+			let r = s.previewData, i = e("div", "dflow-nb-previewslot");
+			n.append(t("Preview", "dflow-nb-previewbtn", () => i.replaceChildren(E(r))), i);
+		}
 		o.append(n);
 	}
 	return o;
 }
-function D(e, t, n, r = []) {
+function O(e, t, n, r = []) {
 	let i = t?.parameters ?? [], a = t?.artifacts ?? [], o = r.filter(([, e]) => e != null && e !== "");
 	if (!i.length && !a.length && !o.length) return null;
 	let s = C(e);
-	return s.classList.add(`dflow-nb-${e.toLowerCase()}`), i.length && s.append(T(i)), a.length && s.append(ne(a, n)), o.length && s.append(w(o)), s;
+	return s.classList.add(`dflow-nb-${e.toLowerCase()}`), i.length && s.append(T(i)), a.length && s.append(D(a, n)), o.length && s.append(w(o)), s;
 }
-function re(t, r, i) {
+function ne(t, r, i) {
 	let a = e("div", "dflow-nb-details");
 	a.dataset.nodeId = t.id, a.dataset.phase = t.phase;
 	let o = e("div", "dflow-nb-dhead"), s = e("span", "dflow-nb-badge", t.phase);
@@ -256,7 +267,7 @@ function re(t, r, i) {
 		["duration", t.startedAt ? v(t.startedAt, t.finishedAt) : null],
 		["progress", t.progress]
 	])), a.append(c);
-	let u = D("Inputs", t.inputs, r), d = D("Outputs", t.outputs, r, [["result", t.outputs?.result], ["exit code", t.outputs?.exitCode]]);
+	let u = O("Inputs", t.inputs, r), d = O("Outputs", t.outputs, r, [["result", t.outputs?.result], ["exit code", t.outputs?.exitCode]]);
 	for (let e of [u, d]) e && a.append(e);
 	if (t.attempts && t.attempts.length) {
 		let r = C(`Attempts (${t.attempts.length})`);
@@ -278,7 +289,7 @@ function re(t, r, i) {
 	return f("Executor record", t.executor), f("Argo", t.argo), a;
 }
 // src/logs.ts
-var ie = 2e6, ae = 1e3, oe = class {
+var re = 2e6, ie = 1e3, ae = class {
 	constructor(t) {
 		this.source = t, this.node = e("div", "dflow-nb-logpane"), this.title = e("div", "dflow-nb-logtitle"), this.bar = e("div", "dflow-nb-logbar"), this.follow = e("input"), this.search = e("input", "dflow-nb-logsearch"), this.matches = e("ul", "dflow-nb-logmatches"), this.text = e("pre", "dflow-nb-log"), this.download = e("span", "dflow-nb-logdownload"), this.nodeId = null, this.next = void 0, this.done = !1, this.timer = null, this.token = 0, this.searchTimer = null, this.follow.type = "checkbox", this.follow.checked = !0, this.follow.className = "dflow-nb-logfollow";
 		let n = e("label", "dflow-nb-logfollowlabel");
@@ -301,7 +312,7 @@ var ie = 2e6, ae = 1e3, oe = class {
 	schedule() {
 		this.stop(), this.nodeId && !this.done && this.follow.checked && (this.timer = window.setTimeout(() => {
 			this.timer = null, this.poll();
-		}, ae));
+		}, ie));
 	}
 	async poll() {
 		let e = this.nodeId;
@@ -320,7 +331,7 @@ var ie = 2e6, ae = 1e3, oe = class {
 			this.text.textContent = e + (n.log || "");
 		} else if (n.log) {
 			let e = (this.text.textContent ?? "") + n.log;
-			e.length > 2e6 && (e = e.slice(e.length - ie)), this.text.textContent = e;
+			e.length > 2e6 && (e = e.slice(e.length - re)), this.text.textContent = e;
 		}
 		this.text.textContent || (this.text.textContent = n.done === !1 ? "(no output yet)" : "(empty log)"), this.next = n.next ?? n.size ?? this.next, this.done = n.done ?? n.next === void 0, this.node.dataset.loaded = "true", this.node.dataset.done = String(this.done), this.follow.checked && (r || this.next === n.next) && (this.text.scrollTop = this.text.scrollHeight), this.schedule();
 	}
@@ -341,7 +352,7 @@ var ie = 2e6, ae = 1e3, oe = class {
 			this.matches.append(e("li", "dflow-nb-note", `search failed: ${t.message ?? t}`));
 		}
 	}
-}, O = "http://www.w3.org/2000/svg", se = /* @__PURE__ */ new Set([
+}, k = "http://www.w3.org/2000/svg", oe = /* @__PURE__ */ new Set([
 	"g",
 	"defs",
 	"marker",
@@ -355,11 +366,11 @@ var ie = 2e6, ae = 1e3, oe = class {
 	"polygon",
 	"text",
 	"tspan"
-]), ce = /* @__PURE__ */ new Set([
+]), se = /* @__PURE__ */ new Set([
 	"text",
 	"tspan",
 	"title"
-]), le = 64, k = /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/, A = /^[A-Za-z_][A-Za-z0-9_.-]*$/, j = /^data-[a-z][a-z0-9-]*$/, M = /^[-+0-9.eE,\s]*(?:px|pt|pc|mm|cm|in|em|ex|%)?$/, N = /^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\-\s]*$/, P = /^[A-Za-z0-9.,+\-\s()]*$/, F = /* @__PURE__ */ new Set([
+]), ce = 64, le = /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/, A = /^[A-Za-z_][A-Za-z0-9_.-]*$/, j = /^data-[a-z][a-z0-9-]*$/, M = /^[-+0-9.eE,\s]*(?:px|pt|pc|mm|cm|in|em|ex|%)?$/, N = /^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\-\s]*$/, P = /^[A-Za-z0-9.,+\-\s()]*$/, F = /* @__PURE__ */ new Set([
 	"matrix",
 	"translate",
 	"scale",
@@ -424,7 +435,7 @@ function G(e) {
 					i.set(o, e), t.setAttribute("id", e);
 				}
 			} else if (e === "class") {
-				let e = o.split(/\s+/).filter((e) => k.test(e));
+				let e = o.split(/\s+/).filter((e) => le.test(e));
 				e.length > 0 && t.setAttribute("class", e.join(" "));
 			} else if (j.test(e)) t.setAttribute(e, o);
 			else {
@@ -437,14 +448,14 @@ function G(e) {
 			}
 		}
 	}, s = (e, t, n) => {
-		let r = ce.has(e.localName);
+		let r = se.has(e.localName);
 		for (let i of Array.from(e.childNodes)) if (i.nodeType === Node.ELEMENT_NODE) {
 			let e = i;
-			if (e.namespaceURI !== "http://www.w3.org/2000/svg" || !se.has(e.localName) || n >= le) continue;
-			let r = document.createElementNS(O, e.localName);
+			if (e.namespaceURI !== "http://www.w3.org/2000/svg" || !oe.has(e.localName) || n >= ce) continue;
+			let r = document.createElementNS(k, e.localName);
 			o(e, r), s(e, r, n + 1), t.appendChild(r);
 		} else r && (i.nodeType === Node.TEXT_NODE || i.nodeType === Node.CDATA_SECTION_NODE) && t.appendChild(document.createTextNode(i.data));
-	}, c = document.createElementNS(O, "svg");
+	}, c = document.createElementNS(k, "svg");
 	o(n, c), s(n, c, 1);
 	for (let { el: e, name: t, id: n } of a) {
 		let r = i.get(n);
@@ -508,7 +519,7 @@ var de = class {
 			let r = e("li", "dflow-nb-slice");
 			r.dataset.nodeId = t.id, r.dataset.phase = t.phase;
 			let i = e("span", "dflow-nb-dot");
-			i.style.background = l(t.phase), r.append(i, e("span", "dflow-nb-slicename", t.displayName), e("span", "dflow-nb-slicekey", t.key ? ` ${t.key}` : ""), e("span", "dflow-nb-slicephase", ` ${t.phase} ${v(t.startedAt, t.finishedAt)}`), e("span", "dflow-nb-msg", t.message ? ` — ${t.message}` : "")), n(r, () => this.onOpen(t.id), `${t.displayName}: ${t.phase}`), this.list.append(r);
+			i.style.background = l(t.phase), r.append(i, e("span", "dflow-nb-slicename", t.displayName), e("span", "dflow-nb-slicekey", t.key ? ` ${t.key}` : ""), e("span", "dflow-nb-slicephase", ` ${t.phase} ${v(t.startedAt, t.finishedAt)}`), e("span", "dflow-nb-msg", t.message ? ` — ${t.message}` : "")), n(r, () => this.onOpen(t.id, t.displayName), `${t.displayName}: ${t.phase}`), this.list.append(r);
 		}
 		r.items.length || this.list.append(e("li", "dflow-nb-note", "no slice matches")), o && this.list.firstElementChild?.focus(), this.pager.replaceChildren();
 		let s = Math.min(r.offset + r.items.length, r.total);
@@ -679,7 +690,7 @@ var me = class {
 			i.append(a, s), r.kind === "group" ? (i.setAttribute("aria-expanded", String(!!r.expanded)), n(i, () => this.toggle(r.id), `${r.label}: show its slices`)) : r.kind === "more" ? i.replaceChildren(t(r.label, "dflow-nb-tlmorebtn", () => {
 				let e = r.group;
 				this.shown.set(e, (this.shown.get(e) ?? 200) + 200), this.focusId = null, this.render();
-			})) : n(i, () => this.onOpen(r.id), r.title), r.id === this.focusId && (u = i), c.append(i);
+			})) : n(i, () => this.onOpen(r.id, r.label), r.title), r.id === this.focusId && (u = i), c.append(i);
 		}
 		let d = [a, c];
 		r.truncated && d.push(e("div", "dflow-nb-note", `${r.total ?? ""} steps: the latest are summarised in their groups`));
@@ -846,7 +857,7 @@ function Y(e) {
 }
 var Se = class {
 	constructor(t = {}) {
-		this.options = t, this.header = e("div", "dflow-nb-header"), this.summary = e("div", "dflow-nb-summary"), this.searchBox = e("input", "dflow-nb-dagsearch"), this.searchInfo = e("span", "dflow-nb-searchinfo"), this.canvas = new ye(), this.table = e("table", "dflow-nb-steps"), this.more = e("div", "dflow-nb-more"), this.side = e("div", "dflow-nb-side"), this.detailsBox = e("div", "dflow-nb-detailsbox"), this.logPane = null, this.bundle = null, this.source = {}, this.nodes = /* @__PURE__ */ new Map(), this.key = null, this.ownLayout = !1, this.renderToken = 0, this.detailsToken = 0, this.selected = null, this.selectedPhase = null, this.rowsShown = 20, this.matchIndex = -1, this.node = e("div", "dflow-nb-workflow"), this.timeline = new me((e) => this.select(e)), this.slices = new de((e, t) => this.source.group ? this.source.group(e, t) : Promise.reject(/* @__PURE__ */ Error("needs the Jupyter server")), (e) => this.select(e)), t.noLog || (this.logPane = new oe({
+		this.options = t, this.header = e("div", "dflow-nb-header"), this.summary = e("div", "dflow-nb-summary"), this.searchBox = e("input", "dflow-nb-dagsearch"), this.searchInfo = e("span", "dflow-nb-searchinfo"), this.canvas = new ye(), this.table = e("table", "dflow-nb-steps"), this.more = e("div", "dflow-nb-more"), this.side = e("div", "dflow-nb-side"), this.detailsBox = e("div", "dflow-nb-detailsbox"), this.logPane = null, this.bundle = null, this.source = {}, this.nodes = /* @__PURE__ */ new Map(), this.key = null, this.ownLayout = !1, this.renderToken = 0, this.detailsToken = 0, this.selected = null, this.selectedPhase = null, this.selectedLabel = "", this.rowsShown = 20, this.matchIndex = -1, this.node = e("div", "dflow-nb-workflow"), this.timeline = new me((e, t) => this.select(e, t)), this.slices = new de((e, t) => this.source.group ? this.source.group(e, t) : Promise.reject(/* @__PURE__ */ Error("needs the Jupyter server")), (e, t) => this.select(e, t)), t.noLog || (this.logPane = new ae({
 			log: (e, t) => this.source.log ? this.source.log(e, t) : Promise.reject(/* @__PURE__ */ Error("logs are read through the Jupyter server (dflow-nb/api)")),
 			logDownloadUrl: (e) => this.source.logDownloadUrl?.(e) ?? ""
 		})), this.searchBox.type = "search", this.searchBox.placeholder = "find a step: name, key or phase", this.searchBox.setAttribute("aria-label", "find a step by name, key or phase"), this.searchBox.addEventListener("input", () => {
@@ -873,7 +884,7 @@ var Se = class {
 		}
 		let t = this.options.source;
 		this.source = typeof t == "function" ? t(e) : t ?? {}, this.bundle = e, this.nodes = new Map(e.nodes.map((e) => [e.id, e])), this.node.dataset.workflowId = e.workflow.id, this.node.dataset.phase = e.workflow.phase, this.renderHeader(e), this.renderSummary(e), this.renderTable(e), this.updateTimeline(e), this.followSelection();
-		let n = S(e);
+		let n = te(e);
 		n === this.key ? this.applyPhases() : (this.key = n, await this.renderDag(e));
 	}
 	renderHeader(t) {
@@ -994,8 +1005,8 @@ var Se = class {
 		let n = t[this.matchIndex], r = this.canvas.node.querySelector(`g[data-node-id="${CSS.escape(n.id)}"]`);
 		r && this.canvas.reveal(r), this.searchInfo.textContent = `${this.matchIndex + 1} of ${t.length}`, this.select(n.id);
 	}
-	select(e) {
-		this.selected = e, this.selectedPhase = null, this.side.hidden = !1, this.table.querySelectorAll("tr.dflow-nb-row").forEach((t) => t.classList.toggle("dflow-nb-selected", t.dataset.nodeId === e)), this.applyPhases(), this.followSelection(!0);
+	select(e, t) {
+		this.selected = e, this.selectedLabel = t ?? this.nodes.get(e)?.displayName ?? e, this.selectedPhase = null, this.side.hidden = !1, this.table.querySelectorAll("tr.dflow-nb-row").forEach((t) => t.classList.toggle("dflow-nb-selected", t.dataset.nodeId === e)), this.applyPhases(), this.followSelection(!0);
 	}
 	followSelection(t = !1) {
 		let n = this.selected;
@@ -1005,7 +1016,7 @@ var Se = class {
 			if (r?.group) {
 				let t = r.group, i = Object.entries(t.phases).map(([e, t]) => `${t} ${e}`).join(", "), a = e("div", "dflow-nb-details");
 				a.dataset.nodeId = n, a.append(e("div", "dflow-nb-dname", `${r.displayName}: a fan-out of ${t.planned ?? t.count} slices`), e("div", "dflow-nb-note", i)), this.detailsBox.replaceChildren(a), this.source.group ? this.slices.open(n) : this.slices.close(), this.logPane?.note(`${r.displayName}`, "a fan-out has no log of its own: open one of its slices");
-			} else t && this.slices.close(), this.loadDetails(n, r, t), t ? this.logPane?.open(n, r?.displayName ?? n) : this.logPane?.poke();
+			} else t && this.slices.close(), this.loadDetails(n, r, t), t ? this.logPane?.open(n, this.selectedLabel) : this.logPane?.poke();
 		}
 	}
 	loadDetails(t, n, r) {
@@ -1018,7 +1029,7 @@ var Se = class {
 		}
 		let i = ++this.detailsToken;
 		r && this.detailsBox.replaceChildren(e("div", "dflow-nb-note", "loading details…")), this.source.details(t).then((e) => {
-			i === this.detailsToken && this.selected === t && this.detailsBox.replaceChildren(re(e, this.source, (e) => this.select(e)));
+			i === this.detailsToken && this.selected === t && this.detailsBox.replaceChildren(ne(e, this.source, (e) => this.select(e)));
 		}).catch((n) => {
 			i === this.detailsToken && this.selected === t && this.detailsBox.replaceChildren(e("div", "dflow-nb-note", `details unavailable: ${n.message ?? n}`));
 		}), this.slices.node.hidden === !1 && this.slices.refresh();
