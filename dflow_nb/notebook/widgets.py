@@ -131,9 +131,10 @@ class LiveView:
         self.dag.observe(lambda _c: self._on_select(), names="selected")
         self.dag.observe(lambda _c: self._update_details(), names="group_query")
         self.dag.observe(lambda _c: self._update_timeline(force=True), names="want_timeline")
+        # the DAG widget's front end is the whole run view (header, DAG, timeline, table,
+        # details: labextension/src/view.ts); around it, the buttons and the log pane
         self.widget = widgets.VBox([
-            self.header, self.dag, widgets.HBox(list(self.buttons.values())), self.note,
-            widgets.HBox([widgets.VBox([self.table, self.more]), self.log]), self.out])
+            widgets.HBox(list(self.buttons.values())), self.note, self.dag, self.log, self.out])
         for part, name in ((self.widget, "liveview"), (self.table, "livetable"),
                            (self.log, "livelog"), (self.header, "liveheader")):
             part.add_class(f"dflow-nb-{name}")   # stable hooks for styling and browser tests

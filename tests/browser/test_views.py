@@ -66,6 +66,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory, launcher: Any) -> Iterator[Lab
             browser = p.chromium.launch(executable_path=chromium_path(), headless=True,
                                         args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1100})
+            page.set_default_timeout(WAIT)                      # a loaded 2-core machine
+            sync_api.expect.set_options(timeout=WAIT)
             page.goto(f"{jp.url}/lab?reset&token={jp.token}", timeout=WAIT)
             page.locator('.jp-SideBar .lm-TabBar-tab[data-id="dflow-nb-sidebar"]').click(
                 timeout=WAIT)
