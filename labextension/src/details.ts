@@ -5,7 +5,14 @@
  * server's raw endpoint (served with a sandboxing CSP and nosniff).
  */
 import { IArtifact, IArtifactPreview, INodeDetails, IParam } from './api';
-import { activatable, button, downloadLink, el, formatBytes } from './dom';
+import {
+  activatable,
+  button,
+  downloadLink,
+  el,
+  formatBytes,
+  phaseDot
+} from './dom';
 import { formatDuration, formatTime, phaseColor } from './model';
 
 /** Where a preview and a download come from (the server extension; absent in a bare notebook). */
@@ -279,10 +286,8 @@ export function renderDetails(
       const li = el('li', 'dflow-nb-attempt');
       li.dataset.nodeId = a.id;
       li.dataset.phase = a.phase;
-      const dot = el('span', 'dflow-nb-dot');
-      dot.style.background = phaseColor(a.phase);
       li.append(
-        dot,
+        phaseDot(a.phase),
         el(
           'span',
           undefined,

@@ -1,3 +1,5 @@
+import { PENDING_FILL, phaseColor } from './model';
+
 /**
  * The one way the views build DOM: elements whose text is set with `textContent`, never
  * markup. Run data (names, messages, parameter values, logs) only ever reaches the page here.
@@ -85,4 +87,43 @@ export function formatBytes(n: number | null | undefined): string {
     i++;
   }
   return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** A dot in a phase's colour (a step not started yet: the greyed fill). */
+export function phaseDot(phase: string, pending = false): HTMLSpanElement {
+  const dot = el('span', 'dflow-nb-dot');
+  dot.style.background = pending ? PENDING_FILL : phaseColor(phase);
+  return dot;
+}
+
+/**
+ * Fill `pager` with "first–last of total" and previous/next buttons that call `go(offset)`.
+ */
+export function renderPager(
+  pager: HTMLElement,
+  page: { offset: number; limit: number; total: number },
+  shown: number,
+  go: (offset: number) => void
+): void {
+  const last = Math.min(page.offset + shown, page.total);
+  pager.replaceChildren(
+    el(
+      'span',
+      'dflow-nb-pageinfo',
+      `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}`
+    )
+  );
+  if (page.offset > 0) {
+    pager.append(
+      button(
+        '‹',
+        'dflow-nb-prev',
+        () => go(Math.max(0, page.offset - page.limit)),
+        'previous page'
+      )
+    );
+  }
+  if (last < page.total) {
+    pager.append(button('›', 'dflow-nb-next', () => go(last), 'next page'));
+  }
 }

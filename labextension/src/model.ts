@@ -244,6 +244,14 @@ export function matchesSearch(node: INode, query: string): boolean {
   );
 }
 
+/** Counts by phase as text: "11 Failed, 989 Succeeded". */
+export function countsText(
+  phases: { [phase: string]: number } | Array<[string, number]>
+): string {
+  const entries = Array.isArray(phases) ? phases : Object.entries(phases);
+  return entries.map(([p, n]) => `${n} ${p}`).join(', ');
+}
+
 /** Milliseconds since the epoch, or null. */
 export function toMillis(t: Timestamp): number | null {
   if (t === null || t === undefined || t === '') {

@@ -15,7 +15,7 @@ import {
   RunClient,
   listWorkflows
 } from './api';
-import { activatable, button, el } from './dom';
+import { activatable, button, el, phaseDot, renderPager } from './dom';
 import { formatDuration, formatTime, isActive, phaseColor } from './model';
 
 /** The sidebar's icon: three boxes joined as a small DAG. */
@@ -228,35 +228,9 @@ export class WorkflowsSidebar extends Widget {
         li.focus();
       }
     }
-    this.pager.replaceChildren();
-    const last = page.offset + page.workflows.length;
-    this.pager.append(
-      el(
-        'span',
-        'dflow-nb-pageinfo',
-        `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}`
-      )
+    renderPager(this.pager, page, page.workflows.length, offset =>
+      this.requery({ offset })
     );
-    if (page.offset > 0) {
-      this.pager.append(
-        button(
-          '‹',
-          'dflow-nb-prev',
-          () => this.requery({ offset: Math.max(0, page.offset - page.limit) }),
-          'previous page'
-        )
-      );
-    }
-    if (last < page.total) {
-      this.pager.append(
-        button(
-          '›',
-          'dflow-nb-next',
-          () => this.requery({ offset: last }),
-          'next page'
-        )
-      );
-    }
   }
 
   private row(wf: IWorkflowListItem): HTMLLIElement {
@@ -265,11 +239,9 @@ export class WorkflowsSidebar extends Widget {
     li.dataset.phase = wf.phase;
     li.dataset.failed = String(wf.failed ?? 0);
     li.title = wf.id + (wf.message ? `\n${wf.message}` : '');
-    const dot = el('span', 'dflow-nb-dot');
-    dot.style.background = phaseColor(wf.phase);
     const top = el('div', 'dflow-nb-wftop');
     top.append(
-      dot,
+      phaseDot(wf.phase),
       el('span', 'dflow-nb-wfname', wf.name),
       el('span', 'dflow-nb-wfid', wf.id)
     );

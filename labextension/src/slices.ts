@@ -4,8 +4,8 @@
  * and log.
  */
 import { IGroupPage, IGroupQuery } from './api';
-import { activatable, button, el } from './dom';
-import { PHASE_ORDER, formatDuration, phaseColor } from './model';
+import { activatable, el, phaseDot, renderPager } from './dom';
+import { PHASE_ORDER, countsText, formatDuration } from './model';
 
 /** Slices per page. */
 export const SLICE_PAGE = 50;
@@ -117,9 +117,7 @@ export class SliceList {
 
   private render(page: IGroupPage): void {
     const g = page.group;
-    const counts = Object.entries(g.phases)
-      .map(([p, n]) => `${n} ${p}`)
-      .join(', ');
+    const counts = countsText(g.phases);
     this.title.textContent = `${g.name}: ${g.planned ?? g.count} slices (${counts})`;
     const hadFocus = this.list.contains(document.activeElement);
     this.list.replaceChildren();
@@ -128,10 +126,8 @@ export class SliceList {
       const li = el('li', 'dflow-nb-slice');
       li.dataset.nodeId = s.id;
       li.dataset.phase = s.phase;
-      const dot = el('span', 'dflow-nb-dot');
-      dot.style.background = phaseColor(s.phase);
       li.append(
-        dot,
+        phaseDot(s.phase),
         el('span', 'dflow-nb-slicename', s.displayName),
         el('span', 'dflow-nb-slicekey', s.key ? ` ${s.key}` : ''),
         el(
@@ -154,30 +150,9 @@ export class SliceList {
     if (hadFocus) {
       (this.list.firstElementChild as HTMLElement | null)?.focus();
     }
-    this.pager.replaceChildren();
-    const last = Math.min(page.offset + page.items.length, page.total);
-    this.pager.append(
-      el(
-        'span',
-        'dflow-nb-pageinfo',
-        `${page.total ? page.offset + 1 : 0}–${last} of ${page.total}`
-      )
-    );
-    const go = (offset: number) => {
+    renderPager(this.pager, page, page.items.length, offset => {
       this.query = { ...this.query, offset };
       void this.load();
-    };
-    if (page.offset > 0) {
-      this.pager.append(
-        button('‹ Previous', 'dflow-nb-prev', () =>
-          go(Math.max(0, page.offset - page.limit))
-        )
-      );
-    }
-    if (last < page.total) {
-      this.pager.append(
-        button('Next ›', 'dflow-nb-next', () => go(page.offset + page.limit))
-      );
-    }
+    });
   }
 }

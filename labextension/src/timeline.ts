@@ -7,6 +7,7 @@ import { activatable, button, el } from './dom';
 import {
   ITimeline,
   PENDING_FILL,
+  countsText,
   formatDuration,
   isActive,
   phaseColor,
@@ -142,7 +143,7 @@ export function layoutTimeline(
       : phases.some(([p]) => p === 'Failed' || p === 'Error')
         ? 'Failed'
         : 'Succeeded';
-    const summary = phases.map(([p, n]) => `${n} ${p}`).join(', ');
+    const summary = countsText(phases);
     const lines: ITimelineLine[] = [
       {
         kind: 'group',

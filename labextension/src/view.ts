@@ -13,10 +13,11 @@ import {
   INodeDetails
 } from './api';
 import { IArtifactSource, renderDetails } from './details';
-import { activatable, button, el } from './dom';
+import { activatable, button, el, phaseDot } from './dom';
 import { LogPane } from './logs';
 import {
   CONTAINER_TYPES,
+  countsText,
   INode,
   ITimeline,
   IWorkflowBundle,
@@ -279,18 +280,16 @@ export class WorkflowView {
       tr.classList.toggle('dflow-nb-selected', n.id === this.selected);
       tr.classList.toggle('dflow-nb-pending', Boolean(n.pending));
       const phase = el('td', 'dflow-nb-phase');
-      const dot = el('span', 'dflow-nb-dot');
-      dot.style.background = n.pending ? PENDING_FILL : phaseColor(n.phase);
-      phase.append(dot, document.createTextNode(n.phase));
+      phase.append(
+        phaseDot(n.phase, n.pending),
+        document.createTextNode(n.phase)
+      );
       if (n.reused) {
         phase.append(el('span', 'dflow-nb-reusedtag', 'reused'));
       }
       if (n.group) {
-        const counts = Object.entries(n.group.phases).map(
-          ([p, c]) => `${p} ${c}`
-        );
         phase.append(
-          el('span', 'dflow-nb-groupcounts', ' ' + counts.join(', '))
+          el('span', 'dflow-nb-groupcounts', ' ' + countsText(n.group.phases))
         );
       }
       const label = n.group
@@ -539,9 +538,7 @@ export class WorkflowView {
     }
     if (drawn?.group) {
       const g = drawn.group;
-      const counts = Object.entries(g.phases)
-        .map(([p, n]) => `${n} ${p}`)
-        .join(', ');
+      const counts = countsText(g.phases);
       const box = el('div', 'dflow-nb-details');
       box.dataset.nodeId = id;
       box.append(
