@@ -6,6 +6,7 @@ import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
 import {
+  IStepSpan,
   ITimeline,
   IWorkflowBundle,
   IWorkflowSummary,
@@ -60,12 +61,7 @@ export interface IArtifact {
 }
 
 /** One attempt of a retried step. */
-export interface IAttempt {
-  id: string;
-  displayName: string;
-  phase: string;
-  startedAt?: Timestamp;
-  finishedAt?: Timestamp;
+export interface IAttempt extends IStepSpan {
   message?: string | null;
 }
 
@@ -105,13 +101,7 @@ export interface INodeDetails {
 }
 
 /** One slice of a collapsed fan-out. */
-export interface ISlice {
-  id: string;
-  displayName: string;
-  key?: string | null;
-  phase: string;
-  startedAt?: Timestamp;
-  finishedAt?: Timestamp;
+export interface ISlice extends IStepSpan {
   message?: string | null;
   index?: number | null;
 }

@@ -61,14 +61,18 @@ export interface IWorkflowSummary {
   openCell?: string | null;
 }
 
-/** One leaf step of the timeline. */
-export interface ITimelineRow {
+/** A step as lists show it: a timeline row, a slice of a fan-out. */
+export interface IStepSpan {
   id: string;
   displayName: string;
   key?: string | null;
   phase: string;
   startedAt?: Timestamp;
   finishedAt?: Timestamp;
+}
+
+/** One leaf step of the timeline. */
+export interface ITimelineRow extends IStepSpan {
   group?: string | null;
 }
 
