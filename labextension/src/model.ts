@@ -297,6 +297,40 @@ export function formatDuration(start: Timestamp, end: Timestamp): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** Segment order of a group's progress bar in the notebook's picture (svg.py's BAR_ORDER). */
+export const BAR_ORDER = [
+  'Succeeded',
+  'Failed',
+  'Error',
+  'Running',
+  'Pending',
+  'Skipped',
+  'Omitted'
+];
+
+/**
+ * The second line of a node in the notebook's picture, as svg.py's `sub_text` writes it: a
+ * group's count, progress and phase; "not started"; a reused step; a Pod's progress.
+ */
+export function subText(node: INode): string {
+  if (node.group) {
+    return `×${node.group.count}  ${node.progress ?? ''}  ${node.phase}`;
+  }
+  if (node.pending) {
+    return 'not started';
+  }
+  if (node.reused) {
+    return `${node.phase} · reused`;
+  }
+  const prog = node.progress;
+  if (node.type === 'Pod' && prog && prog !== '1/1' && prog !== '0/1') {
+    return `${node.phase} ${prog}`;
+  }
+  return node.type === 'StepGroup' || node.type === 'TaskGroup'
+    ? ''
+    : node.phase;
+}
+
 /** A DOT string literal. */
 function quote(text: string): string {
   return (

@@ -16,6 +16,7 @@ import { IArtifactSource, renderDetails } from './details';
 import { activatable, button, el, phaseDot } from './dom';
 import { LogPane } from './logs';
 import {
+  BAR_ORDER,
   CONTAINER_TYPES,
   countsText,
   INode,
@@ -32,10 +33,11 @@ import {
   phaseColor,
   phaseCounts,
   runProgress,
+  subText,
   toDot,
   toMillis
 } from './model';
-import { sanitizeSvg } from './sanitize';
+import { SVG_NS, sanitizeSvg } from './sanitize';
 import { SliceList } from './slices';
 import { TimelineView } from './timeline';
 import { ZoomCanvas } from './zoom';
@@ -437,10 +439,19 @@ export class WorkflowView {
         title.textContent = `${n.displayName}: ${state}${n.message ? ' — ' + n.message : ''}`;
       }
       if (!this.ownLayout) {
-        // the notebook's picture: its box carries the phase colour
+        // the notebook's picture: its box carries the phase colour, its second line the
+        // phase (or progress), a group's bar the phases of its slices
         g.querySelectorAll('.dn-box').forEach(box =>
           box.setAttribute('fill', fill)
         );
+        const sub = g.querySelector('.dn-sub');
+        if (sub) {
+          sub.textContent = subText(n);
+        }
+        const bar = g.querySelector('.dn-bar');
+        if (bar && n.group) {
+          paintBar(bar, n.group.phases);
+        }
         return;
       }
       g.querySelectorAll('polygon, path, ellipse').forEach(shape => {
@@ -627,6 +638,34 @@ export class WorkflowView {
   /** Stop the log's polling (the view is going away). */
   dispose(): void {
     this.logPane?.stop();
+  }
+}
+
+/** Repaint a group's bar (`g.dn-bar` with its box in data-x/y/w/h) with its phases. */
+export function paintBar(
+  bar: Element,
+  phases: { [phase: string]: number }
+): void {
+  const num = (name: string) =>
+    parseFloat(bar.getAttribute(`data-${name}`) ?? '') || 0;
+  const [x0, y, w, h] = [num('x'), num('y'), num('w'), num('h')];
+  const total = Object.values(phases).reduce((a, b) => a + b, 0) || 1;
+  let x = x0;
+  bar.replaceChildren();
+  for (const phase of BAR_ORDER) {
+    const k = phases[phase] ?? 0;
+    if (!k) {
+      continue;
+    }
+    const sw = (w * k) / total;
+    const r = document.createElementNS(SVG_NS, 'rect');
+    r.setAttribute('x', x.toFixed(1));
+    r.setAttribute('y', y.toFixed(1));
+    r.setAttribute('width', sw.toFixed(2));
+    r.setAttribute('height', h.toFixed(1));
+    r.setAttribute('fill', phaseColor(phase));
+    bar.append(r);
+    x += sw;
   }
 }
 

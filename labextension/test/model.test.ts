@@ -13,6 +13,7 @@ import {
   nodeLabel,
   phaseCounts,
   runProgress,
+  subText,
   toDot
 } from '../src/model';
 
@@ -156,5 +157,28 @@ describe('DOT text', () => {
       ])
     );
     expect(dot).toContain('label="a\\"] ; evil ["');
+  });
+});
+
+describe("the notebook picture's second line", () => {
+  const pod: INode = {
+    id: 'p',
+    name: 'p',
+    displayName: 'p',
+    type: 'Pod',
+    phase: 'Running'
+  };
+
+  it('says what svg.py says: phase, progress, not started, reused, a group', () => {
+    expect(subText(pod)).toBe('Running');
+    expect(subText({ ...pod, progress: '2/5' })).toBe('Running 2/5');
+    expect(subText({ ...pod, pending: true })).toBe('not started');
+    expect(subText({ ...pod, phase: 'Succeeded', reused: true })).toBe(
+      'Succeeded · reused'
+    );
+    expect(subText({ ...fanout, progress: '460/1000' })).toBe(
+      '×462  460/1000  Running'
+    );
+    expect(subText({ ...pod, type: 'StepGroup' })).toBe('');
   });
 });

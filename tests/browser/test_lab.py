@@ -185,8 +185,12 @@ def test_live_run_in_jupyterlab(lab: Any, browser: Any, artifacts: Path) -> None
         expect(live.locator(".dflow-nb-live .dflow-nb-status")).to_have_text(
             "finished: Succeeded", timeout=WAIT)
         expect(live.locator(".dflow-nb-live tr.dflow-nb-row")).to_contain_text(["hi", "gate2"])
-        # one output per run: the widget finished in place, no second copy of the run below it
+        # one output per run: the widget's view turned Succeeded in place (its second line
+        # too), no second copy of the run below it
         expect(fourth.locator(".jp-OutputArea-child")).to_have_count(1)
+        expect(live.locator(".dflow-nb-live .dflow-nb-workflow")).to_have_attribute(
+            "data-phase", "Succeeded", timeout=WAIT)
+        expect(gate2.locator(".dn-sub")).to_have_text("Succeeded")
         assert fourth.locator(".dflow-nb-renderer").count() == 0
         live.scroll_into_view_if_needed()
         shot("07-widget-done")

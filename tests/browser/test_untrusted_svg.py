@@ -238,8 +238,8 @@ AUDIT = r"""() => {
   const OK = new Set(['svg', 'g', 'defs', 'marker', 'title', 'path', 'rect', 'circle',
     'ellipse', 'line', 'polyline', 'polygon', 'text', 'tspan']);
   const bad = [];
-  document.querySelectorAll('div.dflow-nb-dag').forEach(dag => {
-    dag.querySelectorAll('*').forEach(el => {
+  document.querySelectorAll('div.dflow-nb-dag svg').forEach(svg => {
+    [svg, ...svg.querySelectorAll('*')].forEach(el => {
       const what = `${el.namespaceURI}|${el.localName}`;
       if (el.namespaceURI !== SVG || !OK.has(el.localName)) {
         bad.push('element ' + what);

@@ -272,9 +272,10 @@ def test_panels_are_restored_after_a_reload_in_a_dark_theme(lab: Lab, artifacts:
     panel = lab.open_run("fanout")
     panel.locator("tr.dflow-nb-row").first.click()
     expect(panel.locator(".dflow-nb-details")).to_be_visible(timeout=WAIT)
-    ratios = page.evaluate(CONTRAST, [".dflow-nb-panel:not(.lm-mod-hidden) .dflow-nb-name",
-                                      ".dflow-nb-panel:not(.lm-mod-hidden) .dflow-nb-stepname",
-                                      ".dflow-nb-panel:not(.lm-mod-hidden) .dflow-nb-facts dd",
+    wf_id = panel.locator(".dflow-nb-workflow").get_attribute("data-workflow-id")
+    inside = f".dflow-nb-workflow[data-workflow-id='{wf_id}']"
+    ratios = page.evaluate(CONTRAST, [f"{inside} .dflow-nb-name", f"{inside} .dflow-nb-stepname",
+                                      f"{inside} .dflow-nb-facts dd",
                                       "li.dflow-nb-wfitem .dflow-nb-wfmeta"])
     assert all(r >= 4.5 for r in ratios), ratios       # WCAG AA for text
     lab.shot(artifacts, "dark-theme-panel", page)

@@ -92,10 +92,26 @@ function m(e, t) {
 	let a = Math.floor(i / 60);
 	return a < 60 ? `${a}m${String(Math.floor(i % 60)).padStart(2, "0")}s` : `${Math.floor(a / 60)}h${String(a % 60).padStart(2, "0")}m`;
 }
-function h(e) {
+var h = [
+	"Succeeded",
+	"Failed",
+	"Error",
+	"Running",
+	"Pending",
+	"Skipped",
+	"Omitted"
+];
+function g(e) {
+	if (e.group) return `×${e.group.count}  ${e.progress ?? ""}  ${e.phase}`;
+	if (e.pending) return "not started";
+	if (e.reused) return `${e.phase} · reused`;
+	let t = e.progress;
+	return e.type === "Pod" && t && t !== "1/1" && t !== "0/1" ? `${e.phase} ${t}` : e.type === "StepGroup" || e.type === "TaskGroup" ? "" : e.phase;
+}
+function _(e) {
 	return "\"" + e.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n") + "\"";
 }
-function g(e) {
+function v(e) {
 	let t = e.displayName || e.name || e.id;
 	if (e.group) {
 		let { done: n, planned: r } = c(e.group);
@@ -103,10 +119,10 @@ function g(e) {
 	}
 	return t;
 }
-function _(e) {
+function y(e) {
 	return `n${e}`;
 }
-function v(e) {
+function ee(e) {
 	let n = /* @__PURE__ */ new Map();
 	e.nodes.forEach((e, t) => n.set(e.id, t));
 	let r = [
@@ -116,17 +132,17 @@ function v(e) {
 		"  edge [color=\"#888888\", arrowsize=0.6];"
 	];
 	e.nodes.forEach((e, n) => {
-		let a = [`label=${h(g(e))}`, `fillcolor=${h(i(e.phase))}`];
-		e.pending ? (a[1] = `fillcolor=${h(t)}`, a.push("fontcolor=\"#5f6b73\"", "style=\"rounded,filled,dashed\"", "color=\"#8fa4b1\"")) : e.reused && a.push("style=\"rounded,filled,bold\"", "color=\"#1c2b36\"", "penwidth=1.6"), e.group ? a.push("shape=box3d", "style=\"filled\"") : (e.type === "StepGroup" || e.type === "TaskGroup") && (a[0] = "label=\"\"", a.push("shape=circle", "width=0.16", "height=0.16", "fixedsize=true")), r.push(`  ${_(n)} [${a.join(", ")}];`);
+		let a = [`label=${_(v(e))}`, `fillcolor=${_(i(e.phase))}`];
+		e.pending ? (a[1] = `fillcolor=${_(t)}`, a.push("fontcolor=\"#5f6b73\"", "style=\"rounded,filled,dashed\"", "color=\"#8fa4b1\"")) : e.reused && a.push("style=\"rounded,filled,bold\"", "color=\"#1c2b36\"", "penwidth=1.6"), e.group ? a.push("shape=box3d", "style=\"filled\"") : (e.type === "StepGroup" || e.type === "TaskGroup") && (a[0] = "label=\"\"", a.push("shape=circle", "width=0.16", "height=0.16", "fixedsize=true")), r.push(`  ${y(n)} [${a.join(", ")}];`);
 	});
 	let a = /* @__PURE__ */ new Set();
 	for (let [t, i] of e.edges ?? []) {
 		let e = n.get(t), o = n.get(i), s = `${e}>${o}`;
-		e === void 0 || o === void 0 || a.has(s) || (a.add(s), r.push(`  ${_(e)} -> ${_(o)};`));
+		e === void 0 || o === void 0 || a.has(s) || (a.add(s), r.push(`  ${y(e)} -> ${y(o)};`));
 	}
 	return r.push("}"), r.join("\n");
 }
-function y(e) {
+function te(e) {
 	let t = e.nodes.map((e) => `${e.id}|${e.group ? c(e.group).planned : ""}`);
 	return JSON.stringify([
 		t,
@@ -171,28 +187,28 @@ function T(e, n = !1) {
 	let r = b("span", "dflow-nb-dot");
 	return r.style.background = n ? t : i(e), r;
 }
-function E(e, t, n, r) {
+function ne(e, t, n, r) {
 	let i = Math.min(t.offset + n, t.total);
 	e.replaceChildren(b("span", "dflow-nb-pageinfo", `${t.total ? t.offset + 1 : 0}–${i} of ${t.total}`)), t.offset > 0 && e.append(x("‹", "dflow-nb-prev", () => r(Math.max(0, t.offset - t.limit)), "previous page")), i < t.total && e.append(x("›", "dflow-nb-next", () => r(i), "next page"));
 }
 // src/details.ts
-var ee = /* @__PURE__ */ new Set([
+var re = /* @__PURE__ */ new Set([
 	"text",
 	"json",
 	"csv",
 	"image",
 	"directory"
 ]);
-function D(e) {
+function E(e) {
 	let t = b("section", "dflow-nb-dsection");
 	return t.append(b("h4", "dflow-nb-dtitle", e)), t;
 }
-function O(e) {
+function D(e) {
 	let t = b("dl", "dflow-nb-facts");
 	for (let [n, r] of e) r != null && r !== "" && t.append(b("dt", void 0, n), b("dd", void 0, r));
 	return t;
 }
-function te(e) {
+function ie(e) {
 	let t = b("table", "dflow-nb-params");
 	for (let n of e) {
 		let e = b("tr");
@@ -202,7 +218,7 @@ function te(e) {
 	}
 	return t;
 }
-function k(e, t, n) {
+function O(e, t, n) {
 	let r = b("div", "dflow-nb-preview");
 	if (r.dataset.kind = e.kind, e.kind === "image" && t) {
 		let n = b("img", "dflow-nb-previewimg");
@@ -225,7 +241,7 @@ function k(e, t, n) {
 	} else e.text !== null && e.text !== void 0 ? r.append(b("pre", "dflow-nb-previewtext", e.text)) : r.append(b("div", "dflow-nb-note", `${e.kind}: no preview`));
 	return (e.truncated || e.table?.truncated) && r.append(b("div", "dflow-nb-note", "preview truncated: download for the whole artifact")), r;
 }
-function ne(e, t) {
+function ae(e, t) {
 	let n = b("ul", "dflow-nb-artifacts");
 	for (let r of e) {
 		let e = b("li", "dflow-nb-artifact");
@@ -237,10 +253,10 @@ function ne(e, t) {
 		].filter(Boolean).join(", ");
 		e.append(b("span", "dflow-nb-aname", r.name), b("span", "dflow-nb-ameta", ` ${i} `));
 		let a = r.preview;
-		if (a && t.artifact && ee.has(r.kind)) {
+		if (a && t.artifact && re.has(r.kind)) {
 			let n = b("div", "dflow-nb-previewslot"), i = (e) => {
 				n.replaceChildren(b("div", "dflow-nb-note", "loading…")), t.artifact(a, e).then((r) => {
-					let o = k(r, (n) => t.rawUrl(a, n ?? e), i);
+					let o = O(r, (n) => t.rawUrl(a, n ?? e), i);
 					e && o.prepend(b("div", "dflow-nb-previewpath", e)), n.replaceChildren(o);
 				}).catch((e) => n.replaceChildren(b("div", "dflow-nb-note", `preview failed: ${e?.message ?? e}`)));
 			}, o = x("Preview", "dflow-nb-previewbtn", () => i());
@@ -248,25 +264,25 @@ function ne(e, t) {
 		} else if (a && t.rawUrl && r.kind !== "missing" && r.kind !== "directory") e.append(C(t.rawUrl(a), "Download", r.name));
 		else if (r.previewData) {
 			let t = r.previewData, n = b("div", "dflow-nb-previewslot");
-			e.append(x("Preview", "dflow-nb-previewbtn", () => n.replaceChildren(k(t))), n);
+			e.append(x("Preview", "dflow-nb-previewbtn", () => n.replaceChildren(O(t))), n);
 		}
 		n.append(e);
 	}
 	return n;
 }
-function A(e, t, n, r = []) {
+function k(e, t, n, r = []) {
 	let i = t?.parameters ?? [], a = t?.artifacts ?? [], o = r.filter(([, e]) => e != null && e !== "");
 	if (!i.length && !a.length && !o.length) return null;
-	let s = D(e);
-	return s.classList.add(`dflow-nb-${e.toLowerCase()}`), i.length && s.append(te(i)), a.length && s.append(ne(a, n)), o.length && s.append(O(o)), s;
+	let s = E(e);
+	return s.classList.add(`dflow-nb-${e.toLowerCase()}`), i.length && s.append(ie(i)), a.length && s.append(ae(a, n)), o.length && s.append(D(o)), s;
 }
-function j(e, t, n) {
+function oe(e, t, n) {
 	let r = b("div", "dflow-nb-details");
 	r.dataset.nodeId = e.id, r.dataset.phase = e.phase;
 	let a = b("div", "dflow-nb-dhead"), o = b("span", "dflow-nb-badge", e.phase);
 	o.style.background = i(e.phase), a.append(b("span", "dflow-nb-dname", e.displayName), o), e.reused && a.append(b("span", "dflow-nb-reusedtag", "reused")), r.append(a), e.message && r.append(b("div", "dflow-nb-dmessage", e.message));
-	let s = D("Summary");
-	s.append(O([
+	let s = E("Summary");
+	s.append(D([
 		["name", e.name],
 		["id", e.id],
 		["type", e.type],
@@ -278,10 +294,10 @@ function j(e, t, n) {
 		["duration", e.startedAt ? m(e.startedAt, e.finishedAt) : null],
 		["progress", e.progress]
 	])), r.append(s);
-	let c = A("Inputs", e.inputs, t), l = A("Outputs", e.outputs, t, [["result", e.outputs?.result], ["exit code", e.outputs?.exitCode]]);
+	let c = k("Inputs", e.inputs, t), l = k("Outputs", e.outputs, t, [["result", e.outputs?.result], ["exit code", e.outputs?.exitCode]]);
 	for (let e of [c, l]) e && r.append(e);
 	if (e.attempts && e.attempts.length) {
-		let t = D(`Attempts (${e.attempts.length})`);
+		let t = E(`Attempts (${e.attempts.length})`);
 		t.classList.add("dflow-nb-attempts");
 		let i = b("ol", "dflow-nb-attemptlist");
 		for (let t of e.attempts) {
@@ -292,13 +308,13 @@ function j(e, t, n) {
 	}
 	let u = (e, t) => {
 		if (!t || !Object.keys(t).length) return;
-		let n = D(e);
-		n.classList.add(`dflow-nb-${e.split(" ")[0].toLowerCase()}`), n.append(O(Object.entries(t).map(([e, t]) => [e, typeof t == "string" ? t : JSON.stringify(t)]))), r.append(n);
+		let n = E(e);
+		n.classList.add(`dflow-nb-${e.split(" ")[0].toLowerCase()}`), n.append(D(Object.entries(t).map(([e, t]) => [e, typeof t == "string" ? t : JSON.stringify(t)]))), r.append(n);
 	};
 	return u("Executor record", e.executor), u("Argo", e.argo), r;
 }
 // src/logs.ts
-var re = 2e6, ie = 1e3, ae = class {
+var se = 2e6, ce = 1e3, le = class {
 	constructor(e) {
 		this.source = e, this.node = b("div", "dflow-nb-logpane"), this.title = b("div", "dflow-nb-logtitle"), this.bar = b("div", "dflow-nb-logbar"), this.follow = b("input"), this.search = b("input", "dflow-nb-logsearch"), this.matches = b("ul", "dflow-nb-logmatches"), this.text = b("pre", "dflow-nb-log"), this.download = b("span", "dflow-nb-logdownload"), this.nodeId = null, this.next = void 0, this.done = !1, this.timer = null, this.token = 0, this.searchTimer = null, this.follow.type = "checkbox", this.follow.checked = !0, this.follow.className = "dflow-nb-logfollow";
 		let t = b("label", "dflow-nb-logfollowlabel");
@@ -321,7 +337,7 @@ var re = 2e6, ie = 1e3, ae = class {
 	schedule() {
 		this.stop(), this.nodeId && !this.done && this.follow.checked && (this.timer = window.setTimeout(() => {
 			this.timer = null, this.poll();
-		}, ie));
+		}, ce));
 	}
 	async poll() {
 		let e = this.nodeId;
@@ -340,7 +356,7 @@ var re = 2e6, ie = 1e3, ae = class {
 			this.text.textContent = e + (n.log || "");
 		} else if (n.log) {
 			let e = (this.text.textContent ?? "") + n.log;
-			e.length > 2e6 && (e = e.slice(e.length - re)), this.text.textContent = e;
+			e.length > 2e6 && (e = e.slice(e.length - se)), this.text.textContent = e;
 		}
 		this.text.textContent || (this.text.textContent = n.done === !1 ? "(no output yet)" : "(empty log)"), this.next = n.next ?? n.size ?? this.next, this.done = n.done ?? n.next === void 0, this.node.dataset.loaded = "true", this.node.dataset.done = String(this.done), this.follow.checked && (r || this.next === n.next) && (this.text.scrollTop = this.text.scrollHeight), this.schedule();
 	}
@@ -361,7 +377,7 @@ var re = 2e6, ie = 1e3, ae = class {
 			this.matches.append(b("li", "dflow-nb-note", `search failed: ${e.message ?? e}`));
 		}
 	}
-}, M = "http://www.w3.org/2000/svg", oe = /* @__PURE__ */ new Set([
+}, A = "http://www.w3.org/2000/svg", ue = /* @__PURE__ */ new Set([
 	"g",
 	"defs",
 	"marker",
@@ -375,11 +391,11 @@ var re = 2e6, ie = 1e3, ae = class {
 	"polygon",
 	"text",
 	"tspan"
-]), se = /* @__PURE__ */ new Set([
+]), de = /* @__PURE__ */ new Set([
 	"text",
 	"tspan",
 	"title"
-]), ce = 64, le = /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/, ue = /^[A-Za-z_][A-Za-z0-9_.-]*$/, N = /^data-[a-z][a-z0-9-]*$/, P = /^[-+0-9.eE,\s]*(?:px|pt|pc|mm|cm|in|em|ex|%)?$/, F = /^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\-\s]*$/, I = /^[A-Za-z0-9.,+\-\s()]*$/, L = /* @__PURE__ */ new Set([
+]), fe = 64, j = /^(?:node|edge|graph|cluster|dn-[A-Za-z0-9_-]+|dflow-nb-dag)$/, M = /^[A-Za-z_][A-Za-z0-9_.-]*$/, N = /^data-[a-z][a-z0-9-]*$/, P = /^[-+0-9.eE,\s]*(?:px|pt|pc|mm|cm|in|em|ex|%)?$/, F = /^[MmZzLlHhVvCcSsQqTtAa0-9eE.,+\-\s]*$/, I = /^[A-Za-z0-9.,+\-\s()]*$/, L = /* @__PURE__ */ new Set([
 	"matrix",
 	"translate",
 	"scale",
@@ -393,7 +409,7 @@ var re = 2e6, ie = 1e3, ae = class {
 	if (t === "none") return { value: t };
 	let n = V.exec(t);
 	return n ? { ref: n[1] } : null;
-}, de = (e) => R.test(e.trim()) ? { value: e.trim() } : U(e), fe = (e) => I.test(e) && (e.match(/[A-Za-z]+/g) ?? []).every((e) => L.has(e)) ? { value: e } : null, W = /* @__PURE__ */ new Map();
+}, pe = (e) => R.test(e.trim()) ? { value: e.trim() } : U(e), me = (e) => I.test(e) && (e.match(/[A-Za-z]+/g) ?? []).every((e) => L.has(e)) ? { value: e } : null, W = /* @__PURE__ */ new Map();
 for (let e of /* @__PURE__ */ "x.y.x1.y1.x2.y2.cx.cy.r.rx.ry.dx.dy.width.height.viewBox.points.refX.refY.markerWidth.markerHeight.stroke-width.stroke-miterlimit.stroke-dasharray.stroke-dashoffset.font-size.opacity.fill-opacity.stroke-opacity.textLength".split(".")) W.set(e, H(P));
 for (let e of [
 	"text-anchor",
@@ -423,28 +439,28 @@ for (let e of [
 	"fill",
 	"stroke",
 	"color"
-]) W.set(e, de);
+]) W.set(e, pe);
 for (let e of [
 	"marker-start",
 	"marker-mid",
 	"marker-end"
 ]) W.set(e, U);
-W.set("d", H(F)), W.set("transform", fe), W.set("font-family", H(B));
-var pe = 0;
+W.set("d", H(F)), W.set("transform", me), W.set("font-family", H(B));
+var he = 0;
 function G(e) {
 	let t = new DOMParser().parseFromString(e, "image/svg+xml"), n = t.documentElement;
 	if (!n || n.namespaceURI !== "http://www.w3.org/2000/svg" || n.localName !== "svg" || t.getElementsByTagName("parsererror").length > 0) return null;
-	let r = `-dnb${++pe}`, i = /* @__PURE__ */ new Map(), a = [], o = (e, t) => {
+	let r = `-dnb${++he}`, i = /* @__PURE__ */ new Map(), a = [], o = (e, t) => {
 		for (let n of Array.from(e.attributes)) {
 			if (n.namespaceURI !== null || n.prefix !== null) continue;
 			let e = n.localName, o = n.value;
 			if (e === "id") {
-				if (ue.test(o)) {
+				if (M.test(o)) {
 					let e = i.get(o) ?? o + r;
 					i.set(o, e), t.setAttribute("id", e);
 				}
 			} else if (e === "class") {
-				let e = o.split(/\s+/).filter((e) => le.test(e));
+				let e = o.split(/\s+/).filter((e) => j.test(e));
 				e.length > 0 && t.setAttribute("class", e.join(" "));
 			} else if (N.test(e)) t.setAttribute(e, o);
 			else {
@@ -457,14 +473,14 @@ function G(e) {
 			}
 		}
 	}, s = (e, t, n) => {
-		let r = se.has(e.localName);
+		let r = de.has(e.localName);
 		for (let i of Array.from(e.childNodes)) if (i.nodeType === Node.ELEMENT_NODE) {
 			let e = i;
-			if (e.namespaceURI !== "http://www.w3.org/2000/svg" || !oe.has(e.localName) || n >= ce) continue;
-			let r = document.createElementNS(M, e.localName);
+			if (e.namespaceURI !== "http://www.w3.org/2000/svg" || !ue.has(e.localName) || n >= fe) continue;
+			let r = document.createElementNS(A, e.localName);
 			o(e, r), s(e, r, n + 1), t.appendChild(r);
 		} else r && (i.nodeType === Node.TEXT_NODE || i.nodeType === Node.CDATA_SECTION_NODE) && t.appendChild(document.createTextNode(i.data));
-	}, c = document.createElementNS(M, "svg");
+	}, c = document.createElementNS(A, "svg");
 	o(n, c), s(n, c, 1);
 	for (let { el: e, name: t, id: n } of a) {
 		let r = i.get(n);
@@ -472,7 +488,7 @@ function G(e) {
 	}
 	return c;
 }
-var me = class {
+var ge = class {
 	constructor(e, t) {
 		this.read = e, this.onOpen = t, this.node = b("div", "dflow-nb-slices"), this.title = b("div", "dflow-nb-slicestitle"), this.phase = b("select", "dflow-nb-slicefilter"), this.search = b("input", "dflow-nb-slicesearch"), this.list = b("ol", "dflow-nb-slicelist"), this.pager = b("div", "dflow-nb-pager"), this.query = {
 			offset: 0,
@@ -528,7 +544,7 @@ var me = class {
 			let e = b("li", "dflow-nb-slice");
 			e.dataset.nodeId = t.id, e.dataset.phase = t.phase, e.append(T(t.phase), b("span", "dflow-nb-slicename", t.displayName), b("span", "dflow-nb-slicekey", t.key ? ` ${t.key}` : ""), b("span", "dflow-nb-slicephase", ` ${t.phase} ${m(t.startedAt, t.finishedAt)}`), b("span", "dflow-nb-msg", t.message ? ` — ${t.message}` : "")), S(e, () => this.onOpen(t.id, t.displayName), `${t.displayName}: ${t.phase}`), this.list.append(e);
 		}
-		e.items.length || this.list.append(b("li", "dflow-nb-note", "no slice matches")), r && this.list.firstElementChild?.focus(), E(this.pager, e, e.items.length, (e) => {
+		e.items.length || this.list.append(b("li", "dflow-nb-note", "no slice matches")), r && this.list.firstElementChild?.focus(), ne(this.pager, e, e.items.length, (e) => {
 			this.query = {
 				...this.query,
 				offset: e
@@ -544,7 +560,7 @@ var me = class {
 	"Omitted",
 	"Pending"
 ];
-function he(e, t, n, r = /* @__PURE__ */ new Map()) {
+function _e(e, t, n, r = /* @__PURE__ */ new Map()) {
 	let i = (e) => f(e), o = i(e.start) ?? Infinity, s = i(e.end) ?? -Infinity, c = (e, t) => {
 		let r = i(e);
 		r !== null && (o = Math.min(o, r), s = Math.max(s, i(t) ?? n));
@@ -622,7 +638,7 @@ function he(e, t, n, r = /* @__PURE__ */ new Map()) {
 		lines: h.flatMap((e) => e.lines)
 	};
 }
-function ge(e, t, n = 6) {
+function ve(e, t, n = 6) {
 	let r = Math.max(t - e, 1), i = [
 		1e3,
 		2e3,
@@ -650,7 +666,7 @@ function ge(e, t, n = 6) {
 	}
 	return a;
 }
-var _e = class {
+var ye = class {
 	constructor(e) {
 		this.onOpen = e, this.node = b("div", "dflow-nb-timeline"), this.expanded = /* @__PURE__ */ new Set(), this.shown = /* @__PURE__ */ new Map(), this.data = null, this.focusId = null;
 	}
@@ -666,10 +682,10 @@ var _e = class {
 			this.node.replaceChildren(b("div", "dflow-nb-note", "no step has started yet"));
 			return;
 		}
-		let n = he(e, this.expanded, Date.now(), this.shown), r = b("div", "dflow-nb-tlaxis");
+		let n = _e(e, this.expanded, Date.now(), this.shown), r = b("div", "dflow-nb-tlaxis");
 		r.append(b("span", "dflow-nb-tllabel"));
 		let a = b("div", "dflow-nb-tltrack");
-		for (let e of ge(n.start, n.end)) {
+		for (let e of ve(n.start, n.end)) {
 			let t = b("span", "dflow-nb-tltick", e.label);
 			t.style.left = `${(e.at * 100).toFixed(2)}%`, a.append(t);
 		}
@@ -700,8 +716,8 @@ var _e = class {
 		let l = this.node.contains(document.activeElement);
 		this.node.replaceChildren(...c), s && l && s.focus();
 	}
-}, ve = .05, q = (e) => Math.min(4, Math.max(ve, e));
-function ye(e, t, n, r, i = 8) {
+}, be = .05, q = (e) => Math.min(4, Math.max(be, e));
+function xe(e, t, n, r, i = 8) {
 	if (e <= 0 || t <= 0 || n <= 0 || r <= 0) return {
 		x: 0,
 		y: 0,
@@ -722,14 +738,14 @@ function J(e, t, n, r) {
 		k: i
 	};
 }
-function be(e, t, n, r, i) {
+function Se(e, t, n, r, i) {
 	return {
 		x: r / 2 - t * e.k,
 		y: i / 2 - n * e.k,
 		k: e.k
 	};
 }
-function xe(e) {
+function Ce(e) {
 	let t = (e.getAttribute("viewBox") ?? "").trim().split(/[\s,]+/).map(Number);
 	if (t.length === 4 && t.every(isFinite) && t[2] > 0 && t[3] > 0) return {
 		w: t[2],
@@ -741,7 +757,7 @@ function xe(e) {
 		h: n("height")
 	};
 }
-var Y = class {
+var we = class {
 	constructor() {
 		this.node = b("div", "dflow-nb-canvas"), this.toolbar = b("div", "dflow-nb-zoombar"), this.stage = b("div", "dflow-nb-stage"), this.svg = null, this.size = {
 			w: 0,
@@ -812,11 +828,11 @@ var Y = class {
 		}).observe(this.node);
 	}
 	show(e) {
-		this.svg = e instanceof SVGSVGElement ? e : null, this.stage.replaceChildren(...e ? [e] : []), this.svg ? (this.size = xe(this.svg), this.svg.setAttribute("width", String(this.size.w)), this.svg.setAttribute("height", String(this.size.h)), this.fitted ? this.fit() : this.apply(this.t)) : this.stage.style.transform = "";
+		this.svg = e instanceof SVGSVGElement ? e : null, this.stage.replaceChildren(...e ? [e] : []), this.svg ? (this.size = Ce(this.svg), this.svg.setAttribute("width", String(this.size.w)), this.svg.setAttribute("height", String(this.size.h)), this.fitted ? this.fit() : this.apply(this.t)) : this.stage.style.transform = "";
 	}
 	fit() {
 		let e = this.node.getBoundingClientRect();
-		this.apply(ye(this.size.w, this.size.h, e.width, e.height)), this.fitted = !0;
+		this.apply(xe(this.size.w, this.size.h, e.width, e.height)), this.fitted = !0;
 	}
 	zoom(e) {
 		let t = this.node.getBoundingClientRect();
@@ -831,7 +847,7 @@ var Y = class {
 			return;
 		}
 		let n = this.node.getBoundingClientRect(), r = this.svgScale();
-		this.apply(be(this.t, (t.x + t.width / 2) * r.x + r.dx, (t.y + t.height / 2) * r.y + r.dy, n.width, n.height));
+		this.apply(Se(this.t, (t.x + t.width / 2) * r.x + r.dx, (t.y + t.height / 2) * r.y + r.dy, n.width, n.height));
 	}
 	svgScale() {
 		let e = (this.svg?.getAttribute("viewBox") ?? "").trim().split(/[\s,]+/).map(Number);
@@ -850,17 +866,17 @@ var Y = class {
 	apply(e) {
 		this.t = e, this.fitted = !1, this.stage.style.transform = `translate(${e.x}px, ${e.y}px) scale(${e.k})`, this.node.dataset.scale = e.k.toFixed(3);
 	}
-}, Se = 3e3, Ce = 100;
-function X(e) {
+}, Te = 3e3, Ee = 100;
+function Y(e) {
 	let t = e.nodes.filter((t) => t.group || !r.has(t.type) && t.id !== e.workflow.id), n = (e) => f(e.startedAt) ?? Infinity;
 	return t.map((e, t) => ({
 		n: e,
 		i: t
 	})).sort((e, t) => n(e.n) - n(t.n) || e.i - t.i).map((e) => e.n);
 }
-var we = class {
+var X = class {
 	constructor(e = {}) {
-		this.options = e, this.header = b("div", "dflow-nb-header"), this.summary = b("div", "dflow-nb-summary"), this.searchBox = b("input", "dflow-nb-dagsearch"), this.searchInfo = b("span", "dflow-nb-searchinfo"), this.canvas = new Y(), this.table = b("table", "dflow-nb-steps"), this.more = b("div", "dflow-nb-more"), this.side = b("div", "dflow-nb-side"), this.detailsBox = b("div", "dflow-nb-detailsbox"), this.logPane = null, this.bundle = null, this.source = {}, this.nodes = /* @__PURE__ */ new Map(), this.key = null, this.ownLayout = !1, this.renderToken = 0, this.detailsToken = 0, this.selected = null, this.selectedPhase = null, this.selectedLabel = "", this.rowsShown = 20, this.matchIndex = -1, this.node = b("div", "dflow-nb-workflow"), this.timeline = new _e((e, t) => this.select(e, t)), this.slices = new me((e, t) => this.source.group ? this.source.group(e, t) : Promise.reject(/* @__PURE__ */ Error("needs the Jupyter server")), (e, t) => this.select(e, t)), e.noLog || (this.logPane = new ae({
+		this.options = e, this.header = b("div", "dflow-nb-header"), this.summary = b("div", "dflow-nb-summary"), this.searchBox = b("input", "dflow-nb-dagsearch"), this.searchInfo = b("span", "dflow-nb-searchinfo"), this.canvas = new we(), this.table = b("table", "dflow-nb-steps"), this.more = b("div", "dflow-nb-more"), this.side = b("div", "dflow-nb-side"), this.detailsBox = b("div", "dflow-nb-detailsbox"), this.logPane = null, this.bundle = null, this.source = {}, this.nodes = /* @__PURE__ */ new Map(), this.key = null, this.ownLayout = !1, this.renderToken = 0, this.detailsToken = 0, this.selected = null, this.selectedPhase = null, this.selectedLabel = "", this.rowsShown = 20, this.matchIndex = -1, this.node = b("div", "dflow-nb-workflow"), this.timeline = new ye((e, t) => this.select(e, t)), this.slices = new ge((e, t) => this.source.group ? this.source.group(e, t) : Promise.reject(/* @__PURE__ */ Error("needs the Jupyter server")), (e, t) => this.select(e, t)), e.noLog || (this.logPane = new le({
 			log: (e, t) => this.source.log ? this.source.log(e, t) : Promise.reject(/* @__PURE__ */ Error("logs are read through the Jupyter server (dflow-nb/api)")),
 			logDownloadUrl: (e) => this.source.logDownloadUrl?.(e) ?? ""
 		})), this.searchBox.type = "search", this.searchBox.placeholder = "find a step: name, key or phase", this.searchBox.setAttribute("aria-label", "find a step by name, key or phase"), this.searchBox.addEventListener("input", () => {
@@ -887,7 +903,7 @@ var we = class {
 		}
 		let t = this.options.source;
 		this.source = typeof t == "function" ? t(e) : t ?? {}, this.bundle = e, this.nodes = new Map(e.nodes.map((e) => [e.id, e])), this.node.dataset.workflowId = e.workflow.id, this.node.dataset.phase = e.workflow.phase, this.renderHeader(e), this.renderSummary(e), this.renderTable(e), this.updateTimeline(e), this.followSelection();
-		let n = y(e);
+		let n = te(e);
 		n === this.key ? this.applyPhases() : (this.key = n, await this.renderDag(e));
 	}
 	renderHeader(e) {
@@ -914,7 +930,7 @@ var we = class {
 		}), this.summary.prepend(b("span", "dflow-nb-total", `${n} step${n === 1 ? "" : "s"}`));
 	}
 	renderTable(e) {
-		let t = X(e);
+		let t = Y(e);
 		this.table.replaceChildren();
 		let n = b("tr");
 		for (let e of [
@@ -936,7 +952,7 @@ var we = class {
 			i.title = e.name, t.append(i, b("td", void 0, e.key ?? ""), n, b("td", void 0, p(e.startedAt)), b("td", void 0, m(e.startedAt, e.finishedAt)), b("td", "dflow-nb-msg", e.message ?? "")), S(t, () => this.select(e.id)), t.removeAttribute("role"), r.append(t);
 		}
 		this.table.append(r), this.more.replaceChildren(), t.length > this.rowsShown && this.more.append(b("span", void 0, `${this.rowsShown} of ${t.length} steps `), x("Show more", "dflow-nb-showmore", () => {
-			this.rowsShown += Ce, this.renderTable(e);
+			this.rowsShown += Ee, this.renderTable(e);
 		}));
 	}
 	updateTimeline(e) {
@@ -951,11 +967,11 @@ var we = class {
 	async renderDag(e) {
 		let t = ++this.renderToken, n = null;
 		if (this.ownLayout = !1, e.svg) n = G(e.svg);
-		else if (e.nodes.length > Se) {
+		else if (e.nodes.length > Te) {
 			this.canvas.show(b("div", "dflow-nb-note", `${e.nodes.length} nodes: too many to draw, see the table`));
 			return;
 		} else if (e.nodes.length > 0 && this.options.layout) try {
-			n = G(await this.options.layout(v(e))), this.ownLayout = !0;
+			n = G(await this.options.layout(ee(e))), this.ownLayout = !0;
 		} catch (e) {
 			t === this.renderToken && this.canvas.show(b("div", "dflow-nb-note", `graph layout failed: ${e}`));
 			return;
@@ -964,7 +980,7 @@ var we = class {
 	}
 	annotate(e) {
 		let t = this.bundle, n = /* @__PURE__ */ new Map();
-		if (this.ownLayout) t.nodes.forEach((e, t) => n.set(_(t), e));
+		if (this.ownLayout) t.nodes.forEach((e, t) => n.set(y(t), e));
 		else for (let e of t.nodes) n.set(e.displayName, e), n.set(e.name, e), n.set(e.id, e);
 		let r = (e, t) => {
 			t && (e.setAttribute("data-node-id", t.id), e.classList.add("dflow-nb-node"), S(e, () => this.select(t.id), t.displayName));
@@ -981,11 +997,16 @@ var we = class {
 				let e = n.pending ? "not started" : n.phase + (n.reused ? " (reused)" : "");
 				a.textContent = `${n.displayName}: ${e}${n.message ? " — " + n.message : ""}`;
 			}
-			if (!this.ownLayout) e.querySelectorAll(".dn-box").forEach((e) => e.setAttribute("fill", r));
-			else if (e.querySelectorAll("polygon, path, ellipse").forEach((e) => {
+			if (!this.ownLayout) {
+				e.querySelectorAll(".dn-box").forEach((e) => e.setAttribute("fill", r));
+				let t = e.querySelector(".dn-sub");
+				t && (t.textContent = g(n));
+				let i = e.querySelector(".dn-bar");
+				i && n.group && De(i, n.group.phases);
+			} else if (e.querySelectorAll("polygon, path, ellipse").forEach((e) => {
 				e.getAttribute("fill") !== "none" && e.setAttribute("fill", r);
 			}), n.group) {
-				let t = e.querySelectorAll("text"), r = g(n).split("\n");
+				let t = e.querySelectorAll("text"), r = v(n).split("\n");
 				t.length === r.length && t.forEach((e, t) => e.textContent = r[t]);
 			}
 		});
@@ -1029,7 +1050,7 @@ var we = class {
 		}
 		let r = ++this.detailsToken;
 		n && this.detailsBox.replaceChildren(b("div", "dflow-nb-note", "loading details…")), this.source.details(e).then((t) => {
-			r === this.detailsToken && this.selected === e && this.detailsBox.replaceChildren(j(t, this.source, (e) => this.select(e)));
+			r === this.detailsToken && this.selected === e && this.detailsBox.replaceChildren(oe(t, this.source, (e) => this.select(e)));
 		}).catch((t) => {
 			r === this.detailsToken && this.selected === e && this.detailsBox.replaceChildren(b("div", "dflow-nb-note", `details unavailable: ${t.message ?? t}`));
 		}), this.slices.node.hidden === !1 && this.slices.refresh();
@@ -1038,8 +1059,23 @@ var we = class {
 		this.logPane?.stop();
 	}
 };
+function De(e, t) {
+	let n = (t) => parseFloat(e.getAttribute(`data-${t}`) ?? "") || 0, [r, a, o, s] = [
+		n("x"),
+		n("y"),
+		n("w"),
+		n("h")
+	], c = Object.values(t).reduce((e, t) => e + t, 0) || 1, l = r;
+	e.replaceChildren();
+	for (let n of h) {
+		let r = t[n] ?? 0;
+		if (!r) continue;
+		let u = o * r / c, d = document.createElementNS(A, "rect");
+		d.setAttribute("x", l.toFixed(1)), d.setAttribute("y", a.toFixed(1)), d.setAttribute("width", u.toFixed(2)), d.setAttribute("height", s.toFixed(1)), d.setAttribute("fill", i(n)), e.append(d), l += u;
+	}
+}
 function Z(e) {
-	let t = X(e);
+	let t = Y(e);
 	return {
 		start: e.workflow.startedAt,
 		end: e.workflow.finishedAt,
@@ -1063,7 +1099,7 @@ function Z(e) {
 }
 // src/widget.ts
 function Q(e) {
-	let t = e.get("states") ?? {}, n = e.get("summary") || null, r = (e.get("nodes") ?? []).map((e) => Te(e, t[e.id]));
+	let t = e.get("states") ?? {}, n = e.get("summary") || null, r = (e.get("nodes") ?? []).map((e) => Oe(e, t[e.id]));
 	return {
 		version: 2,
 		workflow: n ?? {
@@ -1077,7 +1113,7 @@ function Q(e) {
 		timeline: e.get("timeline") || null
 	};
 }
-function Te(e, t) {
+function Oe(e, t) {
 	if (!t) return e;
 	let n = { ...e };
 	for (let e of [
@@ -1109,7 +1145,7 @@ function $(e, t, n) {
 		e.save_changes(), o();
 	});
 }
-function Ee(e) {
+function ke(e) {
 	return {
 		details: (t) => $(e, { selected: t }, (e) => e.id === t && !e.group?.items),
 		group: (t, n) => $(e, {
@@ -1121,10 +1157,10 @@ function Ee(e) {
 		}, (e) => !!e.group?.items && e.group.group?.id === t && (e.group.offset ?? 0) === (n.offset ?? 0)).then((e) => e.group)
 	};
 }
-function De({ model: e, el: t }) {
+function Ae({ model: e, el: t }) {
 	t.classList.add("dflow-nb-live");
-	let n = b("div", "dflow-nb-status"), r = new we({
-		source: Ee(e),
+	let n = b("div", "dflow-nb-status"), r = new X({
+		source: ke(e),
 		noLog: !0
 	});
 	t.append(n, r.node);
@@ -1147,5 +1183,5 @@ function De({ model: e, el: t }) {
 		s.forEach((t) => e.off(`change:${t}`, a)), e.off("change:status", o), r.dispose();
 	};
 }
-var Oe = { render: De };
-export { Oe as default };
+var je = { render: Ae };
+export { je as default };
