@@ -1,8 +1,17 @@
 """Every test runs in its own directory, with the local engine writing its state there; every
 workflow a test submits is also compiled to an Argo manifest and checked against Argo's schema."""
+import os
+
 import pytest
 
 from dflow_nb import config
+
+
+@pytest.fixture(autouse=True, scope="session")
+def model_key(tmp_path_factory):
+    """The key that seals stored models: one per test process (and the servers and kernels it
+    starts, session- and module-wide ones too), not the user's own."""
+    os.environ["DFLOW_NB_MODEL_KEY_FILE"] = str(tmp_path_factory.getbasetemp() / "model.key")
 
 
 @pytest.fixture(autouse=True)

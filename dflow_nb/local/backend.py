@@ -17,6 +17,7 @@ from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
 from dflow_nb.hub.workflow import Workflow, in_kernel
 from dflow_nb.local.reaper import engine_gone_message
+from dflow_nb.local.sealed_models import seal, unseal
 from dflow_nb.local.state import StateReader
 from dflow_nb.local.step_processes import alive
 from dflow_nb.model._held_secrets import handover_env
@@ -46,7 +47,7 @@ class LocalBackend:
         from dflow_nb.local.runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
-            spec: Optional[bytes] = cloudpickle.dumps(workflow)
+            spec: Optional[bytes] = seal(cloudpickle.dumps(workflow))
         except Exception as exc:
             if detach:
                 raise DflowNbError(f"a detached run needs a picklable workflow: {exc}") from None
@@ -89,7 +90,7 @@ class LocalBackend:
                              f"{row['engine_pid']}); stop or terminate it first")
         store = LocalRuntime.get().store(self.workdir)
         if workflow is not None and workflow.entrypoint is not None:
-            store.set_spec(wf_id, cloudpickle.dumps(workflow))
+            store.set_spec(wf_id, seal(cloudpickle.dumps(workflow)))
         detach = bool(row.get("detached")) if detach is None else detach
         if detach:
             self._spawn(wf_id, resume=True)
@@ -232,7 +233,7 @@ class LocalBackend:
         blob = self.reader.spec(wf_id)
         if blob is None:
             raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")
-        workflow: Workflow = pickle.loads(blob)
+        workflow: Workflow = pickle.loads(unseal(blob, wf_id))
         return workflow
 
     def list(self) -> List[WorkflowRecord]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from dflow_nb.local.runtime import LocalRuntime
+from dflow_nb.local.sealed_models import UnsealedModel, unseal
 from dflow_nb.local.state import StateReader
 from dflow_nb.model._held_secrets import adopt_env
 
@@ -28,7 +29,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if blob is None:
         print(f"dflow-nb daemon: workflow {args.wf_id} has no stored model", file=sys.stderr)
         return 2
-    workflow = pickle.loads(blob)
+    try:
+        workflow = pickle.loads(unseal(blob, args.wf_id))
+    except UnsealedModel as exc:
+        print(f"dflow-nb daemon: {exc}", file=sys.stderr)
+        return 2
     phase, message = LocalRuntime.get().run(workflow, args.wf_id, workdir,
                                             resume=args.resume).result()
     print(f"workflow {args.wf_id}: {phase}{': ' + message if message else ''}")

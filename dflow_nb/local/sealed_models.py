@@ -1,0 +1,72 @@
+"""A run's stored model is a pickle, and loading a pickle runs code. So the engine seals each
+model it stores with a key only this account can read, and loads only models carrying that
+seal: a state database copied in from elsewhere (a downloaded project, a shared folder, a
+notebook's companion files) still lists its runs and steps, but resuming, retrying or
+resubmitting one of them cannot run code its author planted.
+
+The key is 32 random bytes in ``$XDG_DATA_HOME/dflow_nb/model.key`` (``~/.local/share`` by
+default; ``DFLOW_NB_MODEL_KEY_FILE`` names another file), created on first use with mode 0600.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from dflow_nb.errors import DflowNbError
+
+__all__ = ["UnsealedModel", "key_file", "seal", "unseal"]
+
+_MAGIC = b"dflow-nb sealed model v1\n"
+_MAC = hashlib.sha256().digest_size
+
+
+class UnsealedModel(DflowNbError):
+    """A stored model this account did not seal: it is not loaded."""
+
+
+def key_file() -> Path:
+    named = os.environ.get("DFLOW_NB_MODEL_KEY_FILE")
+    if named:
+        return Path(named)
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "dflow_nb" / "model.key"
+
+
+def _key() -> bytes:
+    path = key_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)    # atomic: two processes starting together agree on one key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_bytes()
+
+
+def seal(blob: bytes) -> bytes:
+    """The pickled model with this account's seal in front."""
+    return _MAGIC + hmac.new(_key(), blob, hashlib.sha256).digest() + blob
+
+
+def unseal(blob: bytes, wf_id: str) -> bytes:
+    """The pickle inside ``blob`` if this account sealed it; otherwise say why it stays shut."""
+    body = blob[len(_MAGIC) + _MAC:]
+    mac = blob[len(_MAGIC):len(_MAGIC) + _MAC]
+    if blob.startswith(_MAGIC) and hmac.compare_digest(
+            mac, hmac.new(_key(), body, hashlib.sha256).digest()):
+        return body
+    raise UnsealedModel(
+        f"the stored model of {wf_id} was not recorded by this account (it lacks the seal of "
+        f"{key_file()}), so it is not loaded: a model is a pickle, and loading one runs its "
+        f"code. Its steps and outputs can still be read; to run it again, build the workflow "
+        f"in your notebook and submit it with reuse_step=Workflow(id={wf_id!r}).query_step() "
+        f"to keep what succeeded")
