@@ -22,7 +22,7 @@ def test_leaked_child_processes_are_killed_when_the_step_ends(tmp_path):
     wf.add(Step("leak", leak))
     begin = time.monotonic()
     wf.submit()
-    assert time.monotonic() - begin < 20      # the leaked child holding stdout did not block
+    assert time.monotonic() - begin < 120   # not blocked by the leaked child holding stdout (300 s)
     assert wf.query_step(name="leak")[0].phase == "Succeeded"
     pid = int(pidfile.read_text())
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
