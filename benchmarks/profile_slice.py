@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import cProfile
 import io
+import json
 import os
 import pickle
 import pstats
@@ -114,20 +115,21 @@ def profile_worker(n: int, root: Path) -> pstats.Stats:
     from dflow_nb.python.op_runner import OPCall, SliceSpec
     out = root / "worker.prof"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]))
+    root.mkdir()
     worker = subprocess.Popen([sys.executable, "-c", WORKER, str(out)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, env=env)
     assert worker.stdin is not None and worker.stdout is not None
     blob = cloudpickle.dumps(Inc)
     for i in range(n):
         d = root / f"fan-{i}"
-        (d / "inputs" / "parameters").mkdir(parents=True)
         call = OPCall(step=f"fan({i}:{i})", parameters={"x": f"[{i}]"}, artifacts={},
                       workdir=str(d / "workdir"), outputs=str(d / ".outputs"),
                       slice=SliceSpec(index=0, input_parameter=["x"], output_parameter=["y"],
                                       order=i),
                       key=f"fan-{i}", workflow_name="profile", progress_file=str(d / "progress"))
         task = {"op_key": "inc", "op": blob if i == 0 else None, "call": call,
-                "log": str(d / "log.txt")}
+                "log": str(d / "log.txt"), "dir": str(d), "made": False,
+                "inputs": {"x": f"[{i}]"}, "slice": json.dumps({"index": 0, "order": i})}
         data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
         worker.stdin.write(HEADER.pack(len(data)) + data)
         worker.stdin.flush()

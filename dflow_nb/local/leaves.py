@@ -41,7 +41,7 @@ from dflow_nb.local.step_processes import (
     tagged,
 )
 from dflow_nb.local.subprocesses import run_script
-from dflow_nb.local.worker_pool import WorkerDied, WorkerPool
+from dflow_nb.local.worker_pool import DEPTH, WorkerDied, WorkerPool
 from dflow_nb.model.references import ArgoVar
 from dflow_nb.model.secrets import Secret
 from dflow_nb.model.templates import (
@@ -52,6 +52,7 @@ from dflow_nb.model.templates import (
     declared_roots,
     map_roots,
 )
+from dflow_nb.python._files import write_text
 from dflow_nb.python.catalog import artifact_items, copy_path, slice_items
 from dflow_nb.python.op_runner import OPCall, SliceSpec
 from dflow_nb.python.python_op_template import PythonOPTemplate
@@ -67,7 +68,7 @@ class LeafRunner:
         self.wf_id = wf_id
         self.pool = pool
         self.processes = processes
-        self.op_slots = asyncio.Semaphore(pool.size)
+        self.op_slots = asyncio.Semaphore(pool.size * DEPTH)   # see worker_pool
         self.pods = asyncio.Semaphore(parallelism) if parallelism else None
         self.gate = asyncio.Event()       # cleared while suspended: no new leaf starts
         self.gate.set()
@@ -97,19 +98,21 @@ class LeafRunner:
     async def _run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
                    arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
         await self.gate.wait()
-        d = self.dirs.allocate(n["display_name"], n["key"])
+        is_op = isinstance(tmpl, PythonOPTemplate)   # its worker makes its directory
+        d = self.dirs.allocate(n["display_name"], n["key"], make=not is_op)
         n["dir"] = dir_text = str(d)
         if isinstance(tmpl, ScriptOPTemplate) and tmpl.init_progress:
             n["progress"] = tmpl.init_progress
         self.book.start(n)
-        if not isinstance(tmpl, PythonOPTemplate):   # an OP's start goes in with its worker's
+        if not is_op:   # an OP's start goes in with its worker's
             self.book.flush()
         try:
-            inputs = os.path.join(dir_text, "inputs", "parameters")
-            os.mkdir(os.path.dirname(inputs))
-            os.mkdir(inputs)
-            for k, v in params.items():
-                _write_text(os.path.join(inputs, k), v)
+            if not is_op:
+                inputs = os.path.join(dir_text, "inputs", "parameters")
+                os.mkdir(os.path.dirname(inputs))
+                os.mkdir(inputs)
+                for k, v in params.items():
+                    write_text(os.path.join(inputs, k), v)
             timeout = self.timeout_of(tmpl, scope)
             res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
         except (StepError, ExpressionError, ValueError) as exc:
@@ -119,13 +122,14 @@ class LeafRunner:
         finally:
             self.running.pop(n["id"], None)
         self.wf_scope.publish(tmpl, res)
-        executor_record(n)
-        try:
-            with open(os.path.join(dir_text, "progress")) as f:
-                n["progress"] = f.read()
-        except FileNotFoundError:
-            if res.phase == "Succeeded":
-                n["progress"] = "1/1"
+        if not is_op:   # an OP's worker reports its progress (and it has no executor)
+            executor_record(n)
+            try:
+                with open(os.path.join(dir_text, "progress")) as f:
+                    n["progress"] = f.read()
+            except FileNotFoundError:
+                if res.phase == "Succeeded":
+                    n["progress"] = "1/1"
         if self.echo:
             echo_log(os.path.join(dir_text, "log.txt"))
         return self.book.finish(n, res)
@@ -150,15 +154,19 @@ class LeafRunner:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
 
-    def recorder(self, n: Node) -> Callable[..., None]:
+    def recorder(self, n: Node, commit: bool = True) -> Callable[..., None]:
         """Records the process that runs node ``n`` (it leads its group) and when it started
         (read from /proc unless given), so that a later engine can end it if this one is
-        killed."""
+        killed; ``commit=False`` leaves the commit to the caller, before the process starts."""
         def record(pid: int, started: Optional[int] = None) -> None:
             if started is None:
                 started = start_time(pid)
             self.running[n["id"]] = (pid, pid, started)
-            self.book.flush(process_statement(self.wf_id, n["id"], pid, pid, started))
+            statement = process_statement(self.wf_id, n["id"], pid, pid, started)
+            if commit:
+                self.book.flush(statement)
+            else:
+                self.book.add(statement)
         return record
 
     def end_all(self) -> None:
@@ -215,11 +223,14 @@ class LeafRunner:
     async def run_op(self, tmpl: PythonOPTemplate, n: Node, d: Path,
                      params: Dict[str, str], arts: Dict[str, Optional[Art]],
                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
+        """Send the OP to a warm worker, which makes the step's directory, writes its inputs,
+        runs it and puts its outputs in place."""
         root = str(d)
         targets = {k: d / "inputs" / "artifacts" / k for k in arts}
-        self.place(arts, targets)
-        if slice_spec is not None:   # the slice exactly as run (for re-running it in a kernel)
-            _write_text(os.path.join(root, "slice.json"), json.dumps(slice_fields(slice_spec)))
+        made = any(a is not None for a in arts.values())
+        if made:   # the artifacts are placed before the worker starts
+            os.mkdir(root)
+            self.place(arts, targets)
         staging = os.path.join(root, ".outputs")
         call = OPCall(step=n["display_name"], parameters=params,
                       artifacts={k: str(targets[k]) if a is not None else None
@@ -229,15 +240,24 @@ class LeafRunner:
                       progress_file=os.path.join(root, "progress"))
         op_key, op, sources = self.op_blob(tmpl)
         task = {"op_key": op_key, "op": op, "sources": sources, "call": call,
-                "log": os.path.join(root, "log.txt")}
+                "log": os.path.join(root, "log.txt"), "dir": root, "made": made,
+                "inputs": params, "slice": None if slice_spec is None else
+                json.dumps(slice_fields(slice_spec))}
         try:
-            reply = await self.pool.run(task, timeout, on_start=self.recorder(n))
+            reply = await self.pool.run(task, timeout, on_start=self.recorder(n, commit=False),
+                                        commit=self.book.flush)
         except WorkerDied as exc:
             return Result("Error", str(exc))
+        n["started_at"] = reply["started"]   # it may have waited in the worker's pipe
+        if reply["progress"] is not None:
+            n["progress"] = reply["progress"]
+        elif reply["ok"]:
+            n["progress"] = "1/1"
         if not reply["ok"]:
+            if reply.get("error"):
+                return Result("Error", reply["message"])
             return Result("Failed", reply["message"], exit_code=str(reply["exit_code"]))
         final = os.path.join(root, "outputs")
-        os.replace(staging, final)
         out_params = dict(reply["parameters"])
         out_arts: Dict[str, Optional[Art]] = {k: Art((os.path.join(final, "artifacts", k),))
                                               for k in tmpl.outputs.artifacts}
@@ -335,11 +355,6 @@ def echo_log(log: str) -> None:
     if text:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
-
-
-def _write_text(path: str, text: str) -> None:
-    with open(path, "w") as f:
-        f.write(text)
 
 
 _SLICE_FIELDS = tuple(f.name for f in dataclasses.fields(SliceSpec))

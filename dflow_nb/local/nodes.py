@@ -93,7 +93,11 @@ class NodeBook:
 
     def save(self, n: Node) -> None:
         """Record the node as it is now: at the latest when this turn of the loop ends."""
-        self._pending.extend(self.store.node_statements(self.wf_id, n))
+        self.add(*self.store.node_statements(self.wf_id, n))
+
+    def add(self, *statements: Tuple[str, tuple]) -> None:
+        """Write ``statements`` with the next flush (at the latest when this turn ends)."""
+        self._pending.extend(statements)
         if self._flush_handle is None:
             try:
                 loop = asyncio.get_running_loop()
@@ -201,23 +205,31 @@ class StepDirs:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._taken: Set[str] = set()
+        try:   # a resumed run's directories keep their names
+            self._taken: Set[str] = set(os.listdir(root))
+            self._root_made = True
+        except FileNotFoundError:
+            self._taken = set()
+            self._root_made = False
 
-    def allocate(self, display_name: str, key: Optional[str] = None) -> Path:
-        """A new directory named after the step (``-2``, ``-3``... if the name is taken)."""
+    def allocate(self, display_name: str, key: Optional[str] = None, make: bool = True) -> Path:
+        """A directory named after the step (``-2``, ``-3``... if the name is taken); made
+        here, or (``make=False``) only named, for the worker that runs the step to make."""
         base = _UNSAFE.sub("-", str(key) if key else display_name).strip("-.") or "step"
+        if not self._root_made:
+            os.makedirs(self.root, exist_ok=True)
+            self._root_made = True
         name, n = base, 1
         while True:
             if name not in self._taken:
                 path = os.path.join(self.root, name)
+                if not make:
+                    break
                 try:
                     os.mkdir(path)
                     break
                 except FileExistsError:
                     pass
-                except FileNotFoundError:   # the run's directory is not there (yet)
-                    os.makedirs(self.root, exist_ok=True)
-                    continue
             n += 1
             name = f"{base}-{n}"
         self._taken.add(name)

@@ -11,9 +11,11 @@ import os
 import pickle
 import struct
 import sys
+import time
 from typing import Any, BinaryIO, Dict, List, Optional
 
 from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, tagged
+from dflow_nb.python._files import write_text
 
 HEADER = struct.Struct("!Q")
 
@@ -84,6 +86,35 @@ def _children(pid: int) -> List[int]:
     return found
 
 
+def prepare(task: Dict[str, Any]) -> None:
+    """Make the step's directory (unless the engine made it to place artifacts) and write its
+    input parameters and slice: here, beside the other workers, not in the engine's loop."""
+    step_dir = task["dir"]
+    inputs = os.path.join(step_dir, "inputs")
+    if task["made"]:
+        os.makedirs(inputs, exist_ok=True)
+    else:
+        os.mkdir(step_dir)
+        os.mkdir(inputs)
+    parameters = os.path.join(inputs, "parameters")
+    os.mkdir(parameters)
+    for name, text in task["inputs"].items():
+        write_text(os.path.join(parameters, name), text)
+    if task["slice"] is not None:   # the slice exactly as run (for re-running it in a kernel)
+        write_text(os.path.join(step_dir, "slice.json"), task["slice"])
+
+
+def _progress(path: Optional[str]) -> Optional[str]:
+    """What the OP last reported of its progress (None if it did not)."""
+    if not path:
+        return None
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
 def serve() -> None:
     import cloudpickle  # noqa: F401  (cloudpickle-pickled OPs need it importable)
 
@@ -98,24 +129,39 @@ def serve() -> None:
     os.dup2(devnull, 1)
     home = os.getcwd()
     ops: Dict[str, Any] = {}
+    unloadable: Dict[str, BaseException] = {}   # an OP that failed to load fails each use
     while True:
         try:
             task = read_frame(proto_in)
         except EOFError:
             return
-        step_dir = os.path.dirname(task["log"])
+        started, clock = time.time(), time.monotonic()
+        step_dir = task["dir"]
+        try:
+            prepare(task)
+        except OSError as exc:   # the step cannot start: the engine records an Error
+            write_frame(proto_out, {"ok": False, "error": True, "started": started,
+                                    "message": os_error_message(exc, step_dir)})
+            continue
         os.environ[STEP_DIR] = step_dir   # what the OP starts carries it: see step_processes
         window = Window()
+        call = task["call"]
         try:
             log = os.open(task["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             os.dup2(log, 1)
             os.dup2(log, 2)
             os.close(log)
             key = task["op_key"]   # the engine sends the pickled OP until we have loaded it
+            if key in unloadable:
+                raise unloadable[key]
             if key not in ops:
-                ops[key] = pickle.loads(task["op"])
+                try:
+                    ops[key] = pickle.loads(task["op"])
+                except BaseException as exc:
+                    unloadable[key] = exc
+                    raise
                 add_sources(ops[key], task.get("sources"))   # notebook code's lines
-            params = run_op(ops[key], task["call"])
+            params = run_op(ops[key], call)
             reply = {"ok": True, "parameters": params}
         except BaseException as exc:  # the OP's failure is data for the engine
             _quietly(print_failure, exc)   # the log may be on a full disk
@@ -132,6 +178,15 @@ def serve() -> None:
         if lost is not None and reply["ok"]:   # the OP's output is not all in its log
             reply = {"ok": False, "exit_code": _classify(lost), "message": os_error_message(
                 OSError(lost.errno, lost.strerror, task["log"]))}
+        if reply["ok"]:   # outputs in place before the engine records the step Succeeded
+            try:
+                os.replace(call.outputs, os.path.join(step_dir, "outputs"))
+            except OSError as exc:
+                reply = {"ok": False, "error": True,
+                         "message": os_error_message(exc, step_dir)}
+        reply["started"] = started
+        reply["seconds"] = time.monotonic() - clock
+        reply["progress"] = _progress(call.progress_file)
         write_frame(proto_out, reply)
 
 

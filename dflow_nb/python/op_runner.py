@@ -19,6 +19,7 @@ from dflow_nb.model.serialization import (
     unwrap_sliced,
 )
 from dflow_nb.model.typing_checks import describe_type, list_of
+from dflow_nb.python._files import make_dir, write_text
 from dflow_nb.python.catalog import load_input, save_output
 from dflow_nb.python.op import OP, AnyOP, check_signature
 from dflow_nb.python.opio import OPIO, Artifact, Parameter
@@ -164,8 +165,8 @@ def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
     instance.key = call.key
     instance.workflow_name = call.workflow_name
     if call.progress_file:
-        progress = Path(call.progress_file)
-        instance.progress_callback = lambda cur, tot: progress.write_text(f"{cur}/{tot}")
+        progress = call.progress_file
+        instance.progress_callback = lambda cur, tot: write_text(progress, f"{cur}/{tot}")
     opio = read_inputs(instance, call, index)
     checked = getattr(type(instance).execute, "__dflow_checked__", False)
     if not checked:
@@ -204,7 +205,7 @@ def _run_item(args: Any) -> Dict[str, Any]:
 
 def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
     """Execute the OP (once, or once per item of a grouped slice); returns written parameters."""
-    os.makedirs(call.workdir, exist_ok=True)
+    make_dir(call.workdir)
     os.chdir(call.workdir)
     sl = call.slice
     if sl is None:
@@ -235,7 +236,8 @@ def run_op(op: AnyOP, call: OPCall) -> Dict[str, str]:
 def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[str, str]:
     name = getattr(op, "__name__", None) or type(op).__name__
     root = os.path.join(call.outputs, "parameters")
-    os.makedirs(root, exist_ok=True)
+    make_dir(call.outputs)
+    make_dir(root)
     written = {}
     sl = call.slice
     for key in (sl.output_parameter if sl is not None else []):
@@ -251,7 +253,6 @@ def _write_parameters(op: AnyOP, call: OPCall, params: Dict[str, Any]) -> Dict[s
             params[key] = slice_items(params[key], sl.position)
     for key, value in params.items():
         text = format_parameter(value, f"OP {name}, output {key!r}")
-        with open(os.path.join(root, key), "w") as f:
-            f.write(text)
+        write_text(os.path.join(root, key), text)
         written[key] = text
     return written
