@@ -14,7 +14,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Set, Tuple
 
 from dflow_nb.expressions import ExpressionError, evaluate, format_value, render
 from dflow_nb.local.durations import parse_duration
@@ -30,7 +30,7 @@ from dflow_nb.local.results import (
     StepError,
     os_error_message,
 )
-from dflow_nb.local.state import process_statement
+from dflow_nb.local.state import WORKER_NODE, process_statement
 from dflow_nb.local.step_processes import (
     ENGINE,
     STEP_DIR,
@@ -79,6 +79,7 @@ class LeafRunner:
         self._op_blobs: Dict[int, Tuple[str, bytes, CodeSources]] = {}
         self._listings: Dict[str, Any] = {}   # catalogs of sliced artifacts, read once
         self.running: Dict[str, Tuple[int, int, Optional[int]]] = {}   # node -> its process
+        self._workers_on_record: Set[Tuple[int, Optional[int]]] = set()
         self.echo = False   # print each step's log on this process's console when it ends
 
     async def run(self, tmpl: OPTemplate, n: Node, params: Dict[str, str],
@@ -154,19 +155,26 @@ class LeafRunner:
             return Result("Failed", f"Step exceeded its deadline ({timeout:g}s timeout)",
                           exit_code="-1")
 
-    def recorder(self, n: Node, commit: bool = True) -> Callable[..., None]:
+    def recorder(self, n: Node) -> Callable[..., None]:
         """Records the process that runs node ``n`` (it leads its group) and when it started
         (read from /proc unless given), so that a later engine can end it if this one is
-        killed; ``commit=False`` leaves the commit to the caller, before the process starts."""
+        killed."""
         def record(pid: int, started: Optional[int] = None) -> None:
             if started is None:
                 started = start_time(pid)
             self.running[n["id"]] = (pid, pid, started)
-            statement = process_statement(self.wf_id, n["id"], pid, pid, started)
-            if commit:
-                self.book.flush(statement)
-            else:
-                self.book.add(statement)
+            self.book.flush(process_statement(self.wf_id, n["id"], pid, pid, started))
+        return record
+
+    def worker_recorder(self, n: Node) -> Callable[[int, Optional[int]], None]:
+        """Records, with the next commit (the pool's, before it sends the task), the warm
+        worker that runs node ``n``: once per run, as the run's, not the node's (it runs many
+        nodes; the record goes when the run ends)."""
+        def record(pid: int, started: Optional[int]) -> None:
+            self.running[n["id"]] = (pid, pid, started)
+            if (pid, started) not in self._workers_on_record:
+                self._workers_on_record.add((pid, started))
+                self.book.add(process_statement(self.wf_id, WORKER_NODE, pid, pid, started))
         return record
 
     def end_all(self) -> None:
@@ -244,7 +252,7 @@ class LeafRunner:
                 "inputs": params, "slice": None if slice_spec is None else
                 json.dumps(slice_fields(slice_spec))}
         try:
-            reply = await self.pool.run(task, timeout, on_start=self.recorder(n, commit=False),
+            reply = await self.pool.run(task, timeout, on_start=self.worker_recorder(n),
                                         commit=self.book.flush)
         except WorkerDied as exc:
             return Result("Error", str(exc))

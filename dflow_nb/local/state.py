@@ -63,6 +63,7 @@ NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boun
                 "progress", "dir", "seq", "depends_on", "executor", "memoization")
 
 DB_NAME = STATE_DB
+WORKER_NODE = "(warm worker)"   # the node of a warm worker's process record: the run's, not a node's
 OPEN = ("Pending", "Running")
 SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB = 11, 13, 26   # SQLite's primary result codes
 
@@ -296,13 +297,6 @@ class StateStore:
                 self._conn.row_factory = None
         return [_row(r) for r in rows]
 
-    def finish_workflow(self, wf_id: str, phase: str, message: Optional[str],
-                        outputs: Dict[str, Any]) -> None:
-        self._tx([("UPDATE workflows SET phase=?, message=?, finished_at=?, outputs=? WHERE id=?",
-                   (phase, message, time.time(), json.dumps(outputs), wf_id)),
-                  ("INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)",
-                   (wf_id, wf_id, phase, time.time()))])
-
     def upsert_node(self, wf_id: str, node: Mapping[str, Any]) -> None:
         """Write a node's current state and log its phase as an event, in one transaction.
 
@@ -323,8 +317,13 @@ class StateStore:
         """The statements that write a node and log its phase; an ended node's processes are
         forgotten."""
         self._seq += 1
-        row = tuple([self._seq if c == "seq" else _encode(node.get(c)) for c in NODE_COLUMNS])
-        statements = [(_UPSERT_NODE, (wf_id, *row)),
+        get = node.get
+        row = [wf_id, *[get(c) for c in NODE_COLUMNS]]
+        row[_SEQ] = self._seq
+        for i in _JSON:
+            if row[i] is not None:
+                row[i] = _encode(row[i])
+        statements = [(_UPSERT_NODE, tuple(row)),
                       (_LOG_EVENT, (wf_id, node["id"], node["phase"], time.time()))]
         if node["phase"] not in OPEN:
             statements.append((_FORGET_PROCESSES, (wf_id, node["id"])))
@@ -335,6 +334,9 @@ class StateStore:
 _UPSERT_NODE = (f"INSERT INTO nodes (wf, {', '.join(NODE_COLUMNS)}) "
                 f"VALUES (?, {', '.join('?' for _ in NODE_COLUMNS)}) ON CONFLICT (wf, id) DO UPDATE "
                 f"SET {', '.join(f'{c}=excluded.{c}' for c in NODE_COLUMNS if c != 'id')}")
+_SEQ = 1 + NODE_COLUMNS.index("seq")   # places in the upsert's arguments (after ``wf``)
+_JSON = tuple(1 + NODE_COLUMNS.index(c) for c in ("inputs", "outputs", "depends_on",
+                                                  "executor", "memoization"))
 _LOG_EVENT = "INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)"
 _FORGET_PROCESSES = "DELETE FROM processes WHERE wf=? AND node=?"
 

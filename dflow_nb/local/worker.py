@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any, BinaryIO, Dict, List, Optional
 
-from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, tagged
+from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, read_proc, tagged
 from dflow_nb.python._files import write_text
 
 HEADER = struct.Struct("!Q")
@@ -79,8 +79,7 @@ def _children(pid: int) -> List[int]:
     found: List[int] = []
     try:
         for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                found.extend(int(c) for c in f.read().split())
+            found.extend(int(c) for c in read_proc(f"/proc/{pid}/task/{task}/children").split())
     except OSError:
         pass
     return found

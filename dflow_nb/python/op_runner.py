@@ -181,11 +181,10 @@ def _execute_one(op: AnyOP, call: OPCall, index: Union[int, List[int], None],
 
 def _save_artifacts(op: OP, sign: Dict[str, Any], call: OPCall, out: Dict[str, Any],
                     order: List[int]) -> None:
-    root = Path(call.outputs) / "artifacts"
     for key, item in sign.items():
         if isinstance(item, Artifact):
             value = out.get(key)
-            target = root / key
+            target = Path(call.outputs) / "artifacts" / key
             if value is None:
                 target.mkdir(parents=True, exist_ok=True)
                 continue
