@@ -256,8 +256,7 @@ class LeafRunner:
                                         commit=self.book.flush)
         except WorkerDied as exc:
             return Result("Error", str(exc))
-        n["started_at"] = reply["started"]   # it may have waited in the worker's pipe
-        if reply["progress"] is not None:
+        if reply.get("progress") is not None:
             n["progress"] = reply["progress"]
         elif reply["ok"]:
             n["progress"] = "1/1"

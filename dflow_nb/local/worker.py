@@ -134,12 +134,12 @@ def serve() -> None:
             task = read_frame(proto_in)
         except EOFError:
             return
-        started, clock = time.time(), time.monotonic()
+        clock = time.monotonic()
         step_dir = task["dir"]
         try:
             prepare(task)
         except OSError as exc:   # the step cannot start: the engine records an Error
-            write_frame(proto_out, {"ok": False, "error": True, "started": started,
+            write_frame(proto_out, {"ok": False, "error": True,
                                     "message": os_error_message(exc, step_dir)})
             continue
         os.environ[STEP_DIR] = step_dir   # what the OP starts carries it: see step_processes
@@ -183,7 +183,6 @@ def serve() -> None:
             except OSError as exc:
                 reply = {"ok": False, "error": True,
                          "message": os_error_message(exc, step_dir)}
-        reply["started"] = started
         reply["seconds"] = time.monotonic() - clock
         reply["progress"] = _progress(call.progress_file)
         write_frame(proto_out, reply)
