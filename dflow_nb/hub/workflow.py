@@ -241,7 +241,9 @@ class Workflow:
         (``name(0:x)``); every filter takes a value or a list."""
         wf_id = self._require_id()
         names, keys, phases, ids, types = map(_as_list, (name, key, phase, id, type))
-        nodes = self.backend.nodes(wf_id, key=keys[0] if keys and len(keys) == 1 else None)
+        # the backend reads only what can match (a 100,000-slice run is not read for one step)
+        nodes = self.backend.nodes(wf_id, keys=keys or None, names=names or None,
+                                   phases=phases or None, ids=ids or None)
         out = []
         for n in nodes:
             if n.id == wf_id or n.type in HIDDEN_TYPES:

@@ -9,12 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import cloudpickle
 
 from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
-from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
+from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, gc_paused, wire_children
 from dflow_nb.hub.workflow import Workflow, in_kernel
 from dflow_nb.local.reaper import engine_gone_message
 from dflow_nb.local.sealed_models import seal, unseal
@@ -195,15 +195,20 @@ class LocalBackend:
     def workflow(self, wf_id: str) -> WorkflowRecord:
         return self._view(self._row(wf_id))
 
-    def nodes(self, wf_id: str, key: Optional[str] = None,
-              since_seq: Optional[int] = None) -> List[StepRecord]:
+    def nodes(self, wf_id: str, key: Optional[str] = None, since_seq: Optional[int] = None, *,
+              keys: Optional[Sequence[str]] = None, names: Optional[Sequence[str]] = None,
+              phases: Optional[Sequence[str]] = None,
+              ids: Optional[Sequence[str]] = None) -> List[StepRecord]:
+        """The run's nodes, only the matching ones read (through the state's indexes)."""
         try:
-            rows = self.reader.nodes(wf_id, key=key, since_seq=since_seq)
+            with gc_paused():
+                rows = self.reader.nodes(wf_id, key=key, since_seq=since_seq, keys=keys,
+                                         names=names, phases=phases, ids=ids)
+                records = [StepRecord.from_node(wf_id, n) for n in rows]
+                if all(f is None for f in (key, since_seq, keys, names, phases, ids)):
+                    wire_children(records)
         except FileNotFoundError:
             raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir}") from None
-        records = [StepRecord.from_node(wf_id, n) for n in rows]
-        if key is None and since_seq is None:
-            wire_children(records)
         return records
 
     def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
