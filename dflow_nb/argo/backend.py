@@ -182,6 +182,9 @@ class ArgoBackend:
             return compile_workflow(workflow, reuse_step=list(reuse.values()))
         return compile_workflow(workflow)
 
+    def warm_up(self, workflow: Workflow) -> None:
+        """Nothing to start ahead: the cluster runs the steps."""
+
     def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
                ) -> str:
         """Compile and create; an Argo run always goes on without this process (``detach``

@@ -22,6 +22,11 @@ class Backend(Protocol):
     #: ``"local"`` or ``"argo"``: what faces may show or offer (a step directory, raw nodes).
     kind: str
 
+    def warm_up(self, workflow: "Workflow") -> None:
+        """Start now what running ``workflow`` here will need (the local engine's warm
+        workers), so that it gets ready while the model is validated and recorded. Never
+        raises: what cannot start is reported when the run needs it."""
+
     def submit(self, workflow: "Workflow", reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Start a run of ``workflow``; returns its id at once."""
 

@@ -120,9 +120,11 @@ class Workflow:
                detach: bool = False) -> WorkflowRecord:
         """Validate and start the run. A script waits for the end (as Dflow's debug mode); a
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
+        self._backend = None   # the engine is chosen from the configuration as it is now
+        if not detach:
+            self.backend.warm_up(self)
         from dflow_nb.model.validation import validate
         validate(self)
-        self._backend = None   # the engine is chosen from the configuration as it is now
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
         if detach:
             self.id = self.backend.submit(self, reuse, detach=True)

@@ -1,7 +1,6 @@
 """The local engine behind the Backend protocol: state in SQLite, runs here or detached."""
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import pickle
 import shutil
@@ -9,11 +8,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-import cloudpickle
-
-from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
+from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, gc_paused, wire_children
 from dflow_nb.hub.workflow import Workflow, in_kernel
 from dflow_nb.local.reaper import engine_gone_message
@@ -22,6 +19,9 @@ from dflow_nb.local.state import StateReader
 from dflow_nb.local.step_processes import alive
 from dflow_nb.model._held_secrets import handover_env
 from dflow_nb.model.names import randstr
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
 
@@ -42,8 +42,25 @@ class LocalBackend:
         self.reader = StateReader(self.workdir)
 
     # -- running -------------------------------------------------------------------------------
+    def warm_up(self, workflow: Workflow) -> None:
+        """Launch the first warm worker if the run will need one and none runs yet: it starts
+        up (an interpreter, the OP runner's imports) while this process validates the model,
+        seals and records it and starts the engine."""
+        from dflow_nb.local.worker_launch import launch_ahead, runs_python_ops
+        try:
+            needed = runs_python_ops(workflow)
+        except ValidationError:
+            return   # validate() says what is wrong
+        if needed:
+            try:
+                launch_ahead()
+            except OSError:
+                pass   # the first OP that needs a worker starts one, or says why it cannot
+
     def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
                ) -> str:
+        import cloudpickle
+
         from dflow_nb.local.runtime import LocalRuntime
         wf_id = f"{workflow.name}-{randstr()}"
         try:
@@ -83,6 +100,8 @@ class LocalBackend:
     def resume(self, wf_id: str, workflow: Optional[Workflow] = None,
                detach: Optional[bool] = None) -> None:
         """Run again what did not succeed; Succeeded steps are kept, not re-run."""
+        import cloudpickle
+
         from dflow_nb.local.runtime import LocalRuntime
         row = self._row(wf_id)
         if self._alive(row):

@@ -23,15 +23,18 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
-from dflow_nb.hub.records import StepRecord
-from dflow_nb.hub.workflow import Workflow
-from dflow_nb.local.engine import Run
 from dflow_nb.local.reaper import INTERRUPTED, reap
 from dflow_nb.local.state import StateError, StateStore
 from dflow_nb.local.step_processes import start_time
+from dflow_nb.local.worker_launch import runs_python_ops
 from dflow_nb.local.worker_pool import WorkerPool
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.records import StepRecord
+    from dflow_nb.hub.workflow import Workflow
+    from dflow_nb.local.engine import Run
 
 STOP_GRACE = 10.0   # seconds the runs get to record their end when the process goes away
 
@@ -44,16 +47,6 @@ class Ending:
     phase: str
     message: Optional[str]
     outputs: Dict[str, Any]
-
-
-def runs_python_ops(workflow: Workflow) -> bool:
-    """Whether the workflow may need the warm workers (it reaches a Python OP template)."""
-    from dflow_nb.model.validation import templates_of
-    from dflow_nb.python.python_op_template import PythonOPTemplate
-    if workflow.entrypoint is None:
-        return False
-    return any(isinstance(t, PythonOPTemplate) for t in
-               templates_of(workflow.entrypoint, [workflow.on_exit]).values())
 
 
 class LocalRuntime:
@@ -106,6 +99,7 @@ class LocalRuntime:
 
         The Future resolves to (phase, message).
         """
+        from dflow_nb.local.engine import Run  # imported while the workers start
         store = self.store(workdir)
         wf_dir = workdir.resolve() / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)

@@ -1,27 +1,55 @@
 """The warm pool of Python OP workers, driven from the engine's asyncio loop.
 
 Each worker is its own process group, so a timeout or a terminate kills the OP and anything it
-spawned, and only that worker is replaced: the other steps carry on.
+spawned, and only that worker is replaced: the other steps carry on. Workers start as OPs need
+them, up to ``size`` (the first one usually launched by ``Workflow.submit``: ``worker_launch``),
+and stay warm for the next runs of the process.
 """
 from __future__ import annotations
 
 import asyncio
-import os
 import pickle
 import signal
-import sys
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from dflow_nb.local.step_processes import ENGINE, engine_tag, start_time
+from dflow_nb.local.step_processes import start_time
 from dflow_nb.local.worker import HEADER
+from dflow_nb.local.worker_launch import Popen, kill, pool_running, take
 
 
 class WorkerDied(RuntimeError):
     """The worker process ended mid-task (killed by a signal, out of memory...)."""
 
 
+class _Process:
+    """A launched worker as the engine's loop drives it: its pipes as asyncio streams."""
+
+    def __init__(self, popen: "Popen[bytes]", stdin: asyncio.StreamWriter,
+                 stdout: asyncio.StreamReader) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+        self.stdin = stdin
+        self.stdout = stdout
+
+    @classmethod
+    async def adopt(cls, popen: "Popen[bytes]") -> "_Process":
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        assert popen.stdin is not None and popen.stdout is not None
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()), popen.stdin)
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
+
+    async def wait(self) -> int:
+        """Its exit code, once it has exited (its pipe is closed: that is moments away)."""
+        while self.popen.poll() is None:
+            await asyncio.sleep(0.005)
+        return self.popen.returncode
+
+
 class _Worker:
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: _Process) -> None:
         self.proc = proc
         self.ops: Set[str] = set()   # digests of the OPs this worker has loaded
         self.started = start_time(proc.pid)   # tells it from a later process with its PID
@@ -48,10 +76,7 @@ class _Worker:
         return reply
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(self.proc.popen)
 
 
 def _death(code: int) -> str:
@@ -71,16 +96,18 @@ class WorkerPool:
         self.size = size
         self._idle: Optional[asyncio.Queue] = None
         self._all: List[_Worker] = []
+        self._starting = 0   # launched, being connected to the loop
 
     async def _spawn(self) -> _Worker:
-        env = dict(os.environ)
-        env[ENGINE] = engine_tag()   # inherited by what the OPs start: see step_processes
-        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
-                                            [env.get("PYTHONPATH", "")])
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "dflow_nb.local.worker", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, env=env, start_new_session=True)
-        worker = _Worker(proc)
+        popen = take()
+        self._starting += 1
+        try:
+            worker = _Worker(await _Process.adopt(popen))
+        except BaseException:
+            kill(popen)
+            raise
+        finally:
+            self._starting -= 1
         self._all.append(worker)
         return worker
 
@@ -89,7 +116,7 @@ class WorkerPool:
         return self._idle is not None
 
     async def start(self) -> None:
-        """Start the workers now (a run's first OP would start them otherwise); if they
+        """Start the first worker now (a run's first OP would start it otherwise); if it
         cannot start, the first OP tries again and reports why."""
         try:
             await self._ensure()
@@ -97,10 +124,15 @@ class WorkerPool:
             self.close()
 
     async def _ensure(self) -> asyncio.Queue:
+        """The idle workers; one more is started when none is idle and fewer than ``size``
+        run, so a run of one OP at a time keeps one worker busy and the machine's other
+        cores free, and a fan-out gets ``size``."""
         if self._idle is None:
             self._idle = asyncio.Queue()
-            for w in await asyncio.gather(*(self._spawn() for _ in range(self.size))):
-                self._idle.put_nowait(w)
+            pool_running(True)
+            self._idle.put_nowait(await self._spawn())
+        elif self._idle.empty() and len(self._all) + self._starting < self.size:
+            self._idle.put_nowait(await self._spawn())
         return self._idle
 
     async def run(self, task: Dict[str, Any], timeout: Optional[float] = None,
@@ -129,5 +161,6 @@ class WorkerPool:
     def close(self) -> None:
         for w in self._all:
             w.kill()
+        pool_running(False)
         self._all.clear()
         self._idle = None
