@@ -16,7 +16,7 @@ from dflow_nb.hub.workflow import Workflow, in_kernel
 from dflow_nb.local.reaper import engine_gone_message
 from dflow_nb.local.sealed_models import seal, unseal
 from dflow_nb.local.state import StateReader
-from dflow_nb.local.step_processes import alive
+from dflow_nb.local.step_processes import alive, own_start_time
 from dflow_nb.model._held_secrets import handover_env
 from dflow_nb.model.names import randstr
 
@@ -71,7 +71,8 @@ class LocalBackend:
             spec = None  # the run goes on in this process; only resume-from-elsewhere is lost
         store = LocalRuntime.get().store(self.workdir)
         store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach,
-                              labels=workflow.labels)
+                              labels=workflow.labels,
+                              engine=None if detach else (os.getpid(), own_start_time()))
         if detach:
             if reuse:
                 raise DflowNbError("reuse_step with detach=True is not supported yet")
@@ -81,7 +82,7 @@ class LocalBackend:
             # A script shows its steps' output, as Dflow's debug mode; a notebook's live view
             # shows it in its log pane.
             self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir, reuse,
-                                                          echo=not in_kernel())
+                                                          echo=not in_kernel(), claimed=True)
             print(f"Workflow is running locally (ID: {wf_id})")
         return wf_id
 
@@ -127,9 +128,10 @@ class LocalBackend:
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
         future = self._futures.get(wf_id)
-        if future is not None and not future.done():
-            future.result(timeout)
-            return self.workflow(wf_id).phase
+        if future is not None:
+            phase, _ = future.result(timeout)   # as recorded (or kept to record: a full disk)
+            self._futures.pop(wf_id, None)
+            return phase
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             phase = self.workflow(wf_id).phase

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from dflow_nb.local.reaper import INTERRUPTED, reap
 from dflow_nb.local.state import StateError, StateStore
-from dflow_nb.local.step_processes import start_time
+from dflow_nb.local.step_processes import own_start_time
 from dflow_nb.local.worker_launch import runs_python_ops
 from dflow_nb.local.worker_pool import WorkerPool
 
@@ -93,9 +93,11 @@ class LocalRuntime:
 
     def run(self, workflow: Workflow, wf_id: str, workdir: Path,
             reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False,
-            echo: bool = False) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
+            echo: bool = False, claimed: bool = False
+            ) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
         """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run;
-        with ``echo``, each step's output is printed on this process's console when it ends.
+        with ``echo``, each step's output is printed on this process's console when it ends;
+        ``claimed``: the run was recorded as this process's already (``create_workflow``).
 
         The Future resolves to (phase, message).
         """
@@ -109,7 +111,8 @@ class LocalRuntime:
             for n in store.open_nodes(wf_id):   # what a dead engine left running
                 n.update(phase="Failed", message=INTERRUPTED)
                 store.upsert_node(wf_id, n)
-        store.claim(wf_id, os.getpid(), start_time(os.getpid()))
+        if not claimed:
+            store.claim(wf_id, os.getpid(), own_start_time())
 
         async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:

@@ -152,7 +152,7 @@ class StateStore:
         self.path = workdir / DB_NAME
         private_file(self.path)
         self._conn = connect(self.path)
-        self._conn.executescript(SCHEMA)
+        self._conn.executescript(f"BEGIN;{SCHEMA}COMMIT;")   # one transaction, not nine
         # columns a database made by an earlier version lacks
         _add_column(self._conn, "workflows", "labels TEXT")
         _add_column(self._conn, "workflows", "engine_started INTEGER")
@@ -184,13 +184,18 @@ class StateStore:
                 raise
 
     def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes],
-                        detached: bool = False, labels: Optional[Mapping[str, str]] = None
-                        ) -> None:
+                        detached: bool = False, labels: Optional[Mapping[str, str]] = None,
+                        engine: Optional[Tuple[int, Optional[int]]] = None) -> None:
+        """A new run, Pending; with ``engine`` (pid, start time), already claimed by that
+        process (Running, as ``claim`` makes it), in the same transaction."""
         now = time.time()
+        pid, started = engine or (None, None)
         self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec, "
-                   "detached, labels) VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?, ?)",
-                   (wf_id, name, now, now, str(wf_dir), spec, int(detached),
-                    json.dumps(dict(labels or {}))))])
+                   "detached, labels, engine_pid, engine_started, heartbeat) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (wf_id, name, "Pending" if engine is None else "Running", now, now,
+                    str(wf_dir), spec, int(detached), json.dumps(dict(labels or {})), pid,
+                    started, None if engine is None else now))])
 
     def delete_workflow(self, wf_id: str) -> None:
         """Forget a run: its row, nodes, events and pending requests, in one transaction."""
