@@ -89,12 +89,25 @@ def _death(code: int) -> str:
     return f"the OP's process exited with code {code}"
 
 
+class _Idle(asyncio.Queue):
+    """The idle workers; ``waiting``: how many callers wait for one."""
+
+    waiting = 0
+
+    async def get(self) -> _Worker:
+        self.waiting += 1
+        try:
+            return await super().get()
+        finally:
+            self.waiting -= 1
+
+
 class WorkerPool:
     """``size`` warm workers; ``run`` waits for an idle one."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._idle: Optional[asyncio.Queue] = None
+        self._idle: Optional[_Idle] = None
         self._all: List[_Worker] = []
         self._starting = 0   # launched, being connected to the loop
 
@@ -118,22 +131,32 @@ class WorkerPool:
     async def start(self) -> None:
         """Start the first worker now (a run's first OP would start it otherwise); if it
         cannot start, the first OP tries again and reports why."""
+        if self._idle is not None:
+            return
         try:
-            await self._ensure()
+            await self._add(self._queue())
         except Exception:
             self.close()
 
-    async def _ensure(self) -> asyncio.Queue:
-        """The idle workers; one more is started when none is idle and fewer than ``size``
-        run, so a run of one OP at a time keeps one worker busy and the machine's other
-        cores free, and a fan-out gets ``size``."""
+    def _queue(self) -> "_Idle":
         if self._idle is None:
-            self._idle = asyncio.Queue()
+            self._idle = _Idle()
             pool_running(True)
-            self._idle.put_nowait(await self._spawn())
-        elif self._idle.empty() and len(self._all) + self._starting < self.size:
-            self._idle.put_nowait(await self._spawn())
         return self._idle
+
+    async def _add(self, idle: "_Idle") -> None:
+        idle.put_nowait(await self._spawn())
+
+    async def _ensure(self) -> "_Idle":
+        """The idle workers, for a caller about to wait for one. A worker is started when
+        those idle or starting are fewer than the callers waiting, this one included, and
+        fewer than ``size`` run: one OP at a time keeps one worker (the other cores stay
+        free), a fan-out gets ``size``."""
+        idle = self._queue()
+        if idle.qsize() + self._starting <= idle.waiting and \
+                len(self._all) + self._starting < self.size:
+            await self._add(idle)
+        return idle
 
     async def run(self, task: Dict[str, Any], timeout: Optional[float] = None,
                   on_start: Optional[Callable[[int, Optional[int]], None]] = None
