@@ -1,10 +1,8 @@
 """The local engine behind the Backend protocol: state in SQLite, runs here or detached."""
 from __future__ import annotations
 
+import functools
 import os
-import pickle
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,15 +11,15 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
 from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, gc_paused, wire_children
 from dflow_nb.hub.workflow import Workflow, in_kernel
-from dflow_nb.local.reaper import engine_gone_message
-from dflow_nb.local.sealed_models import seal, unseal
-from dflow_nb.local.state import StateReader
 from dflow_nb.local.step_processes import alive, own_start_time
-from dflow_nb.model._held_secrets import handover_env
 from dflow_nb.model.names import randstr
 
+# The state database, the seal and the engine are imported when first used: submit() launches
+# the first warm worker before it needs them (warm_up), so they load while the worker starts.
 if TYPE_CHECKING:
     import concurrent.futures
+
+    from dflow_nb.local.state import StateReader
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
 
@@ -39,7 +37,11 @@ class LocalBackend:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir).resolve()
-        self.reader = StateReader(self.workdir)
+
+    @functools.cached_property
+    def reader(self) -> StateReader:
+        from dflow_nb.local.state import StateReader
+        return StateReader(self.workdir)
 
     # -- running -------------------------------------------------------------------------------
     def warm_up(self, workflow: Workflow) -> None:
@@ -62,6 +64,7 @@ class LocalBackend:
         import cloudpickle
 
         from dflow_nb.local.runtime import LocalRuntime
+        from dflow_nb.local.sealed_models import seal
         wf_id = f"{workflow.name}-{randstr()}"
         try:
             spec: Optional[bytes] = seal(cloudpickle.dumps(workflow))
@@ -87,6 +90,9 @@ class LocalBackend:
         return wf_id
 
     def _spawn(self, wf_id: str, resume: bool) -> None:
+        import subprocess
+
+        from dflow_nb.model._held_secrets import handover_env
         wf_dir = self.workdir / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **handover_env()}   # secrets kept out of the stored model
@@ -104,6 +110,7 @@ class LocalBackend:
         import cloudpickle
 
         from dflow_nb.local.runtime import LocalRuntime
+        from dflow_nb.local.sealed_models import seal
         row = self._row(wf_id)
         if self._alive(row):
             raise EngineBusy(f"workflow {wf_id} is still running (engine process "
@@ -155,6 +162,8 @@ class LocalBackend:
     def delete(self, wf_id: str) -> None:
         """Forget a run: its rows in the state database and its directory (not while its
         engine runs it). Only a directory the engine made (``<workdir>/<id>``) is removed."""
+        import shutil
+
         from dflow_nb.local.runtime import LocalRuntime
         row = self._row(wf_id)
         if self._alive(row):
@@ -198,6 +207,7 @@ class LocalBackend:
             if ending is not None:
                 rec.phase, rec.message = ending
             elif not self._alive(row):
+                from dflow_nb.local.reaper import engine_gone_message
                 rec.phase = "Error"
                 rec.message = engine_gone_message(row["engine_pid"])
             elif row.get("suspended"):
@@ -256,6 +266,9 @@ class LocalBackend:
 
     def spec(self, wf_id: str) -> Workflow:
         """The Workflow model a run was started from (for re-running a step, resuming)."""
+        import pickle
+
+        from dflow_nb.local.sealed_models import unseal
         blob = self.reader.spec(wf_id)
         if blob is None:
             raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")
