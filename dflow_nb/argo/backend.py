@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import httpx
 
@@ -182,6 +182,9 @@ class ArgoBackend:
             return compile_workflow(workflow, reuse_step=list(reuse.values()))
         return compile_workflow(workflow)
 
+    def warm_up(self, workflow: Workflow) -> None:
+        """Nothing to start ahead: the cluster runs the steps."""
+
     def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
                ) -> str:
         """Compile and create; an Argo run always goes on without this process (``detach``
@@ -324,10 +327,13 @@ class ArgoBackend:
     def workflow(self, wf_id: str) -> WorkflowRecord:
         return workflow_record(self.client.get(wf_id, fields=SUMMARY_FIELDS))
 
-    def nodes(self, wf_id: str, key: Optional[str] = None,
-              since_seq: Optional[int] = None) -> List[StepRecord]:
+    def nodes(self, wf_id: str, key: Optional[str] = None, since_seq: Optional[int] = None, *,
+              keys: Optional[Sequence[str]] = None, names: Optional[Sequence[str]] = None,
+              phases: Optional[Sequence[str]] = None,
+              ids: Optional[Sequence[str]] = None) -> List[StepRecord]:
         """The run's nodes; ``seq`` numbers changes as this backend observed them, so
-        ``since_seq`` returns what changed since an earlier call."""
+        ``since_seq`` returns what changed since an earlier call. Argo sends every node in one
+        answer, so ``keys``, ``names``, ``phases`` and ``ids`` narrow nothing here."""
         wf = self.client.get(wf_id, fields=NODES_FIELDS)
         raw = (wf.get("status") or {}).get("nodes") or {}
         records = step_records(wf)

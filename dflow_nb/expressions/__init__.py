@@ -20,12 +20,20 @@ a list or string it builds holds at most 10 million items. Every failure is an
 """
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
 from dflow_nb.expressions._go_regexp import GoRegexp, go_regex
 from dflow_nb.expressions._scope import Scope
 from dflow_nb.expressions._tags import evaluate_when, references, render
 from dflow_nb.expressions._values import format_value
-from dflow_nb.expressions.exprlang import evaluate
+
+
+def evaluate(expr: str, scope: Mapping[str, Any]) -> Any:
+    """``exprlang.evaluate``, whose parser, compiler and Sprig functions are imported on first
+    use: a workflow without ``{{= }}`` expressions never loads them."""
+    from dflow_nb.expressions.exprlang import evaluate as evaluate_expr
+    return evaluate_expr(expr, scope)
 
 __all__ = ["ExpressionError", "UnresolvedReference", "Scope", "render", "evaluate",
            "evaluate_when", "references", "format_value", "go_regex", "GoRegexp"]

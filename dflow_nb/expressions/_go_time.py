@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Optional
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dflow_nb.expressions._errors import ExpressionError
 
@@ -97,6 +96,7 @@ def load_location(name: str) -> Optional[tzinfo]:
     """Go's time.LoadLocation: "" and "UTC" are UTC, "Local" is UTC here; None if unknown."""
     if name in ("", "UTC", "Local"):
         return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # (and sysconfig) when first named
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping, NamedTuple
 
 from dflow_nb.expressions._errors import ExpressionError, UnresolvedReference
-from dflow_nb.expressions._govaluate import evaluate_govaluate
-from dflow_nb.expressions._parser import parse
 from dflow_nb.expressions._values import format_value, go_sprint
-from dflow_nb.expressions.exprlang import evaluate, expr_references
+
+# The parsers (expr-lang with Argo's environment and Sprig, govaluate) are imported when a text
+# first holds a ``{{= }}`` tag or a ``when``: plain ``{{name}}`` tags are only looked up.
 
 __all__ = ["Tag", "iter_tags", "render", "references", "evaluate_when"]
 
@@ -154,6 +154,8 @@ def render(text: str, scope: Mapping[str, Any], *, missing: str = "error") -> st
                                           expression=whole, kind="tag")
             out.append(format_value(value))
             continue
+        from dflow_nb.expressions._parser import parse
+        from dflow_nb.expressions.exprlang import evaluate
         try:
             parse(tag.body)
         except ExpressionError as e:
@@ -183,7 +185,11 @@ def references(text: str) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for tag in iter_tags(text):
-        names = expr_references(tag.body) if tag.is_expression else [tag.body]
+        if tag.is_expression:
+            from dflow_nb.expressions.exprlang import expr_references
+            names = expr_references(tag.body)
+        else:
+            names = [tag.body]
         for name in names:
             if name not in seen:
                 seen.add(name)
@@ -197,6 +203,7 @@ def evaluate_when(text: str, scope: Mapping[str, Any]) -> bool:
     rendered = render(text, scope)
     if not rendered.strip():
         return True
+    from dflow_nb.expressions._govaluate import evaluate_govaluate
     try:
         result = evaluate_govaluate(rendered)
     except ExpressionError as e:

@@ -7,7 +7,7 @@ imported on first use: neither authoring nor the hub imports one.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Protocol, Sequence
 
 from dflow_nb.hub._registry import implementation
 from dflow_nb.hub.records import StepRecord, WorkflowRecord
@@ -22,6 +22,11 @@ class Backend(Protocol):
     #: ``"local"`` or ``"argo"``: what faces may show or offer (a step directory, raw nodes).
     kind: str
 
+    def warm_up(self, workflow: "Workflow") -> None:
+        """Start now what running ``workflow`` here will need (the local engine's warm
+        workers), so that it gets ready while the model is validated and recorded. Never
+        raises: what cannot start is reported when the run needs it."""
+
     def submit(self, workflow: "Workflow", reuse: Dict[str, StepRecord], detach: bool = False) -> str:
         """Start a run of ``workflow``; returns its id at once."""
 
@@ -31,9 +36,14 @@ class Backend(Protocol):
     def workflow(self, wf_id: str) -> WorkflowRecord:
         """The run's summary; WorkflowNotFound if there is no such run."""
 
-    def nodes(self, wf_id: str, key: Optional[str] = None,
-              since_seq: Optional[int] = None) -> List[StepRecord]:
-        """The run's nodes (all of them, or those with ``key``, or those changed since a seq)."""
+    def nodes(self, wf_id: str, key: Optional[str] = None, since_seq: Optional[int] = None, *,
+              keys: Optional[Sequence[str]] = None, names: Optional[Sequence[str]] = None,
+              phases: Optional[Sequence[str]] = None,
+              ids: Optional[Sequence[str]] = None) -> List[StepRecord]:
+        """The run's nodes (all of them, or those with ``key``, or those changed since a seq).
+        ``keys``, ``names`` (a display name and its loop items), ``phases`` and ``ids`` let a
+        backend read only the matching nodes of a large run; it may return more (the caller
+        filters again), never fewer."""
 
     def terminate(self, wf_id: str) -> None:
         """Stop the run now (exit handlers do not run)."""

@@ -120,9 +120,11 @@ class Workflow:
                detach: bool = False) -> WorkflowRecord:
         """Validate and start the run. A script waits for the end (as Dflow's debug mode); a
         notebook returns at once and the run goes on in the background (``wait()`` blocks)."""
+        self._backend = None   # the engine is chosen from the configuration as it is now
+        if not detach:
+            self.backend.warm_up(self)
         from dflow_nb.model.validation import validate
         validate(self)
-        self._backend = None   # the engine is chosen from the configuration as it is now
         reuse = {s.key: s for s in (reuse_step or []) if s.key}
         if detach:
             self.id = self.backend.submit(self, reuse, detach=True)
@@ -241,7 +243,9 @@ class Workflow:
         (``name(0:x)``); every filter takes a value or a list."""
         wf_id = self._require_id()
         names, keys, phases, ids, types = map(_as_list, (name, key, phase, id, type))
-        nodes = self.backend.nodes(wf_id, key=keys[0] if keys and len(keys) == 1 else None)
+        # the backend reads only what can match (a 100,000-slice run is not read for one step)
+        nodes = self.backend.nodes(wf_id, keys=keys or None, names=names or None,
+                                   phases=phases or None, ids=ids or None)
         out = []
         for n in nodes:
             if n.id == wf_id or n.type in HIDDEN_TYPES:

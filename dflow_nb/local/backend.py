@@ -1,27 +1,25 @@
 """The local engine behind the Backend protocol: state in SQLite, runs here or detached."""
 from __future__ import annotations
 
-import concurrent.futures
+import functools
 import os
-import pickle
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-import cloudpickle
-
-from dflow_nb.errors import DflowNbError, StepNotFound, WorkflowNotFound
-from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, wire_children
+from dflow_nb.errors import DflowNbError, StepNotFound, ValidationError, WorkflowNotFound
+from dflow_nb.hub.records import IORecord, StepRecord, WorkflowRecord, gc_paused, wire_children
 from dflow_nb.hub.workflow import Workflow, in_kernel
-from dflow_nb.local.reaper import engine_gone_message
-from dflow_nb.local.sealed_models import seal, unseal
-from dflow_nb.local.state import StateReader
-from dflow_nb.local.step_processes import alive
-from dflow_nb.model._held_secrets import handover_env
+from dflow_nb.local.step_processes import alive, own_start_time
 from dflow_nb.model.names import randstr
+
+# The state database, the seal and the engine are imported when first used: submit() launches
+# the first warm worker before it needs them (warm_up), so they load while the worker starts.
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    from dflow_nb.local.state import StateReader
 
 HEARTBEAT_TIMEOUT = 10.0   # seconds without a heartbeat before an engine counts as gone
 
@@ -39,12 +37,34 @@ class LocalBackend:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = Path(workdir).resolve()
-        self.reader = StateReader(self.workdir)
+
+    @functools.cached_property
+    def reader(self) -> StateReader:
+        from dflow_nb.local.state import StateReader
+        return StateReader(self.workdir)
 
     # -- running -------------------------------------------------------------------------------
+    def warm_up(self, workflow: Workflow) -> None:
+        """Launch the first warm worker if the run will need one and none runs yet: it starts
+        up (an interpreter, the OP runner's imports) while this process validates the model,
+        seals and records it and starts the engine."""
+        from dflow_nb.local.worker_launch import launch_ahead, runs_python_ops
+        try:
+            needed = runs_python_ops(workflow)
+        except ValidationError:
+            return   # validate() says what is wrong
+        if needed:
+            try:
+                launch_ahead()
+            except OSError:
+                pass   # the first OP that needs a worker starts one, or says why it cannot
+
     def submit(self, workflow: Workflow, reuse: Dict[str, StepRecord], detach: bool = False
                ) -> str:
+        import cloudpickle
+
         from dflow_nb.local.runtime import LocalRuntime
+        from dflow_nb.local.sealed_models import seal
         wf_id = f"{workflow.name}-{randstr()}"
         try:
             spec: Optional[bytes] = seal(cloudpickle.dumps(workflow))
@@ -54,7 +74,8 @@ class LocalBackend:
             spec = None  # the run goes on in this process; only resume-from-elsewhere is lost
         store = LocalRuntime.get().store(self.workdir)
         store.create_workflow(wf_id, workflow.name, self.workdir / wf_id, spec, detached=detach,
-                              labels=workflow.labels)
+                              labels=workflow.labels,
+                              engine=None if detach else (os.getpid(), own_start_time()))
         if detach:
             if reuse:
                 raise DflowNbError("reuse_step with detach=True is not supported yet")
@@ -64,11 +85,14 @@ class LocalBackend:
             # A script shows its steps' output, as Dflow's debug mode; a notebook's live view
             # shows it in its log pane.
             self._futures[wf_id] = LocalRuntime.get().run(workflow, wf_id, self.workdir, reuse,
-                                                          echo=not in_kernel())
+                                                          echo=not in_kernel(), claimed=True)
             print(f"Workflow is running locally (ID: {wf_id})")
         return wf_id
 
     def _spawn(self, wf_id: str, resume: bool) -> None:
+        import subprocess
+
+        from dflow_nb.model._held_secrets import handover_env
         wf_dir = self.workdir / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **handover_env()}   # secrets kept out of the stored model
@@ -83,7 +107,10 @@ class LocalBackend:
     def resume(self, wf_id: str, workflow: Optional[Workflow] = None,
                detach: Optional[bool] = None) -> None:
         """Run again what did not succeed; Succeeded steps are kept, not re-run."""
+        import cloudpickle
+
         from dflow_nb.local.runtime import LocalRuntime
+        from dflow_nb.local.sealed_models import seal
         row = self._row(wf_id)
         if self._alive(row):
             raise EngineBusy(f"workflow {wf_id} is still running (engine process "
@@ -108,9 +135,10 @@ class LocalBackend:
 
     def wait(self, wf_id: str, timeout: Optional[float] = None) -> str:
         future = self._futures.get(wf_id)
-        if future is not None and not future.done():
-            future.result(timeout)
-            return self.workflow(wf_id).phase
+        if future is not None:
+            phase, _ = future.result(timeout)   # as recorded (or kept to record: a full disk)
+            self._futures.pop(wf_id, None)
+            return phase
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             phase = self.workflow(wf_id).phase
@@ -134,6 +162,8 @@ class LocalBackend:
     def delete(self, wf_id: str) -> None:
         """Forget a run: its rows in the state database and its directory (not while its
         engine runs it). Only a directory the engine made (``<workdir>/<id>``) is removed."""
+        import shutil
+
         from dflow_nb.local.runtime import LocalRuntime
         row = self._row(wf_id)
         if self._alive(row):
@@ -177,6 +207,7 @@ class LocalBackend:
             if ending is not None:
                 rec.phase, rec.message = ending
             elif not self._alive(row):
+                from dflow_nb.local.reaper import engine_gone_message
                 rec.phase = "Error"
                 rec.message = engine_gone_message(row["engine_pid"])
             elif row.get("suspended"):
@@ -195,15 +226,20 @@ class LocalBackend:
     def workflow(self, wf_id: str) -> WorkflowRecord:
         return self._view(self._row(wf_id))
 
-    def nodes(self, wf_id: str, key: Optional[str] = None,
-              since_seq: Optional[int] = None) -> List[StepRecord]:
+    def nodes(self, wf_id: str, key: Optional[str] = None, since_seq: Optional[int] = None, *,
+              keys: Optional[Sequence[str]] = None, names: Optional[Sequence[str]] = None,
+              phases: Optional[Sequence[str]] = None,
+              ids: Optional[Sequence[str]] = None) -> List[StepRecord]:
+        """The run's nodes, only the matching ones read (through the state's indexes)."""
         try:
-            rows = self.reader.nodes(wf_id, key=key, since_seq=since_seq)
+            with gc_paused():
+                rows = self.reader.nodes(wf_id, key=key, since_seq=since_seq, keys=keys,
+                                         names=names, phases=phases, ids=ids)
+                records = [StepRecord.from_node(wf_id, n) for n in rows]
+                if all(f is None for f in (key, since_seq, keys, names, phases, ids)):
+                    wire_children(records)
         except FileNotFoundError:
             raise WorkflowNotFound(f"no workflow {wf_id!r} in {self.workdir}") from None
-        records = [StepRecord.from_node(wf_id, n) for n in rows]
-        if key is None and since_seq is None:
-            wire_children(records)
         return records
 
     def logs(self, wf_id: str, step_id: Optional[str] = None, tail: Optional[int] = None,
@@ -230,6 +266,9 @@ class LocalBackend:
 
     def spec(self, wf_id: str) -> Workflow:
         """The Workflow model a run was started from (for re-running a step, resuming)."""
+        import pickle
+
+        from dflow_nb.local.sealed_models import unseal
         blob = self.reader.spec(wf_id)
         if blob is None:
             raise WorkflowNotFound(f"workflow {wf_id!r} has no stored model")

@@ -9,7 +9,7 @@ import os
 from typing import Optional
 
 from dflow_nb.local.state import StateStore
-from dflow_nb.local.step_processes import alive, end, end_recorded, start_time, tagged
+from dflow_nb.local.step_processes import alive, end, end_recorded, own_start_time, tagged
 
 INTERRUPTED = "interrupted: the engine stopped"
 
@@ -33,7 +33,7 @@ def reap(store: StateStore, only: Optional[str] = None) -> None:
     Running by an engine that is dead for sure (its PID is gone, or is now another process),
     end its step processes and record it as Error. A run another process took over meanwhile
     (``resume()`` elsewhere) is left as it is."""
-    me = (os.getpid(), start_time(os.getpid()))
+    me = (os.getpid(), own_start_time())
     for row in store.engines():
         if only is not None and row["id"] != only:
             continue

@@ -4,11 +4,13 @@ from __future__ import annotations
 import errno
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
 from dflow_nb.errors import DflowNbError
-from dflow_nb.model.step import Template
 from dflow_nb.python.op_runner import SliceSpec
+
+if TYPE_CHECKING:
+    from dflow_nb.model.step import Template
 
 FAILED = ("Failed", "Error")
 RESULT_LIMIT = 256 * 1024

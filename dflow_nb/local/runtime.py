@@ -23,15 +23,18 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
-from dflow_nb.hub.records import StepRecord
-from dflow_nb.hub.workflow import Workflow
-from dflow_nb.local.engine import Run
 from dflow_nb.local.reaper import INTERRUPTED, reap
 from dflow_nb.local.state import StateError, StateStore
-from dflow_nb.local.step_processes import start_time
+from dflow_nb.local.step_processes import own_start_time
+from dflow_nb.local.worker_launch import runs_python_ops
 from dflow_nb.local.worker_pool import WorkerPool
+
+if TYPE_CHECKING:
+    from dflow_nb.hub.records import StepRecord
+    from dflow_nb.hub.workflow import Workflow
+    from dflow_nb.local.engine import Run
 
 STOP_GRACE = 10.0   # seconds the runs get to record their end when the process goes away
 
@@ -44,16 +47,6 @@ class Ending:
     phase: str
     message: Optional[str]
     outputs: Dict[str, Any]
-
-
-def runs_python_ops(workflow: Workflow) -> bool:
-    """Whether the workflow may need the warm workers (it reaches a Python OP template)."""
-    from dflow_nb.model.validation import templates_of
-    from dflow_nb.python.python_op_template import PythonOPTemplate
-    if workflow.entrypoint is None:
-        return False
-    return any(isinstance(t, PythonOPTemplate) for t in
-               templates_of(workflow.entrypoint, [workflow.on_exit]).values())
 
 
 class LocalRuntime:
@@ -100,12 +93,15 @@ class LocalRuntime:
 
     def run(self, workflow: Workflow, wf_id: str, workdir: Path,
             reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False,
-            echo: bool = False) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
+            echo: bool = False, claimed: bool = False
+            ) -> concurrent.futures.Future[Tuple[str, Optional[str]]]:
         """Run a recorded workflow here; with ``resume``, its Succeeded nodes are not re-run;
-        with ``echo``, each step's output is printed on this process's console when it ends.
+        with ``echo``, each step's output is printed on this process's console when it ends;
+        ``claimed``: the run was recorded as this process's already (``create_workflow``).
 
         The Future resolves to (phase, message).
         """
+        from dflow_nb.local.engine import Run  # imported while the workers start
         store = self.store(workdir)
         wf_dir = workdir.resolve() / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
@@ -115,7 +111,8 @@ class LocalRuntime:
             for n in store.open_nodes(wf_id):   # what a dead engine left running
                 n.update(phase="Failed", message=INTERRUPTED)
                 store.upsert_node(wf_id, n)
-        store.claim(wf_id, os.getpid(), start_time(os.getpid()))
+        if not claimed:
+            store.claim(wf_id, os.getpid(), own_start_time())
 
         async def go() -> Tuple[str, Optional[str]]:
             if self._processes is None:

@@ -14,6 +14,7 @@ import hmac
 import os
 import secrets
 from pathlib import Path
+from typing import Dict, Tuple
 
 from dflow_nb.errors import DflowNbError
 
@@ -35,21 +36,37 @@ def key_file() -> Path:
     return Path(data) / "dflow_nb" / "model.key"
 
 
+_read: Dict[Path, Tuple[Tuple[int, int], bytes]] = {}   # key file -> (inode, mtime), key
+
+
 def _key() -> bytes:
+    """This account's key: read once per process, again if the file is replaced."""
     path = key_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-        try:
-            os.link(tmp, path)    # atomic: two processes starting together agree on one key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_bytes()
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        _create(path)
+        st = os.stat(path)
+    stamp = (st.st_ino, st.st_mtime_ns)
+    known = _read.get(path)
+    if known is None or known[0] != stamp:
+        known = _read[path] = (stamp, path.read_bytes())
+    return known[1]
+
+
+def _create(path: Path) -> None:
+    """A new random key, mode 0600; two processes starting together agree on one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+    try:
+        os.link(tmp, path)    # atomic: the first link wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
 
 
 def seal(blob: bytes) -> bytes:

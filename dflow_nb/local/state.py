@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar
 
 from dflow_nb.config import DEFAULT_WORKDIR, STATE_DB
 from dflow_nb.errors import DflowNbError
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS nodes (
 CREATE INDEX IF NOT EXISTS nodes_by_key ON nodes (wf, key);
 CREATE INDEX IF NOT EXISTS nodes_by_display ON nodes (wf, display_name);
 CREATE INDEX IF NOT EXISTS nodes_by_seq ON nodes (wf, seq);
+CREATE INDEX IF NOT EXISTS nodes_unfinished ON nodes (wf, phase) WHERE phase <> 'Succeeded';
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, wf TEXT NOT NULL, node TEXT NOT NULL,
     phase TEXT NOT NULL, at REAL NOT NULL
@@ -152,7 +153,7 @@ class StateStore:
         self.path = workdir / DB_NAME
         private_file(self.path)
         self._conn = connect(self.path)
-        self._conn.executescript(SCHEMA)
+        self._conn.executescript(f"BEGIN;{SCHEMA}COMMIT;")   # one transaction, not nine
         # columns a database made by an earlier version lacks
         _add_column(self._conn, "workflows", "labels TEXT")
         _add_column(self._conn, "workflows", "engine_started INTEGER")
@@ -184,13 +185,18 @@ class StateStore:
                 raise
 
     def create_workflow(self, wf_id: str, name: str, wf_dir: Path, spec: Optional[bytes],
-                        detached: bool = False, labels: Optional[Mapping[str, str]] = None
-                        ) -> None:
+                        detached: bool = False, labels: Optional[Mapping[str, str]] = None,
+                        engine: Optional[Tuple[int, Optional[int]]] = None) -> None:
+        """A new run, Pending; with ``engine`` (pid, start time), already claimed by that
+        process (Running, as ``claim`` makes it), in the same transaction."""
         now = time.time()
+        pid, started = engine or (None, None)
         self._tx([("INSERT INTO workflows (id, name, phase, created_at, started_at, dir, spec, "
-                   "detached, labels) VALUES (?, ?, 'Pending', ?, ?, ?, ?, ?, ?)",
-                   (wf_id, name, now, now, str(wf_dir), spec, int(detached),
-                    json.dumps(dict(labels or {}))))])
+                   "detached, labels, engine_pid, engine_started, heartbeat) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (wf_id, name, "Pending" if engine is None else "Running", now, now,
+                    str(wf_dir), spec, int(detached), json.dumps(dict(labels or {})), pid,
+                    started, None if engine is None else now))])
 
     def delete_workflow(self, wf_id: str) -> None:
         """Forget a run: its row, nodes, events and pending requests, in one transaction."""
@@ -354,6 +360,10 @@ def _encode(value: Any) -> Any:
     return value
 
 
+# Nodes that did not succeed (the few a user looks for: failed, running) are indexed by phase;
+# a partial index, so the bulk of a large run's slices leave it when they succeed.
+_UNFINISHED = "phase <> 'Succeeded'"
+
 _READERS = threading.local()   # per thread: database path -> (connection, the file's inode)
 READERS_KEPT = 8               # connections a thread keeps open, to its last used databases
 
@@ -388,7 +398,10 @@ class StateReader:
         return found[0]
 
     def workflow(self, wf_id: str) -> Optional[Dict[str, Any]]:
-        row = self._conn().execute("SELECT * FROM workflows WHERE id=?", (wf_id,)).fetchone()
+        """The run's row without its stored model (which grows with the workflow's inputs)."""
+        conn = self._conn()
+        columns = ", ".join(c for c in _columns(conn, "workflows") if c != "spec")
+        row = conn.execute(f"SELECT {columns} FROM workflows WHERE id=?", (wf_id,)).fetchone()
         return _row(row) if row else None
 
     def request(self, wf_id: str, action: str) -> None:
@@ -415,20 +428,49 @@ class StateReader:
         return [_row(r) for r in rows]
 
     def nodes(self, wf_id: str, *, key: Optional[str] = None, display_name: Optional[str] = None,
-              since_seq: Optional[int] = None) -> List[Dict[str, Any]]:
+              since_seq: Optional[int] = None, keys: Optional[Sequence[str]] = None,
+              names: Optional[Sequence[str]] = None, phases: Optional[Sequence[str]] = None,
+              ids: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
+        """The run's nodes in change order: all, or those matching every filter given (``names``
+        match a display name and its loop items, ``name(...)``), read through one index."""
+        if key is not None:
+            keys = [key]
+        if display_name is not None:
+            names, exact = [display_name], True
+        else:
+            exact = False
+        unfinished = phases is not None and "Succeeded" not in phases
+        # the filter whose index is read; the others are checks (a `+` keeps SQLite's planner,
+        # which has no statistics here, from reading the index of a broader one)
+        drive = "seq" if since_seq is not None else "id" if ids is not None else \
+            "key" if keys is not None else "phase" if unfinished else \
+            "display_name" if names is not None else "seq"
         sql = "SELECT * FROM nodes WHERE wf=?"
         args: List[Any] = [wf_id]
-        if key is not None:
-            sql += " AND key=?"
-            args.append(key)
-        if display_name is not None:
-            sql += " AND display_name=?"
-            args.append(display_name)
+        for column, values in (("id", ids), ("key", keys), ("phase", phases)):
+            if values is not None:
+                sql += f" AND {'' if column == drive else '+'}{column} IN " \
+                       f"({', '.join('?' for _ in values)})"
+                args.extend(values)
+        if unfinished:
+            sql += f" AND {_UNFINISHED}"   # the partial index's own term, so it can be read
         if since_seq is not None:
             sql += " AND seq>?"
             args.append(since_seq)
-        sql += " ORDER BY seq"
-        return [_row(r) for r in self._conn().execute(sql, args).fetchall()]
+        sql += " ORDER BY seq" if drive == "seq" else " ORDER BY +seq"
+        conn = self._conn()
+        if names is None:
+            return [_row(r) for r in conn.execute(sql, args).fetchall()]
+        found: Dict[str, Dict[str, Any]] = {}
+        name = "display_name" if drive == "display_name" else "+display_name"
+        where = f"{name}=?" if exact else \
+            f"{name}>=? AND {name}<? AND ({name}=? OR {name}>=?)"   # "x", "x(...)"; "(" < ")"
+        at = sql.index(" ORDER BY")
+        for x in names:   # one range of the display-name index each
+            for r in conn.execute(f"{sql[:at]} AND {where}{sql[at:]}",
+                                  [*args, x] if exact else [*args, x, x + ")", x, x + "("]):
+                found.setdefault(r["id"], _row(r))
+        return sorted(found.values(), key=lambda n: n["seq"])
 
 
 def _add_column(conn: sqlite3.Connection, table: str, column: str) -> None:

@@ -30,16 +30,21 @@ def start_time(pid: int) -> Optional[int]:
     return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
-_tag: Tuple[int, str] = (0, "")
+_me: Tuple[int, Optional[int]] = (0, None)
+
+
+def own_start_time() -> Optional[int]:
+    """This process's start time (read once)."""
+    global _me
+    pid = os.getpid()
+    if _me[0] != pid:   # a forked child is another process
+        _me = (pid, start_time(pid))
+    return _me[1]
 
 
 def engine_tag() -> str:
     """This process as an engine: ``<pid>-<start time>``, unique for the machine's uptime."""
-    global _tag
-    pid = os.getpid()
-    if _tag[0] != pid:   # a forked child is another engine
-        _tag = (pid, f"{pid}-{start_time(pid)}")
-    return _tag[1]
+    return f"{os.getpid()}-{own_start_time()}"
 
 
 def alive(pid: Optional[int], started: Optional[int]) -> bool:

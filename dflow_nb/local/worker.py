@@ -115,8 +115,8 @@ def _progress(path: Optional[str]) -> Optional[str]:
 
 
 def serve() -> None:
-    import cloudpickle  # noqa: F401  (cloudpickle-pickled OPs need it importable)
-
+    # Only what running an OP needs: the OP's own pickle imports the rest (cloudpickle for an
+    # OP pickled by value, the OP's module and what it uses).
     from dflow_nb.local.results import os_error_message
     from dflow_nb.python.op_runner import run_op
     from dflow_nb.python.tracebacks import add_sources, print_failure

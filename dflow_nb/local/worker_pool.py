@@ -1,7 +1,9 @@
 """The warm pool of Python OP workers, driven from the engine's asyncio loop.
 
 Each worker is its own process group, so a timeout or a terminate kills the OP and anything it
-spawned, and only that worker is replaced: the other steps carry on.
+spawned, and only that worker is replaced: the other steps carry on. Workers start as OPs need
+them, up to ``size`` (the first one usually launched by ``Workflow.submit``: ``worker_launch``),
+and stay warm for the next runs of the process.
 
 An OP whose runs are short (a fan-out of small slices) is sent to a worker while it still
 runs earlier ones (up to ``DEPTH`` tasks in its pipe, refilled ``REFILL`` at a time, so the
@@ -16,15 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import pickle
 import signal
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
-from dflow_nb.local.step_processes import ENGINE, engine_tag, start_time
+from dflow_nb.local.step_processes import start_time
 from dflow_nb.local.worker import HEADER
+from dflow_nb.local.worker_launch import Popen, kill, pool_running, take
 
 DEPTH = 4      # tasks of a short OP in a worker's pipe at most
 REFILL = 2     # a worker takes short tasks again once this many places are free
@@ -46,13 +47,41 @@ class _Job:
     sent: asyncio.Event
 
 
+class _Process:
+    """A launched worker as the engine's loop drives it: its pipes as asyncio streams."""
+
+    def __init__(self, popen: "Popen[bytes]", stdin: asyncio.StreamWriter,
+                 stdout: asyncio.StreamReader) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+        self.stdin = stdin
+        self.stdout = stdout
+
+    @classmethod
+    async def adopt(cls, popen: "Popen[bytes]") -> "_Process":
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        assert popen.stdin is not None and popen.stdout is not None
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), popen.stdout)
+        transport, protocol = await loop.connect_write_pipe(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()), popen.stdin)
+        return cls(popen, asyncio.StreamWriter(transport, protocol, None, loop), reader)
+
+    async def wait(self) -> int:
+        """Its exit code, once it has exited (its pipe is closed: that is moments away)."""
+        while self.popen.poll() is None:
+            await asyncio.sleep(0.005)
+        return self.popen.returncode
+
+
 class _Worker:
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+    def __init__(self, proc: _Process) -> None:
         self.proc = proc
         self.ops: Set[str] = set()   # digests of the OPs this worker was sent
         self.started = start_time(proc.pid)   # tells it from a later process with its PID
         self.sent: Deque[_Job] = collections.deque()   # in its pipe, in order; [0] is running
         self.retired = False
+        self.reading = False   # a reader takes its replies (while it has tasks)
 
     def send(self, job: _Job) -> None:
         """Write the job's task (its pickled OP only if this worker was not sent it yet: the
@@ -62,16 +91,12 @@ class _Worker:
             task = dict(task, op=None, sources=None)
         self.ops.add(key)
         data = pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL)
-        assert self.proc.stdin is not None
         self.proc.stdin.write(HEADER.pack(len(data)) + data)
         self.sent.append(job)
 
     def kill(self) -> None:
         self.retired = True
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill(self.proc.popen)
 
 
 def _takes(worker: _Worker, job: _Job, taking: int) -> bool:
@@ -96,58 +121,77 @@ def _death(code: int) -> str:
 
 
 class WorkerPool:
-    """``size`` warm workers; ``run`` queues a task for the first with room."""
+    """Up to ``size`` warm workers; ``run`` queues a task for the first with room."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._workers: Optional[List[_Worker]] = None
-        self._starting: Optional["asyncio.Future[List[_Worker]]"] = None
+        self._workers: Optional[List[_Worker]] = None   # None: not started (or closed)
+        self._starting = 0   # launched, being connected to the loop
         self._backlog: Deque[_Job] = collections.deque()
-        self._readers: Set["asyncio.Task[None]"] = set()
+        self._tasks: Set["asyncio.Future[None]"] = set()   # readers and starts under way
         self._seconds: Dict[str, float] = {}   # OP digest -> how long its last run took
         self._pumping: Optional[asyncio.Handle] = None
 
-    async def _spawn(self) -> _Worker:
-        env = dict(os.environ)
-        env[ENGINE] = engine_tag()   # inherited by what the OPs start: see step_processes
-        env["PYTHONPATH"] = os.pathsep.join([p for p in sys.path if p] +
-                                            [env.get("PYTHONPATH", "")])
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "dflow_nb.local.worker", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, env=env, start_new_session=True)
-        worker = _Worker(proc)
-        reader = asyncio.ensure_future(self._read(worker))
-        self._readers.add(reader)
-        reader.add_done_callback(self._readers.discard)
-        return worker
-
     @property
     def started(self) -> bool:
-        return self._starting is not None
+        return self._workers is not None
+
+    def _open(self) -> List[_Worker]:
+        if self._workers is None:
+            self._workers = []
+            pool_running(True)
+        return self._workers
 
     async def start(self) -> None:
-        """Start the workers now (a run's first OP would start them otherwise); if they
+        """Start the first worker now (a run's first OP would start it otherwise); if it
         cannot start, the first OP tries again and reports why."""
+        if self._workers is not None:
+            return
         try:
-            await self._ensure()
+            await self._add(self._open())
         except Exception:
             self.close()
 
-    async def _ensure(self) -> List[_Worker]:
-        """The workers, started by the first caller (the others wait for the same start)."""
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(self._start_all())
+    async def _add(self, workers: List[_Worker]) -> None:
+        """One more worker, taking tasks as soon as it is connected."""
+        popen = take()
+        self._starting += 1
         try:
-            return await asyncio.shield(self._starting)
+            worker = _Worker(await _Process.adopt(popen))
         except BaseException:
-            if self._starting.done():
-                self._starting = None   # a later call tries again
+            kill(popen)
             raise
-
-    async def _start_all(self) -> List[_Worker]:
-        self._workers = list(await asyncio.gather(*(self._spawn() for _ in range(self.size))))
+        finally:
+            self._starting -= 1
+        if self._workers is not workers:   # closed meanwhile
+            worker.kill()
+            return
+        workers.append(worker)
         self._pump_soon()
-        return self._workers
+
+    def _keep(self, task: "asyncio.Future[None]") -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _grow(self) -> None:
+        """Start a worker when the tasks waiting outnumber the workers idle or starting, up to
+        ``size``: one OP at a time keeps one worker (the other cores stay free), a fan-out
+        gets ``size``."""
+        workers = self._open()
+        idle = sum(1 for w in workers if not w.sent and not w.retired)
+        if len(self._backlog) > idle + self._starting and \
+                len(workers) + self._starting < self.size:
+            self._keep(asyncio.ensure_future(self._start_one(workers)))
+
+    async def _start_one(self, workers: List[_Worker]) -> None:
+        try:
+            await self._add(workers)
+        except Exception as exc:   # if no worker runs at all, what waits fails with the reason
+            if not any(not w.retired for w in workers):
+                while self._backlog:
+                    job = self._backlog.popleft()
+                    if not job.reply.done():
+                        job.reply.set_exception(WorkerDied(f"no worker could start: {exc}"))
 
     async def run(self, task: Dict[str, Any], timeout: Optional[float] = None,
                   on_start: Optional[OnStart] = None,
@@ -156,11 +200,11 @@ class WorkerPool:
         Before the task is sent, ``on_start`` learns the PID of the worker (it leads its group)
         that runs it and when that process started, then ``commit`` writes what it recorded
         (once for the tasks sent together)."""
-        await self._ensure()
         alone = timeout is not None or self._seconds.get(task["op_key"], SHORT) >= SHORT
         job = _Job(task, asyncio.get_running_loop().create_future(), alone, on_start, commit,
                    asyncio.Event())
         self._backlog.append(job)
+        self._grow()
         self._pump_soon()
         try:
             if timeout is not None:
@@ -229,15 +273,18 @@ class WorkerPool:
                 job.reply.set_exception(error)
             if not job.reply.done():
                 worker.send(job)
+                if not worker.reading:
+                    worker.reading = True
+                    self._keep(asyncio.ensure_future(self._read(worker)))
             job.sent.set()
 
     async def _read(self, worker: _Worker) -> None:
-        """Hand each reply to its task; when the worker dies, fail the task it was running,
-        requeue the others and start a new worker."""
+        """Hand each reply to its task until the worker has none left (an idle worker has no
+        reader); when the worker dies, fail the task it was running, requeue the others and
+        start a new worker."""
         out = worker.proc.stdout
-        assert out is not None
         try:
-            while True:
+            while worker.sent:
                 head = await out.readexactly(HEADER.size)
                 (size,) = HEADER.unpack(head)
                 reply = pickle.loads(await out.readexactly(size))
@@ -245,8 +292,10 @@ class WorkerPool:
                 if not job.reply.done():
                     job.reply.set_result(reply)
                 self._pump_soon()
+            worker.reading = False
+            return
         except (asyncio.IncompleteReadError, ConnectionResetError, BrokenPipeError):
-            pass
+            worker.reading = False
         code = await worker.proc.wait()
         if worker.sent:
             running = worker.sent.popleft()
@@ -254,6 +303,7 @@ class WorkerPool:
                 running.reply.set_exception(WorkerDied(_death(code)))
             self._backlog.extendleft(reversed(worker.sent))
             worker.sent.clear()
+            self._pump_soon()
         if not worker.retired:
             self._retire(worker)
 
@@ -261,34 +311,13 @@ class WorkerPool:
         """Kill the worker and put a new one in its place (its reader requeues what it had
         not started)."""
         worker.kill()
-        if self._workers is not None and worker in self._workers:
-            self._workers.remove(worker)
-            replacement = asyncio.ensure_future(self._replace())
-            self._readers.add(replacement)
-            replacement.add_done_callback(self._readers.discard)
-
-    async def _replace(self) -> None:
         workers = self._workers
-        if workers is None:
-            return
-        try:
-            worker = await self._spawn()
-        except Exception as exc:   # no worker can start: what waits fails with the reason
-            while self._backlog:
-                job = self._backlog.popleft()
-                if not job.reply.done():
-                    job.reply.set_exception(WorkerDied(f"no worker could start: {exc}"))
-            return
-        if self._workers is workers:
-            workers.append(worker)
-            self._pump_soon()
-        else:
-            worker.kill()
+        if workers is not None and worker in workers:
+            workers.remove(worker)
+            self._keep(asyncio.ensure_future(self._start_one(workers)))
 
     def close(self) -> None:
         for w in self._workers or ():
             w.kill()
+        pool_running(False)
         self._workers = None
-        if self._starting is not None:
-            self._starting.cancel()
-            self._starting = None

@@ -1,7 +1,7 @@
 """What Steps and DAG templates share (Argo's "template invocators")."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Sequence
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.model import context
@@ -9,7 +9,7 @@ from dflow_nb.model.io import Inputs, Outputs
 from dflow_nb.model.names import check_node_name, randstr
 
 if TYPE_CHECKING:
-    from dflow_nb.model.step import Step
+    from dflow_nb.model.step import Step, Template
 
 
 class CompositeTemplate:
@@ -58,3 +58,22 @@ class CompositeTemplate:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+def templates_of(entry: Template,
+                 extra: Sequence[Optional[Template]] = ()) -> Dict[str, Template]:
+    """Every template reachable from the entrypoint, by name (recursion included once)."""
+    found: Dict[str, Template] = {}
+    stack = [entry, *[t for t in extra if t is not None]]
+    while stack:
+        t = stack.pop()
+        seen = found.get(t.name)
+        if seen is t:
+            continue
+        if seen is not None:
+            raise ValidationError(f"template {t.name!r}", "two different templates share a name",
+                                  expected="unique template names", given=t.name)
+        found[t.name] = t
+        if isinstance(t, CompositeTemplate):
+            stack.extend(s.template for s in t.children())
+    return found

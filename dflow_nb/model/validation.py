@@ -1,36 +1,18 @@
 """Whole-workflow checks before anything runs: every error names the step and the field."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterator, Optional, Sequence, Set, Union
+from typing import TYPE_CHECKING, Iterator, Set, Union
 
 from dflow_nb.errors import ValidationError
 from dflow_nb.expressions import ExpressionError, references
+from dflow_nb.model.composite import templates_of
 from dflow_nb.model.dag import DAG
 from dflow_nb.model.references import ArgoVar
-from dflow_nb.model.step import Step, Template
+from dflow_nb.model.step import Step
 from dflow_nb.model.steps import Steps
 
 if TYPE_CHECKING:
     from dflow_nb.hub.workflow import Workflow
-
-
-def templates_of(entry: Template,
-                 extra: Sequence[Optional[Template]] = ()) -> Dict[str, Template]:
-    """Every template reachable from the entrypoint, by name (recursion included once)."""
-    found: Dict[str, Template] = {}
-    stack = [entry, *[t for t in extra if t is not None]]
-    while stack:
-        t = stack.pop()
-        seen = found.get(t.name)
-        if seen is t:
-            continue
-        if seen is not None:
-            raise ValidationError(f"template {t.name!r}", "two different templates share a name",
-                                  expected="unique template names", given=t.name)
-        found[t.name] = t
-        if isinstance(t, (Steps, DAG)):
-            stack.extend(s.template for s in t.children())
-    return found
 
 
 def _texts(step: Step) -> Iterator[str]:

@@ -125,7 +125,7 @@ def plain_summary(record: WorkflowRecord, model: GraphModel) -> str:
     text = f"Workflow {record.name} ({record.id}): {record.phase} — {counts_text(model)}"
     if record.message:
         text += f"\n  {record.message}"
-    for i in model.leaves(FAILED)[:5]:
+    for i in model.leaves(FAILED, 5):
         r = model.recs[i]
         text += f"\n  {r.phase}: {r.displayName}: {short(r.message or '', 100)}"
     return text
@@ -176,7 +176,7 @@ def _rows_table(rows: List[Rec]) -> str:
 
 
 def _notable(model: GraphModel) -> List[Rec]:
-    ids = model.leaves(FAILED + ("Running",))[:HTML_MORE]
+    ids = model.leaves(FAILED + ("Running",), HTML_MORE)
     return [model.recs[i] for i in ids]
 
 

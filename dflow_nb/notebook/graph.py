@@ -98,6 +98,22 @@ class Bucket:
     first_started: Optional[float] = None
     last_finished: Optional[float] = None
     planned: int = 0                 # items the loop will make (>= len(items)); set by the model
+    order: List[str] = field(default_factory=list)   # item ids by loop index (see ordered())
+    order_sorted: bool = True
+
+    def add_item(self, item_id: str, phase: str, index: int) -> None:
+        if self.order and self.index[self.order[-1]] > index:
+            self.order_sorted = False   # items mostly start in index order: rarely re-sorted
+        self.items[item_id] = phase
+        self.index[item_id] = index
+        self.order.append(item_id)
+
+    def ordered(self) -> List[str]:
+        """Item ids by loop index (sorted again only when an item came out of order)."""
+        if not self.order_sorted:
+            self.order.sort(key=self.index.__getitem__)
+            self.order_sorted = True
+        return self.order
 
     @property
     def phase(self) -> str:
@@ -236,8 +252,7 @@ class GraphModel:
                 self._drop(placeholder)
                 self.replaced[placeholder] = bucket.id
         self.item_bucket[rec.id] = bucket
-        bucket.items[rec.id] = rec.phase
-        bucket.index[rec.id] = base[1]
+        bucket.add_item(rec.id, rec.phase, base[1])
         self._plan(bucket)
         if bucket.collapsed:
             return placeholder is not None
@@ -465,10 +480,15 @@ class GraphModel:
             return list(bucket.items)
         return [view_id] if view_id in self.recs else []
 
-    def leaves(self, phases: Iterable[str]) -> List[str]:
-        """Ids of work nodes (Pods) in these phases, for tables and the log pane."""
+    def leaves(self, phases: Iterable[str], limit: Optional[int] = None) -> List[str]:
+        """Ids of work nodes (Pods) in these phases, for tables and the log pane (the first
+        ``limit``: a table of 60 rows does not walk 1,000 failed slices)."""
         out: List[str] = []
         for p in phases:
-            out.extend(i for i in self.by_phase.get(p, ()) if self.recs[i].type == "Pod"
-                       and not self.recs[i].pending)
+            for i in self.by_phase.get(p, ()):
+                if limit is not None and len(out) >= limit:
+                    return out
+                rec = self.recs[i]
+                if rec.type == "Pod" and not rec.pending:
+                    out.append(i)
         return out

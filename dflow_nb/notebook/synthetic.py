@@ -38,15 +38,20 @@ class SyntheticRun:
         self.cursor_slice = 0
 
     def _put(self, rec: StepRecord) -> None:
+        """Number the change; ``nodes`` stays in change order (as the engine's seq index)."""
         self.seq += 1
         rec.seq = self.seq
+        self.nodes.pop(rec.id, None)
         self.nodes[rec.id] = rec
 
     def advance(self, k: int) -> int:
         """Start or finish up to ``k`` slices; returns how many records changed."""
         changed = 0
         now = time.time()
-        for i in range(self.slices):
+        while self.cursor_slice < self.slices and \
+                self.nodes[f"{self.id}-s{self.cursor_slice}"].phase not in ("Pending", "Running"):
+            self.cursor_slice += 1   # slices before it have ended
+        for i in range(self.cursor_slice, self.slices):
             if changed >= k:
                 break
             rec = self.nodes[f"{self.id}-s{i}"]
@@ -83,5 +88,11 @@ class SyntheticRun:
     def query_nodes(self, since_seq: Optional[int] = None) -> List[StepRecord]:
         if self.broken:
             raise ConnectionError("Argo server unreachable")
-        out = [r for r in self.nodes.values() if since_seq is None or r.seq > since_seq]
-        return sorted(out, key=lambda r: r.seq)
+        if since_seq is None:
+            return list(self.nodes.values())
+        out = []
+        for r in reversed(self.nodes.values()):   # what changed is at the end: read only that
+            if r.seq <= since_seq:
+                break
+            out.append(r)
+        return out[::-1]

@@ -22,7 +22,7 @@ import ipywidgets as widgets
 import traitlets
 
 from dflow_nb.errors import WorkflowNotFound
-from dflow_nb.hub.records import WorkflowRecord
+from dflow_nb.hub.records import WorkflowRecord, gc_paused
 from dflow_nb.hub.workflow import Workflow
 from dflow_nb.notebook.current_ops import use_current_ops
 from dflow_nb.notebook.display import bundle_from, bundle_metadata, plain_summary
@@ -154,7 +154,8 @@ class LiveView:
                 self.connected, self.failures = True, 0
                 self.dag.status = "connected"
             self.record = record
-            changed = self.model.apply(recs)
+            with gc_paused():   # the first read of a large run: 100,000 view records at once
+                changed = self.model.apply(recs)
             if not self._planned:
                 self._add_planned(record)
             for r in recs:
@@ -234,7 +235,7 @@ class LiveView:
         m = self.model
         picked: List[str] = []
         seen = set()
-        for i in list(m.leaves(FAILED)) + list(m.leaves(("Running",))) + list(self._recent):
+        for i in m.leaves(FAILED + ("Running",), self.table_rows) + list(self._recent):
             if i not in seen:
                 seen.add(i)
                 picked.append(i)

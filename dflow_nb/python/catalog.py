@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union, get_args, get_origin
 
@@ -33,7 +32,7 @@ def read_catalog(root: Union[str, Path]) -> Optional[List[Dict[str, Any]]]:
 def write_catalog(root: Path, items: List[Dict[str, Any]]) -> None:
     cat = root / CATALOG_DIR
     cat.mkdir(parents=True, exist_ok=True)
-    (cat / f"{uuid.uuid4().hex}.json").write_text(json.dumps({"items": items}))
+    (cat / f"{os.urandom(16).hex()}.json").write_text(json.dumps({"items": items}))
 
 
 def _relative(path: Path, cwd: Path) -> Path:

@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import List
 
+import pytest
+
 from dflow_nb import Step, Workflow
 from dflow_nb.python import OP, OPIO, Artifact, OPIOSign, PythonOPTemplate, Slices, TransientError
 
@@ -76,6 +78,23 @@ class Total(OP):
 
     def execute(self, op_in):
         return OPIO({"sum": sum(op_in["values"])})
+
+
+class Where(OP):
+    """Takes a moment and says which process ran it, and when."""
+
+    @classmethod
+    def get_input_sign(cls):
+        return OPIOSign({"i": int})
+
+    @classmethod
+    def get_output_sign(cls):
+        return OPIOSign({"pid": int, "began": float, "ended": float})
+
+    def execute(self, op_in):
+        began = time.time()
+        time.sleep(0.5)
+        return OPIO({"pid": os.getpid(), "began": began, "ended": time.time()})
 
 
 class Files(OP):
@@ -173,6 +192,22 @@ def test_sliced_fan_out_stacks_outputs_in_order():
     assert sorted(s.displayName for s in wf.query_step(name="add")) == \
         ["add(0:0)", "add(1:1)", "add(2:2)"]
     assert wf.query_step(name="total")[0].outputs.parameters["sum"].value == 63
+
+
+def test_a_fan_out_runs_on_the_warm_workers_side_by_side():
+    from dflow_nb.local.runtime import LocalRuntime
+    if LocalRuntime.get().pool.size < 2:
+        pytest.skip("one warm worker on this machine (debug_pool_workers, CPUs)")
+    wf = Workflow("side-by-side")
+    wf.add(Step("where", PythonOPTemplate(Where, slices=Slices(
+        input_parameter=["i"], output_parameter=["pid", "began", "ended"])),
+        parameters={"i": [0, 1, 2, 3]}))
+    wf.submit()
+    runs = [{k: p.value for k, p in s.outputs.parameters.items()}
+            for s in wf.query_step(name="where")]
+    assert len(runs) == 4 and len({r["pid"] for r in runs}) >= 2   # workers start as needed
+    assert any(a["pid"] != b["pid"] and a["began"] < b["ended"] and b["began"] < a["ended"]
+               for a in runs for b in runs)
 
 
 def test_list_artifacts_keep_their_order():
