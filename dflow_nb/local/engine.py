@@ -70,6 +70,7 @@ class Run:
         self.book = NodeBook(wf_id, store)
         self.book.on_state_error = self._state_failed
         self.wf_scope = WorkflowScope(wf_id)
+        self._types: Dict[int, Tuple[Dict[str, str], Dict[str, str]]] = {}   # see types_of
         fail_fast: Dict[str, asyncio.Event] = {}   # Steps(fail_fast=True) node id -> tripped
         self.leaves = LeafRunner(wf_id, wf_dir, pool, processes, workflow.parallelism,
                                  self.book, self.wf_scope, fail_fast)
@@ -314,12 +315,11 @@ class Run:
                            slice_spec: SliceArg) -> Result:
         n = self.book.make(name, display, node_type(tmpl), template=tmpl.name, boundary=boundary, key=key,
                            parent=parent)
-        n["out_types"] = output_types(tmpl)
+        types, n["out_types"] = self.types_of(tmpl)
         try:
             params, arts = bind_inputs(tmpl, params, arts, self.wf_scope.scope)
         except StepError as exc:
             return self.book.finish(n, Result("Error", str(exc)))
-        types = input_types(tmpl)
         n["inputs"] = {"parameters": input_entries(params, types, slice_spec),
                        "artifacts": [{"name": k, "path": list(a.parts) if a else None}
                                      for k, a in arts.items()]}
@@ -341,6 +341,14 @@ class Run:
         except (StepError, ExpressionError) as exc:
             res = Result("Error", str(exc))
         return self.book.finish(n, res)
+
+    def types_of(self, tmpl: Template) -> Tuple[Dict[str, str], Dict[str, str]]:
+        """The template's declared input and output types, worked out once per run (a
+        fan-out calls it for every slice)."""
+        found = self._types.get(id(tmpl))
+        if found is None:
+            found = self._types[id(tmpl)] = (input_types(tmpl), output_types(tmpl))
+        return found
 
     def from_prior(self, tmpl: Template, n: Dict[str, Any]) -> Result:
         """A node that Succeeded before the engine stopped: its outputs, not a new run."""

@@ -100,8 +100,7 @@ class LeafRunner:
                    arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg) -> Result:
         await self.gate.wait()
         is_op = isinstance(tmpl, PythonOPTemplate)   # its worker makes its directory
-        d = self.dirs.allocate(n["display_name"], n["key"], make=not is_op)
-        n["dir"] = dir_text = str(d)
+        n["dir"] = dir_text = self.dirs.allocate(n["display_name"], n["key"], make=not is_op)
         if isinstance(tmpl, ScriptOPTemplate) and tmpl.init_progress:
             n["progress"] = tmpl.init_progress
         self.book.start(n)
@@ -115,7 +114,8 @@ class LeafRunner:
                 for k, v in params.items():
                     write_text(os.path.join(inputs, k), v)
             timeout = self.timeout_of(tmpl, scope)
-            res = await self.execute(tmpl, n, d, params, arts, scope, slice_spec, timeout)
+            res = await self.execute(tmpl, n, dir_text, params, arts, scope, slice_spec,
+                                     timeout)
         except (StepError, ExpressionError, ValueError) as exc:
             res = Result("Error", str(exc))
         except OSError as exc:
@@ -135,7 +135,7 @@ class LeafRunner:
             echo_log(os.path.join(dir_text, "log.txt"))
         return self.book.finish(n, res)
 
-    async def execute(self, tmpl: OPTemplate, n: Node, d: Path, params: Dict[str, str],
+    async def execute(self, tmpl: OPTemplate, n: Node, d: str, params: Dict[str, str],
                       arts: Dict[str, Optional[Art]], scope: Scope, slice_spec: SliceArg,
                       timeout: Optional[float]) -> Result:
         """Run the leaf; a timeout or a bad input becomes the node's phase and message."""
@@ -144,11 +144,11 @@ class LeafRunner:
                 assert not isinstance(slice_spec, list)   # only a rendered script merges slices
                 return await self.run_op(tmpl, n, d, params, arts, slice_spec, timeout)
             if isinstance(tmpl, HTTPOPTemplate):
-                return await asyncio.wait_for(run_http(tmpl, d, scope), timeout)
+                return await asyncio.wait_for(run_http(tmpl, Path(d), scope), timeout)
             if isinstance(tmpl, ResourceOPTemplate):   # Kubernetes objects need Argo
                 tmpl = tmpl.stand_in()
             if isinstance(tmpl, ScriptOPTemplate):
-                return await self.run_script_leaf(tmpl, n, d, params, arts, scope, timeout,
+                return await self.run_script_leaf(tmpl, n, Path(d), params, arts, scope, timeout,
                                                   slice_spec)
             raise StepError(f"template {tmpl.name!r} is not a script or container template")
         except asyncio.TimeoutError:
@@ -228,20 +228,19 @@ class LeafRunner:
             self._op_blobs[id(tmpl)] = found
         return found
 
-    async def run_op(self, tmpl: PythonOPTemplate, n: Node, d: Path,
+    async def run_op(self, tmpl: PythonOPTemplate, n: Node, root: str,
                      params: Dict[str, str], arts: Dict[str, Optional[Art]],
                      slice_spec: Optional[SliceSpec], timeout: Optional[float]) -> Result:
         """Send the OP to a warm worker, which makes the step's directory, writes its inputs,
         runs it and puts its outputs in place."""
-        root = str(d)
-        targets = {k: d / "inputs" / "artifacts" / k for k in arts}
+        targets = {k: os.path.join(root, "inputs", "artifacts", k) for k in arts}
         made = any(a is not None for a in arts.values())
         if made:   # the artifacts are placed before the worker starts
             os.mkdir(root)
-            self.place(arts, targets)
+            self.place(arts, {k: Path(t) for k, t in targets.items()})
         staging = os.path.join(root, ".outputs")
         call = OPCall(step=n["display_name"], parameters=params,
-                      artifacts={k: str(targets[k]) if a is not None else None
+                      artifacts={k: targets[k] if a is not None else None
                                  for k, a in arts.items()},
                       workdir=os.path.join(root, "workdir"), outputs=staging, slice=slice_spec,
                       key=n["key"], workflow_name=self.wf_id,

@@ -212,7 +212,7 @@ class StepDirs:
             self._taken = set()
             self._root_made = False
 
-    def allocate(self, display_name: str, key: Optional[str] = None, make: bool = True) -> Path:
+    def allocate(self, display_name: str, key: Optional[str] = None, make: bool = True) -> str:
         """A directory named after the step (``-2``, ``-3``... if the name is taken); made
         here, or (``make=False``) only named, for the worker that runs the step to make."""
         base = _UNSAFE.sub("-", str(key) if key else display_name).strip("-.") or "step"
@@ -233,4 +233,4 @@ class StepDirs:
             n += 1
             name = f"{base}-{n}"
         self._taken.add(name)
-        return Path(path)
+        return path
