@@ -82,14 +82,20 @@ class LocalRuntime:
                     signal.signal(sig, self._on_signal)
 
     def store(self, workdir: Path) -> StateStore:
-        """The one writer connection of this process to a work directory's database."""
-        workdir = workdir.resolve()
+        """The one writer connection of this process to a work directory's database (found
+        by the absolute path it was asked for before, else by the resolved one)."""
         with self._store_lock:
-            if workdir not in self._stores:
-                store = StateStore(workdir)
+            known = self._stores.get(workdir) if workdir.is_absolute() else None
+            if known is not None:
+                return known
+            resolved = workdir.resolve()
+            if resolved not in self._stores:
+                store = StateStore(resolved)
                 reap(store)   # an engine starts here: end what dead ones left running
-                self._stores[workdir] = store
-            return self._stores[workdir]
+                self._stores[resolved] = store
+            if workdir.is_absolute():
+                self._stores[workdir] = self._stores[resolved]
+            return self._stores[resolved]
 
     def run(self, workflow: Workflow, wf_id: str, workdir: Path,
             reuse: Optional[Dict[str, StepRecord]] = None, resume: bool = False,
@@ -103,7 +109,7 @@ class LocalRuntime:
         """
         from dflow_nb.local.engine import Run  # imported while the workers start
         store = self.store(workdir)
-        wf_dir = workdir.resolve() / wf_id
+        wf_dir = store.path.parent / wf_id
         wf_dir.mkdir(parents=True, exist_ok=True)
         prior = store.succeeded_nodes(wf_id) if resume else None
         if resume:

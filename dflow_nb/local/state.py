@@ -364,6 +364,8 @@ def _encode(value: Any) -> Any:
 # a partial index, so the bulk of a large run's slices leave it when they succeed.
 _UNFINISHED = "phase <> 'Succeeded'"
 
+_LONGEST_IN = 2000   # values of one filter sent to SQLite; a longer list reads every node
+
 _READERS = threading.local()   # per thread: database path -> (connection, the file's inode)
 READERS_KEPT = 8               # connections a thread keeps open, to its last used databases
 
@@ -432,7 +434,12 @@ class StateReader:
               names: Optional[Sequence[str]] = None, phases: Optional[Sequence[str]] = None,
               ids: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
         """The run's nodes in change order: all, or those matching every filter given (``names``
-        match a display name and its loop items, ``name(...)``), read through one index."""
+        match a display name and its loop items, ``name(...)``), read through one index. A
+        filter of more than 2,000 values is not applied (the caller filters again)."""
+        # a long list is not sent (SQLite takes at most 32,766 values; a scan is as fast):
+        # the caller filters what it gets again
+        keys, names, phases, ids = (None if v is not None and len(v) > _LONGEST_IN else v
+                                    for v in (keys, names, phases, ids))
         if key is not None:
             keys = [key]
         if display_name is not None:

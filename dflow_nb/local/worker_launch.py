@@ -82,4 +82,7 @@ def kill(popen: "Popen[bytes]") -> None:
         os.killpg(popen.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    threading.Thread(target=popen.wait, name="dflow-nb-reap", daemon=True).start()
+    try:
+        threading.Thread(target=popen.wait, name="dflow-nb-reap", daemon=True).start()
+    except RuntimeError:
+        pass   # the interpreter is exiting (no new threads): init reaps what it leaves
