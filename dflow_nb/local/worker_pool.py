@@ -147,20 +147,22 @@ class WorkerPool:
         cannot start, the first OP tries again and reports why."""
         if self._workers is not None:
             return
+        self._starting += 1
         try:
             await self._add(self._open())
         except Exception:
             self.close()
 
     async def _add(self, workers: List[_Worker]) -> None:
-        """One more worker, taking tasks as soon as it is connected."""
-        popen = take()
-        self._starting += 1
+        """One more worker, taking tasks as soon as it is connected (the caller counted it
+        in ``_starting`` when it decided to start it)."""
         try:
-            worker = _Worker(await _Process.adopt(popen))
-        except BaseException:
-            kill(popen)
-            raise
+            popen = take()
+            try:
+                worker = _Worker(await _Process.adopt(popen))
+            except BaseException:
+                kill(popen)
+                raise
         finally:
             self._starting -= 1
         if self._workers is not workers:   # closed meanwhile
@@ -181,6 +183,7 @@ class WorkerPool:
         idle = sum(1 for w in workers if not w.sent and not w.retired)
         if len(self._backlog) > idle + self._starting and \
                 len(workers) + self._starting < self.size:
+            self._starting += 1
             self._keep(asyncio.ensure_future(self._start_one(workers)))
 
     async def _start_one(self, workers: List[_Worker]) -> None:
@@ -314,6 +317,7 @@ class WorkerPool:
         workers = self._workers
         if workers is not None and worker in workers:
             workers.remove(worker)
+            self._starting += 1
             self._keep(asyncio.ensure_future(self._start_one(workers)))
 
     def close(self) -> None:

@@ -78,3 +78,14 @@ def test_every_slice_has_its_folder_and_the_run_leaves_no_process_record(local_w
         assert not (d / ".outputs").exists()
     with sqlite3.connect(local_workdir / "dflow_nb.db") as db:
         assert db.execute("SELECT count(*) FROM processes").fetchone()[0] == 0
+
+
+def test_a_fan_out_keeps_at_most_the_pool_size_of_workers(local_workdir):
+    import psutil
+
+    from dflow_nb.local.runtime import LocalRuntime
+    fan_out(300)
+    workers = [p for p in psutil.Process().children()   # (not one killed, being reaped)
+               if p.status() != psutil.STATUS_ZOMBIE and
+               "dflow_nb.local.worker" in " ".join(p.cmdline())]
+    assert 1 <= len(workers) <= LocalRuntime.get().pool.size
