@@ -9,6 +9,7 @@ import re
 from typing import (
     Any,
     Awaitable,
+    Callable,
     Dict,
     Iterable,
     List,
@@ -373,7 +374,10 @@ class CompositeRunner:
         tmpl = self.template_for(step)
         window = LEAF_WINDOW if tmpl.is_leaf and not getattr(tmpl, "retry_strategy", None) \
             else None
-        results = await _together((one(j, it) for j, it in enumerate(items)), window)
+        if window is None:
+            results = await _together(one(j, it) for j, it in enumerate(items))
+        else:
+            results = await _in_lanes(len(items), lambda j: one(j, items[j]), window)
         res = loop_result(step, results)
         if group is not None:
             self.book.finish(group, Result(res.phase, res.message))
@@ -428,33 +432,13 @@ def hook_parts(hook: Union[Step, Dict[str, Any], Template]
     return tmpl, {}, {}, None
 
 
-async def _together(calls: Iterable[Awaitable[T]], window: Optional[int] = None) -> List[T]:
-    """Await ``calls`` side by side, as ``asyncio.gather`` (with ``window``, at most that many
-    at a time, the next started as one ends); but if one raises (the state failed) or this is
-    cancelled, the others are cancelled and have settled before the error goes on. (gather
-    leaves them running: they would write their nodes after the run ended.)"""
+async def _together(calls: Iterable[Awaitable[T]]) -> List[T]:
+    """Await ``calls`` side by side, as ``asyncio.gather``; but if one raises (the state
+    failed) or this is cancelled, the others are cancelled and have settled before the error
+    goes on. (gather leaves them running: they would write their nodes after the run ended.)"""
     tasks: List[asyncio.Future[T]] = []
     try:
-        if window is None:
-            tasks = [asyncio.ensure_future(c) for c in calls]
-        else:
-            free = asyncio.Semaphore(window)
-            failed: List[asyncio.Future[T]] = []
-
-            def ended(task: asyncio.Future[T]) -> None:
-                free.release()
-                if not task.cancelled() and task.exception() is not None:
-                    failed.append(task)
-
-            for c in calls:
-                await free.acquire()
-                if failed:
-                    if asyncio.iscoroutine(c):
-                        c.close()   # never started
-                    await failed[0]   # raises its error
-                task = asyncio.ensure_future(c)
-                task.add_done_callback(ended)
-                tasks.append(task)
+        tasks = [asyncio.ensure_future(c) for c in calls]
         return list(await asyncio.gather(*tasks))
     except BaseException:
         for t in tasks:
@@ -468,3 +452,18 @@ async def _together(calls: Iterable[Awaitable[T]], window: Optional[int] = None)
             if not t.cancelled():
                 t.exception()   # retrieved: the first error is the one that goes on
         raise
+
+
+async def _in_lanes(count: int, call: Callable[[int], Awaitable[T]], width: int) -> List[T]:
+    """``call(0)`` ... ``call(count - 1)``, at most ``width`` under way, started in order as
+    others end: ``width`` lanes each taking the next index (one task per lane, not one per
+    call: a fan-out of 100,000 makes 256), ended together as ``_together`` ends its calls."""
+    results: List[Any] = [None] * count
+    indices = iter(range(count))
+
+    async def lane() -> None:
+        for j in indices:
+            results[j] = await call(j)
+
+    await _together(lane() for _ in range(min(width, count)))
+    return results

@@ -212,8 +212,9 @@ class WorkerPool:
         try:
             if timeout is not None:
                 await job.sent.wait()   # its clock starts when it does
-            reply = await asyncio.wait_for(asyncio.shield(job.reply), timeout)
-        except BaseException:
+            reply = await (job.reply if timeout is None else
+                           asyncio.wait_for(job.reply, timeout))
+        except BaseException:   # cancelled, or timed out (its reply is then cancelled)
             job.reply.cancel()
             if job in self._backlog:        # never sent: nothing runs it
                 self._backlog.remove(job)
