@@ -99,11 +99,13 @@ class _Worker:
         kill(self.proc.popen)
 
 
-def _takes(worker: _Worker, job: _Job, taking: int) -> bool:
+def _takes(worker: _Worker, job: _Job, taking: int, full: bool) -> bool:
     """Whether ``worker`` has room for ``job``, besides the ``taking`` tasks it takes already
-    (short ones: a worker given a task that runs alone takes nothing more)."""
+    (short ones: a worker given a task that runs alone takes nothing more). A task waits
+    behind another only when the pool has all its workers (``full``): else a new worker
+    runs it beside the others."""
     queued = len(worker.sent) + taking
-    if job.alone:
+    if job.alone or not full:
         return queued == 0
     if worker.sent and worker.sent[0].alone:
         return False
@@ -244,12 +246,13 @@ class WorkerPool:
         batch: List[Tuple[_Worker, _Job]] = []
         taking: Dict[int, int] = {}   # worker -> tasks it takes in this batch
         workers = [w for w in self._workers or () if not w.retired]
+        full = len(workers) >= self.size
         while self._backlog:
             job = self._backlog[0]
             if job.reply.done():
                 self._backlog.popleft()
                 continue
-            room = [w for w in workers if _takes(w, job, taking.get(id(w), 0))]
+            room = [w for w in workers if _takes(w, job, taking.get(id(w), 0), full)]
             if not room:
                 break
             worker = min(room, key=lambda w: len(w.sent) + taking.get(id(w), 0))
