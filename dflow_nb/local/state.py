@@ -437,10 +437,11 @@ class StateReader:
         match a display name and its loop items, ``name(...)``), read through one index. A
         filter of more than 2,000 values is not applied (the caller filters again). A node's
         ``inputs`` stay JSON text (``StepRecord`` decodes them when read)."""
-        # a long list is not sent (SQLite takes at most 32,766 values; a scan is as fast):
-        # the caller filters what it gets again
-        keys, names, phases, ids = (None if v is not None and len(v) > _LONGEST_IN else v
-                                    for v in (keys, names, phases, ids))
+        # a long list is not sent (SQLite takes at most 32,766 values; a scan is as fast), nor
+        # one with None (`IN (NULL)` matches nothing): the caller filters what it gets again
+        keys, names, phases, ids = (
+            None if v is not None and (len(v) > _LONGEST_IN or None in v) else v
+            for v in (keys, names, phases, ids))
         if key is not None:
             keys = [key]
         if display_name is not None:
