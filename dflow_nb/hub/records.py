@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import os
 from dataclasses import dataclass, field, fields
 from typing import (
@@ -134,15 +135,16 @@ class IORecord(_Fields):
 
 class LazyIORecord(IORecord):
     """An IORecord parsed on first use: a full read of 10,000 nodes should not decode every
-    parameter of every node that nobody looks at."""
+    parameter of every node that nobody looks at (``raw`` may still be its JSON text)."""
 
-    def __init__(self, raw: Optional[Dict[str, Any]]) -> None:  # noqa: D107
+    def __init__(self, raw: Union[str, Dict[str, Any], None]) -> None:  # noqa: D107
         self._raw = raw
         self._parsed: Optional[IORecord] = None
 
     def _io(self) -> IORecord:
         if self._parsed is None:
-            self._parsed = IORecord.from_raw(self._raw)
+            raw = self._raw
+            self._parsed = IORecord.from_raw(json.loads(raw) if isinstance(raw, str) else raw)
         return self._parsed
 
     parameters = property(lambda self: self._io().parameters)

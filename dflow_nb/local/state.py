@@ -435,11 +435,13 @@ class StateReader:
               ids: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
         """The run's nodes in change order: all, or those matching every filter given (``names``
         match a display name and its loop items, ``name(...)``), read through one index. A
-        filter of more than 2,000 values is not applied (the caller filters again)."""
-        # a long list is not sent (SQLite takes at most 32,766 values; a scan is as fast):
-        # the caller filters what it gets again
-        keys, names, phases, ids = (None if v is not None and len(v) > _LONGEST_IN else v
-                                    for v in (keys, names, phases, ids))
+        filter of more than 2,000 values is not applied (the caller filters again). A node's
+        ``inputs`` stay JSON text (``StepRecord`` decodes them when read)."""
+        # a long list is not sent (SQLite takes at most 32,766 values; a scan is as fast), nor
+        # one with None (`IN (NULL)` matches nothing): the caller filters what it gets again
+        keys, names, phases, ids = (
+            None if v is not None and (len(v) > _LONGEST_IN or None in v) else v
+            for v in (keys, names, phases, ids))
         if key is not None:
             keys = [key]
         if display_name is not None:
@@ -467,7 +469,7 @@ class StateReader:
         sql += " ORDER BY seq" if drive == "seq" else " ORDER BY +seq"
         conn = self._conn()
         if names is None:
-            return [_row(r) for r in conn.execute(sql, args).fetchall()]
+            return [_node_row(r) for r in conn.execute(sql, args).fetchall()]
         found: Dict[str, Dict[str, Any]] = {}
         name = "display_name" if drive == "display_name" else "+display_name"
         where = f"{name}=?" if exact else \
@@ -476,7 +478,7 @@ class StateReader:
         for x in names:   # one range of the display-name index each
             for r in conn.execute(f"{sql[:at]} AND {where}{sql[at:]}",
                                   [*args, x] if exact else [*args, x, x + ")", x, x + "("]):
-                found.setdefault(r["id"], _row(r))
+                found.setdefault(r["id"], _node_row(r))
         return sorted(found.values(), key=lambda n: n["seq"])
 
 
@@ -493,6 +495,21 @@ def _add_column(conn: sqlite3.Connection, table: str, column: str) -> None:
 
 def _columns(conn: sqlite3.Connection, table: str) -> List[str]:
     return [r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
+_NODE_JSON = ("outputs", "depends_on", "executor", "memoization")
+
+
+def _node_row(row: sqlite3.Row) -> Dict[str, Any]:
+    """A node as records read it: its JSON decoded, but for ``inputs``, left as text for
+    ``StepRecord`` to decode on first use (a live view reads 1,000 changed nodes a refresh and
+    looks at none of their inputs)."""
+    out = dict(row)
+    for k in _NODE_JSON:
+        value = out.get(k)
+        if isinstance(value, str):
+            out[k] = json.loads(value)
+    return out
 
 
 def _row(row: sqlite3.Row) -> Dict[str, Any]:

@@ -67,6 +67,8 @@ def test_each_filter_gives_what_filtering_every_step_gives():
     assert ids(wf.query_step(id=[failed.id, every[0].id])) == ids([every[0], failed])
     assert wf.query_step(key="halve-2", id=failed.id) == []
     assert [s.key for s in wf.query_step(key="halve-2")] == ["halve-2"]
+    assert ids(wf.query_step(key=[None, "h2"])) == \
+        ids([s for s in every if s.key in (None, "h2")])   # steps without a key, and h2
     many = [f"halve-{i}" for i in range(40_000)]   # more than SQLite takes in one statement
     assert ids(wf.query_step(key=many)) == ids([s for s in every if s.key in many])
 
