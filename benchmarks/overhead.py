@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sampled import run_sampled  # noqa: E402
@@ -78,27 +78,31 @@ def _chain(n: int) -> Any:
     return wf
 
 
-def _cpu() -> float:
-    """CPU seconds (user + system) of this process and its children (the workers) so far."""
+def _cpu() -> Tuple[float, float]:
+    """CPU seconds (user + system) of this process (the engine) and of its children (the
+    workers) so far."""
     import psutil
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    workers = 0.0
     for c in me.children(recursive=True):
         with contextlib.suppress(psutil.Error):
-            total += sum(c.cpu_times()[:2])
-    return total
+            workers += sum(c.cpu_times()[:2])
+    return sum(me.cpu_times()[:2]), workers
 
 
 CPU: List[float] = []   # CPU of each timed run: a loaded machine stretches wall, much less CPU
+WORKERS_CPU: List[float] = []   # the workers' part of it
 
 
 def _timed(wf: Any) -> float:
-    cpu = _cpu()
+    engine, workers = _cpu()
     began = time.perf_counter()
     _quiet(wf.submit)
     phase = wf.wait(interval=0.01)
     took = time.perf_counter() - began
-    CPU.append(_cpu() - cpu)
+    engine_after, workers_after = _cpu()
+    WORKERS_CPU.append(workers_after - workers)
+    CPU.append(engine_after - engine + WORKERS_CPU[-1])
     assert phase == "Succeeded", phase
     return took
 
@@ -136,7 +140,7 @@ def child(row: str) -> Dict[str, Any]:
     (found,) = wf.query_step(key=f"sq-{n // 2}")
     query = time.perf_counter() - began
     assert found.key == f"sq-{n // 2}" and found.phase == "Succeeded", found
-    return {"value": wall, "query_key": query, "cpu": CPU[-1]}
+    return {"value": wall, "query_key": query, "cpu": CPU[-1], "workers_cpu": WORKERS_CPU[-1]}
 
 
 # -- the runner ----------------------------------------------------------------------------
@@ -182,8 +186,8 @@ def fmt(row: str, r: Dict[str, Any]) -> str:
         return f"{v * 1e3:.2f} ms ({cpu})"
     if row == "cold":
         return f"{v:.3f} s ({cpu})"
-    return (f"{v:.2f} s (CPU {r['cpu']:.2f} s), {r['peak_rss'] / 2**20:.0f} MB, "
-            f"key {r['query_key'] * 1e3:.1f} ms")
+    return (f"{v:.2f} s (CPU {r['cpu']:.2f} s, workers {r['workers_cpu']:.2f} s), "
+            f"{r['peak_rss'] / 2**20:.0f} MB, key {r['query_key'] * 1e3:.1f} ms")
 
 
 def median_of(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
