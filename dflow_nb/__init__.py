@@ -1,6 +1,7 @@
 """dflow_nb: Dflow, notebook-first. A Dflow script runs after ``s/dflow/dflow_nb/``."""
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
 
+from dflow_nb._lazy import lazy_exports
 from dflow_nb.config import config, s3_config, set_config, set_s3_config
 
 if TYPE_CHECKING:
@@ -107,24 +108,8 @@ _EXPORTS = {
     "dflow_nb.python.record": "record",
     "dflow_nb.storage": "StorageClient",
 }
-_LAZY_EXPORTS = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 _ALIASES = {"ArgoStep": "StepRecord", "ArgoWorkflow": "WorkflowRecord"}
-
-
-def __getattr__(name: str) -> Any:
-    """``dflow_nb.Workflow`` and every other public name, imported on first use."""
-    import importlib
-    target = _ALIASES.get(name, name)
-    module = _LAZY_EXPORTS.get(target)
-    if module is None:
-        raise AttributeError(f"module 'dflow_nb' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), target)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY_EXPORTS) | set(_ALIASES))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _ALIASES)   # each name on first use
 
 
 def load_ipython_extension(ipython: "InteractiveShell") -> None:

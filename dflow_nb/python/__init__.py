@@ -3,8 +3,9 @@
 Each name is imported on first use, so a process that only runs OPs (a warm worker, a pod)
 loads ``OP`` and ``OPIO`` without the template and notebook machinery.
 """
-from typing import TYPE_CHECKING, Any, List
+from typing import TYPE_CHECKING
 
+from dflow_nb._lazy import lazy_exports
 from dflow_nb.python.record import record  # eager: the name is also a submodule's
 
 if TYPE_CHECKING:
@@ -30,21 +31,7 @@ _EXPORTS = {
                             "Parameter",
     "dflow_nb.python.python_op_template": "PythonOPTemplate Slices upload_packages",
 }
-_LAZY_EXPORTS = {name: module for module, names in _EXPORTS.items() for name in names.split()}
-
-
-def __getattr__(name: str) -> Any:
-    import importlib
-    module = _LAZY_EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dflow_nb.python' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 __all__ = ["OP", "OPIO", "Artifact", "BigParameter", "OPIOSign", "Parameter", "FatalError",
