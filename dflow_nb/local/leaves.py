@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Set, Tuple
 
@@ -222,10 +223,7 @@ class LeafRunner:
         traceback of a failure)."""
         found = self._op_blobs.get(id(tmpl))
         if found is None:
-            import cloudpickle
-            blob = cloudpickle.dumps(tmpl.op)
-            found = (hashlib.sha1(blob).hexdigest(), blob, op_sources(tmpl.op))
-            self._op_blobs[id(tmpl)] = found
+            found = self._op_blobs[id(tmpl)] = _op_blob(tmpl.op)
         return found
 
     async def run_op(self, tmpl: PythonOPTemplate, n: Node, root: str,
@@ -347,6 +345,37 @@ class LeafRunner:
             return Result("Error", "; ".join(errors), out_params, out_arts, result,
                           exit_code=str(code))
         return Result("Succeeded", None, out_params, out_arts, result, exit_code="0")
+
+
+OpBlob = Tuple[str, bytes, CodeSources]
+_IMPORTABLE_BLOBS: "weakref.WeakKeyDictionary[Any, OpBlob]" = weakref.WeakKeyDictionary()
+
+
+def _op_blob(op: Any) -> OpBlob:
+    """The OP pickled, its digest and its notebook code's lines; kept for the process when
+    the OP is a class or function its module holds under its name (pickled by reference, so
+    the pickle cannot go stale: a warm run does not pickle it again). An OP defined in a
+    notebook cell is pickled by value, once per run: a cell run again may have changed it."""
+    if _importable(op):
+        found = _IMPORTABLE_BLOBS.get(op)
+        if found is not None:
+            return found
+    import cloudpickle
+    blob = cloudpickle.dumps(op)
+    found = (hashlib.sha1(blob).hexdigest(), blob, op_sources(op))
+    if _importable(op):
+        _IMPORTABLE_BLOBS[op] = found
+    return found
+
+
+def _importable(op: Any) -> bool:
+    module = sys.modules.get(getattr(op, "__module__", None) or "")
+    if module is None or not getattr(module, "__file__", None) or module.__name__ == "__main__":
+        return False
+    obj: Any = module
+    for part in str(getattr(op, "__qualname__", "<none>")).split("."):
+        obj = getattr(obj, part, None)
+    return obj is op
 
 
 def echo_log(log: str) -> None:

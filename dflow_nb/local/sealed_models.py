@@ -9,12 +9,13 @@ default; ``DFLOW_NB_MODEL_KEY_FILE`` names another file), created on first use w
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import secrets
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from dflow_nb.errors import DflowNbError
 
@@ -30,9 +31,15 @@ class UnsealedModel(DflowNbError):
 
 def key_file() -> Path:
     named = os.environ.get("DFLOW_NB_MODEL_KEY_FILE")
+    return _key_file(named, os.environ.get("XDG_DATA_HOME"), os.environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _key_file(named: Optional[str], data_home: Optional[str], home: Optional[str]) -> Path:
+    """The key's path for these settings (worked out once: every run seals its model)."""
     if named:
         return Path(named)
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    data = data_home or str(Path.home() / ".local" / "share")
     return Path(data) / "dflow_nb" / "model.key"
 
 

@@ -219,3 +219,25 @@ def test_list_artifacts_keep_their_order():
     wf.submit()
     assert wf.query_step(name="count")[0].outputs.parameters["texts"].value == \
         ["file 0", "file 1", "file 2"]
+
+
+def test_an_op_changed_between_two_runs_runs_as_changed(local_workdir):
+    """A notebook's OP (pickled by value) is pickled again for each run: a cell run again
+    between two runs, here a method replaced, is what the second run executes."""
+    class Version(OP):
+        @classmethod
+        def get_output_sign(cls):
+            return OPIOSign({"v": int})
+
+        def execute(self, op_in):
+            return OPIO({"v": 1})
+
+    def run():
+        wf = Workflow("versions")
+        wf.add(Step("v", PythonOPTemplate(Version)))
+        wf.submit()
+        return wf.query_step(name="v")[0].outputs.parameters["v"].value
+
+    assert run() == 1
+    Version.execute = lambda self, op_in: OPIO({"v": 2})
+    assert run() == 2
