@@ -190,6 +190,19 @@ def fmt(row: str, r: Dict[str, Any]) -> str:
             f"{r['peak_rss'] / 2**20:.0f} MB, key {r['query_key'] * 1e3:.1f} ms")
 
 
+def reference_ms() -> float:
+    """The best of three timings of a plain Python loop: how fast the machine is right now
+    (a VM's speed moves with its neighbours; figures taken at different times compare only
+    through this)."""
+    best = float("inf")
+    for _ in range(3):
+        began, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i
+        best = min(best, time.perf_counter() - began)
+    return best * 1e3
+
+
 def median_of(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     ok = [r for r in runs if "value" in r]
     if not ok:
@@ -234,7 +247,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"| {row} | " + " | ".join(fmt(row, median_of(runs[row][str(t)]))
                                         for t in trees) + " |")
     print(f"\nmedian of {args.rounds} round(s), trees interleaved; load average at the end: "
-          f"{os.getloadavg()[0]:.1f}")
+          f"{os.getloadavg()[0]:.1f}; this machine's speed now: {reference_ms():.0f} ms for "
+          "1,000,000 additions in a Python function (compare runs taken at other times by it)")
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1))
     return 0
