@@ -128,8 +128,7 @@ class Run:
         finally:
             if timer is not None:
                 timer.cancel()
-            await self.settle()
-            self.book.flush()   # every node's last change is on record before the run's end
+            await self.settle()   # every node's last change is made; the run's end writes them
 
     async def _stage(self, call: Awaitable[Result]) -> Optional[Result]:
         """Run the entrypoint (or the exit handler) as the task a stop, a terminate or a

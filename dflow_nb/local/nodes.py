@@ -58,16 +58,19 @@ def item_description(item: Any) -> str:
     return desc.replace("(", "").replace(")", "")
 
 
+FLUSH_TURNS = 8   # loop turns a change waits to be written with those it leads to
+
+
 class NodeBook:
     """Makes a run's nodes and records each phase change.
 
     A change is written in the transaction that starts the next process (its record and the
-    process's go in together, before the OP or script starts), or at the end of the event
-    loop's turn after the one that made it, whichever comes first: about one commit per step
-    instead of one per change, and never a process running that the state does not show. A
-    crash loses at most the changes of those two turns, which a resumed run treats as not
-    done (it runs those steps again). ``on_state_error`` learns when a deferred write fails
-    (a full disk).
+    process's go in together, before the OP or script starts), or ``FLUSH_TURNS`` turns of the
+    event loop after it, or with the run's end, whichever comes first: about one commit per
+    step instead of one per change, and never a process running that the state does not
+    show. A crash loses at most the changes of those few turns (microseconds while the engine
+    works), which a resumed run treats as not done (it runs those steps again).
+    ``on_state_error`` learns when a deferred write fails (a full disk).
     """
 
     def __init__(self, wf_id: str, store: StateStore) -> None:
@@ -104,7 +107,7 @@ class NodeBook:
             except RuntimeError:   # not on the engine's loop: write now
                 self.flush()
                 return
-            self._flush_handle = loop.call_soon(self._flush_next_turn, loop)
+            self._flush_handle = loop.call_soon(self._flush_next_turn, loop, 0)
 
     def flush(self, *extra: Tuple[str, tuple]) -> None:
         """Write every change made so far (and ``extra`` statements) in one transaction."""
@@ -117,10 +120,23 @@ class NodeBook:
         self.store.write(statements)
         self._pending = []
 
-    def _flush_next_turn(self, loop: asyncio.AbstractEventLoop) -> None:
-        """One turn more: what a change wakes (the next slice waiting for the worker that
-        just finished) runs first, and its start's transaction takes the change along."""
-        self._flush_handle = loop.call_soon(self._flush_at_turn_end)
+    def _flush_next_turn(self, loop: asyncio.AbstractEventLoop, turns: int) -> None:
+        """``FLUSH_TURNS`` turns more: what a change wakes (the next slice waiting for the
+        worker that just finished, the step that ends with its last child) runs first, and
+        one transaction takes them along."""
+        if turns < FLUSH_TURNS:
+            self._flush_handle = loop.call_soon(self._flush_next_turn, loop, turns + 1)
+        else:
+            self._flush_handle = loop.call_soon(self._flush_at_turn_end)
+
+    def take(self) -> List[Tuple[str, tuple]]:
+        """The changes not written yet, for the caller to write (the run's end takes them
+        into its own transaction)."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        pending, self._pending = self._pending, []
+        return pending
 
     def _flush_at_turn_end(self) -> None:
         self._flush_handle = None

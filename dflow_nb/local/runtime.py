@@ -21,9 +21,9 @@ import signal
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from dflow_nb.local.reaper import INTERRUPTED, reap
 from dflow_nb.local.state import StateError, StateStore
@@ -47,6 +47,7 @@ class Ending:
     phase: str
     message: Optional[str]
     outputs: Dict[str, Any]
+    changes: List[Tuple[str, tuple]] = field(default_factory=list)   # its nodes' last, unwritten
 
 
 class LocalRuntime:
@@ -142,8 +143,8 @@ class LocalRuntime:
             except Exception as exc:  # an engine bug must still end the workflow, visibly
                 phase, message = "Error", f"engine error: {type(exc).__name__}: {exc}"
                 traceback.print_exc()
-            finally:
-                self.record_end(wf_id, Ending(store, phase, message, outputs))
+            finally:   # the nodes' last changes and the run's end in one transaction
+                self.record_end(wf_id, Ending(store, phase, message, outputs, run.book.take()))
                 self.runs.pop(wf_id, None)
             return phase, message
 
@@ -157,7 +158,7 @@ class LocalRuntime:
         the state cannot take it, keep it to write later. True once it is written."""
         try:
             ending.store.end_run(wf_id, ending.phase, ending.message, ending.outputs,
-                                 ending.message or ending.phase)
+                                 ending.message or ending.phase, before=ending.changes)
         except StateError as exc:
             if wf_id not in self.unrecorded:
                 print(f"dflow-nb: workflow {wf_id} ended ({ending.phase}: {ending.message}); "

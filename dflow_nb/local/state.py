@@ -234,16 +234,20 @@ class StateStore:
 
     def end_run(self, wf_id: str, phase: str, message: Optional[str],
                 outputs: Dict[str, Any], node_message: str,
-                engine: Optional[Tuple[int, Optional[int]]] = None) -> bool:
-        """Record a run's end in one transaction: its open nodes Failed with ``node_message``,
-        then its phase. With ``engine`` (pid, start time), only if that engine still owns the
-        open run (another process may have resumed it); False if it did not."""
+                engine: Optional[Tuple[int, Optional[int]]] = None,
+                before: Sequence[Tuple[str, tuple]] = ()) -> bool:
+        """Record a run's end in one transaction: ``before`` (its engine's last node changes),
+        its nodes still open Failed with ``node_message``, then its phase. With ``engine``
+        (pid, start time), only if that engine still owns the open run (another process may
+        have resumed it); False if it did not."""
         def end(cur: sqlite3.Cursor) -> bool:
             if engine is not None:
                 row = cur.execute("SELECT phase, engine_pid, engine_started FROM workflows "
                                   "WHERE id=?", (wf_id,)).fetchone()
                 if row is None or row[0] not in OPEN or (row[1], row[2]) != engine:
                     return False
+            for sql, args in before:
+                cur.execute(sql, args)
             now = time.time()
             cur.row_factory = sqlite3.Row
             rows = cur.execute("SELECT * FROM nodes WHERE wf=? AND phase IN "
