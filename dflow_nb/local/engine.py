@@ -5,8 +5,8 @@ group together; DAG tasks start when what they depend on is done (``composite``)
 into item nodes whose outputs are aggregated as Argo aggregates them (``loops``). Leaves run in
 the warm Python worker pool (OPs) or as subprocesses (shell/script/container templates) in their
 own step directories (``leaves``). Every phase change is written to the state database before
-a process that depends on it starts, and within two turns of the event loop otherwise, the
-changes of those turns in one transaction (``nodes``).
+a process that depends on it starts, and within a few turns of the event loop otherwise
+(``nodes.FLUSH_TURNS``), the changes of those turns in one transaction (``nodes``).
 
 An error the engine did not expect while it runs one node ends that node as Error, with a
 message; the run goes on as after any Error. Only the state itself failing (a full disk under
