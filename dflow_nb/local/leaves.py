@@ -356,15 +356,14 @@ def _op_blob(op: Any) -> OpBlob:
     the OP is a class or function its module holds under its name (pickled by reference, so
     the pickle cannot go stale: a warm run does not pickle it again). An OP defined in a
     notebook cell is pickled by value, once per run: a cell run again may have changed it."""
-    if _importable(op):
-        found = _IMPORTABLE_BLOBS.get(op)
-        if found is not None:
-            return found
-    import cloudpickle
-    blob = cloudpickle.dumps(op)
-    found = (hashlib.sha1(blob).hexdigest(), blob, op_sources(op))
-    if _importable(op):
-        _IMPORTABLE_BLOBS[op] = found
+    importable = _importable(op)
+    found = _IMPORTABLE_BLOBS.get(op) if importable else None
+    if found is None:
+        import cloudpickle
+        blob = cloudpickle.dumps(op)
+        found = (hashlib.sha1(blob).hexdigest(), blob, op_sources(op))
+        if importable:
+            _IMPORTABLE_BLOBS[op] = found
     return found
 
 

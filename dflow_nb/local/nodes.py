@@ -111,9 +111,7 @@ class NodeBook:
 
     def flush(self, *extra: Tuple[str, tuple]) -> None:
         """Write every change made so far (and ``extra`` statements) in one transaction."""
-        if self._flush_handle is not None:
-            self._flush_handle.cancel()
-            self._flush_handle = None
+        self._unschedule()
         statements = self._pending + list(extra)
         if not statements:
             return
@@ -132,11 +130,14 @@ class NodeBook:
     def take(self) -> List[Tuple[str, tuple]]:
         """The changes not written yet, for the caller to write (the run's end takes them
         into its own transaction)."""
+        self._unschedule()
+        pending, self._pending = self._pending, []
+        return pending
+
+    def _unschedule(self) -> None:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        pending, self._pending = self._pending, []
-        return pending
 
     def _flush_at_turn_end(self) -> None:
         self._flush_handle = None

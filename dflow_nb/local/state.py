@@ -63,6 +63,7 @@ NODE_COLUMNS = ("id", "name", "display_name", "type", "template", "phase", "boun
                 "parent_id", "message", "started_at", "finished_at", "key", "inputs", "outputs",
                 "progress", "dir", "seq", "depends_on", "executor", "memoization")
 
+_JSON_COLUMNS = ("inputs", "outputs", "depends_on", "executor", "memoization", "labels")
 DB_NAME = STATE_DB
 WORKER_NODE = "(warm worker)"   # the node of a warm worker's process record: the run's, not a node's
 OPEN = ("Pending", "Running")
@@ -345,8 +346,7 @@ _UPSERT_NODE = (f"INSERT INTO nodes (wf, {', '.join(NODE_COLUMNS)}) "
                 f"VALUES (?, {', '.join('?' for _ in NODE_COLUMNS)}) ON CONFLICT (wf, id) DO UPDATE "
                 f"SET {', '.join(f'{c}=excluded.{c}' for c in NODE_COLUMNS if c != 'id')}")
 _SEQ = 1 + NODE_COLUMNS.index("seq")   # places in the upsert's arguments (after ``wf``)
-_JSON = tuple(1 + NODE_COLUMNS.index(c) for c in ("inputs", "outputs", "depends_on",
-                                                  "executor", "memoization"))
+_JSON = tuple(1 + NODE_COLUMNS.index(c) for c in _JSON_COLUMNS if c in NODE_COLUMNS)
 _LOG_EVENT = "INSERT INTO events (wf, node, phase, at) VALUES (?, ?, ?, ?)"
 _FORGET_PROCESSES = "DELETE FROM processes WHERE wf=? AND node=?"
 
@@ -501,25 +501,18 @@ def _columns(conn: sqlite3.Connection, table: str) -> List[str]:
     return [r[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
 
 
-_NODE_JSON = ("outputs", "depends_on", "executor", "memoization")
-
-
 def _node_row(row: sqlite3.Row) -> Dict[str, Any]:
     """A node as records read it: its JSON decoded, but for ``inputs``, left as text for
     ``StepRecord`` to decode on first use (a live view reads 1,000 changed nodes a refresh and
     looks at none of their inputs)."""
-    out = dict(row)
-    for k in _NODE_JSON:
-        value = out.get(k)
-        if isinstance(value, str):
-            out[k] = json.loads(value)
-    return out
+    return _row(row, keep_text=("inputs",))
 
 
-def _row(row: sqlite3.Row) -> Dict[str, Any]:
+def _row(row: sqlite3.Row, keep_text: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    """A row as a dict, its JSON columns decoded (but ``keep_text``), without a stored model."""
     out = dict(row)
-    for k in ("inputs", "outputs", "depends_on", "executor", "memoization", "labels"):
-        if isinstance(out.get(k), str):
+    for k in _JSON_COLUMNS:
+        if k not in keep_text and isinstance(out.get(k), str):
             out[k] = json.loads(out[k])
     out.pop("spec", None)
     return out

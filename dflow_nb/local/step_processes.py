@@ -20,14 +20,19 @@ ENGINE = "DFLOW_NB_ENGINE"
 FULL_SCAN_AFTER = 1.0   # seconds: a step older than this may have seen PIDs wrap around
 
 
-def start_time(pid: int) -> Optional[int]:
-    """When the process started (clock ticks after boot); None if it is gone or a zombie."""
+def stat_fields(pid: int) -> Optional[List[str]]:
+    """The fields of /proc/PID/stat after the command name (field 3 on: state, parent,
+    group...); None if the process is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        return read_proc(f"/proc/{pid}/stat").decode().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
+def start_time(pid: int) -> Optional[int]:
+    """When the process started (clock ticks after boot); None if it is gone or a zombie."""
+    fields = stat_fields(pid)
+    return None if fields is None or fields[0] in ("Z", "X") else int(fields[19])
 
 
 _me: Tuple[int, Optional[int]] = (0, None)

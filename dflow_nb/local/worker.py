@@ -14,7 +14,15 @@ import sys
 import time
 from typing import Any, BinaryIO, Dict, List, Optional
 
-from dflow_nb.local.step_processes import ENGINE, STEP_DIR, Window, end, read_proc, tagged
+from dflow_nb.local.step_processes import (
+    ENGINE,
+    STEP_DIR,
+    Window,
+    end,
+    read_proc,
+    stat_fields,
+    tagged,
+)
 from dflow_nb.python._files import write_text
 
 HEADER = struct.Struct("!Q")
@@ -59,12 +67,8 @@ def kill_leftovers(step_dir: str, window: Window) -> None:
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == me:
                 continue
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == group:   # field 5 of /proc/PID/stat: the process group
+            fields = stat_fields(int(entry))
+            if fields is not None and int(fields[2]) == group:   # field 5: the process group
                 end([int(entry)])
     if ENGINE in os.environ:
         end(tagged(os.environ[ENGINE], step_dir, window=window.candidates()))

@@ -259,23 +259,22 @@ class WorkerPool:
             self._backlog.popleft()
             taking[id(worker)] = DEPTH if job.alone else taking.get(id(worker), 0) + 1
             batch.append((worker, job))
-        commits: List[Callable[[], None]] = []
+        commits: Dict[Callable[[], None], Optional[Exception]] = {}   # each once, its error
         for worker, job in batch:
             try:
                 if job.on_start is not None:
                     job.on_start(worker.proc.pid, worker.started)
             except Exception as exc:
                 job.reply.set_exception(exc)
-            if job.commit is not None and job.commit not in commits:
-                commits.append(job.commit)
-        failed: Dict[int, Exception] = {}
-        for i, commit in enumerate(commits):
+            if job.commit is not None:
+                commits[job.commit] = None
+        for commit in commits:
             try:
                 commit()
             except Exception as exc:   # the records could not be written: these do not run
-                failed[i] = exc
+                commits[commit] = exc
         for worker, job in batch:
-            error = failed.get(commits.index(job.commit)) if job.commit is not None else None
+            error = commits.get(job.commit) if job.commit is not None else None
             if error is not None and not job.reply.done():
                 job.reply.set_exception(error)
             if not job.reply.done():
